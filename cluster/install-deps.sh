@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package dptrain needs to build, test and run its quickstart.
+# Idempotent: packages already present are skipped. Safe while another apt holds the lock briefly.
+#   cluster/install-deps.sh            # build + test + quickstart dependencies
+#   cluster/install-deps.sh --slurm    # also the local Slurm test cluster (slurmctld slurmd munge)
+#   cluster/install-deps.sh --torch    # also python3-torch (only to regenerate golden test values)
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config git
+  libopenmpi-dev openmpi-bin
+  libhdf5-openmpi-dev hdf5-tools zlib1g-dev
+  libtbb-dev libopenblas-dev
+  libgtest-dev googletest
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  dataset-fashion-mnist
+)
+for arg in "$@"; do
+  case "$arg" in
+    --slurm) PKGS+=(slurmctld slurmd slurm-client munge iproute2) ;;
+    --torch) PKGS+=(python3-torch python3-numpy python3-h5py) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --slurm, --torch)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+APT=($SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
+echo "install-deps: installing ${missing[*]}"
+"${APT[@]}" update -qq
+"${APT[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,50 @@
+// dptrain train --config FILE.yaml [--set key=value ...] [--out DIR]
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "comm/comm.hpp"
+#include "core/log.hpp"
+#include "layers/layer_factory.hpp"
+#include "train/train_config.hpp"
+#include "train/trainer.hpp"
+
+namespace dpt::cli {
+
+Run add_train(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "train a model on all ranks of the MPI job");
+  struct Args {
+    std::string config, out;
+    std::vector<std::string> sets;
+    bool overwrite = false, quiet = false, verbose = false;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--config,-c", a->config, "YAML config file (see launch/configs/)")->required();
+  cmd->add_option("--set", a->sets, "override one config option: --set optimizer.lr=0.1 (repeatable)");
+  cmd->add_option("--out,-o", a->out, "run directory: config.yaml, metrics.jsonl, train.log, model.h5");
+  cmd->add_flag("--overwrite", a->overwrite, "reuse a run directory that already holds a run");
+  cmd->add_flag("--quiet,-q", a->quiet, "no progress display");
+  cmd->add_flag("--verbose,-v", a->verbose, "debug logging");
+  std::string footer = options_help(train_options(), "Config options (YAML keys; nested maps form the dotted names)");
+  for (const auto& [type, table] : layer_types())
+    footer += "\n" + options_help(table, "Layer '" + type + "' (an entry of model.layers: {type: " + type + ", ...})");
+  cmd->footer(footer);
+  return [a] {
+    Config cfg(train_options());
+    cfg.load_file(a->config);
+    for (const auto& s : a->sets) cfg.set_override(s);
+    cfg.check_required();
+    const Comm world;
+    log::init(world.rank(), cfg.get_bool("log.all_ranks"), a->verbose);
+    spdlog::info("resolved config:\n{}", cfg.to_yaml());
+    const TrainOutcome r = train(cfg, world, {a->out, a->overwrite, a->quiet});
+    if (r.test.samples > 0)
+      spdlog::info("final test accuracy {:.4f} (loss {:.4f}) after {} epochs, {} steps, {:.1f} s", r.test.accuracy,
+                   r.test.loss, r.epochs, r.steps, r.seconds);
+    else
+      spdlog::info("done: train loss {:.4f} after {} epochs, {} steps, {:.1f} s", r.train_loss, r.epochs, r.steps,
+                   r.seconds);
+    return 0;
+  };
+}
+
+}  // namespace dpt::cli

@@ -1,0 +1,50 @@
+// dptrain: distributed data-parallel training on MPI. main() is the only place that catches
+// errors: it logs "[rank r] error: ..." and ends every rank of the job (MPI_Abort), so a failing
+// rank never leaves the others waiting in a collective.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "comm/comm.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "kernels/blas_env.hpp"
+
+namespace {
+
+int run_cli(int argc, char** argv, int rank) {
+  CLI::App app{"dptrain: data-parallel neural-network training on MPI, HDF5, oneTBB and OpenBLAS"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "dptrain 0.1.0");
+  const dpt::cli::Run prepare = dpt::cli::add_prepare(app);
+  const dpt::cli::Run train = dpt::cli::add_train(app);
+  const dpt::cli::Run evaluate = dpt::cli::add_evaluate(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (rank != 0) return e.get_exit_code();  // every rank parses the same line: rank 0 reports it
+    return app.exit(e);
+  }
+  if (app.got_subcommand("prepare")) return rank == 0 ? prepare() : 0;  // one writer
+  if (app.got_subcommand("train")) return train();
+  return evaluate();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  dpt::kern::ensure_blas_coretype(argv);  // may re-exec: must run before anything else
+  dpt::Comm::init(&argc, &argv);
+  const dpt::Comm world;
+  dpt::log::init(world.rank(), false, false);
+  int rc = 0;
+  try {
+    rc = run_cli(argc, argv, world.rank());
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    spdlog::default_logger()->flush();
+    if (world.size() > 1) dpt::Comm::abort(1);  // ends every rank, also those inside a collective
+    rc = 1;
+  }
+  dpt::Comm::finalize();
+  return rc;
+}

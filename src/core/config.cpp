@@ -1,0 +1,197 @@
+#include "core/config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+
+namespace dpt {
+
+double parse_float_text(const std::string& text) {
+  const auto slash = text.find('/');
+  size_t used = 0;
+  if (slash == std::string::npos) {
+    const double v = std::stod(text, &used);
+    if (used != text.size()) throw std::invalid_argument(text);
+    return v;
+  }
+  const std::string a = text.substr(0, slash), b = text.substr(slash + 1);
+  const double num = std::stod(a, &used);
+  if (used != a.size()) throw std::invalid_argument(text);
+  const double den = std::stod(b, &used);
+  if (used != b.size() || den == 0.0) throw std::invalid_argument(text);
+  return num / den;
+}
+
+Config::Config(OptionTable table) : table_(std::move(table)) {
+  for (const auto& s : table_)
+    if (!s.default_value.empty()) set(s.key, YAML::Load(s.default_value), "default");
+}
+
+const OptionSpec& Config::spec(const std::string& key) const {
+  for (const auto& s : table_)
+    if (s.key == key) return s;
+  fail("unknown option '{}'", key);
+}
+
+static std::string scalar_text(const YAML::Node& v) {
+  return v.IsScalar() ? v.Scalar() : YAML::Dump(v);
+}
+
+static void check_range(const OptionSpec& s, double v, const std::string& origin, const std::string& text) {
+  const bool below = s.min_exclusive ? !(v > s.min) : !(v >= s.min);
+  if (below || !(v <= s.max) || std::isnan(v))
+    fail("{}: {} = {} is out of range: must be {}", origin, s.key, text, describe_constraint(s));
+}
+
+void Config::set(const std::string& key, const YAML::Node& value, const std::string& origin) {
+  bool known = false;
+  for (const auto& s : table_) known |= s.key == key;
+  if (!known) {
+    const std::string guess = closest_key(table_, key);
+    fail("{}: unknown config key '{}'{}", origin, key,
+         guess.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", guess));
+  }
+  const OptionSpec& s = spec(key);
+  if (s.type == OptType::String && value.IsNull()) {  // "key:" or "key: ~" means the empty string
+    values_[key] = YAML::Node(std::string());
+    origins_[key] = origin;
+    return;
+  }
+  const std::string text = scalar_text(value);
+  if (s.type == OptType::List) {
+    if (!value.IsSequence()) fail("{}: {} must be a list, got '{}'", origin, key, text);
+  } else if (!value.IsScalar()) {
+    fail("{}: {} must be a single {} value, got '{}'", origin, key, type_name(s.type), text);
+  }
+  try {
+    switch (s.type) {
+      case OptType::Int: {
+        size_t used = 0;
+        const long long v = std::stoll(text, &used);
+        if (used != text.size()) throw std::invalid_argument(text);
+        check_range(s, static_cast<double>(v), origin, text);
+        break;
+      }
+      case OptType::Float: check_range(s, parse_float_text(text), origin, text); break;
+      case OptType::Bool: (void)value.as<bool>(); break;
+      case OptType::String:
+        if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), text) == s.choices.end())
+          fail("{}: {} = '{}' is not valid: must be {}", origin, key, text, describe_constraint(s));
+        break;
+      case OptType::List: break;
+    }
+  } catch (const std::invalid_argument&) {
+    fail("{}: {} = '{}' is not a valid {}", origin, key, text, type_name(s.type));
+  } catch (const std::out_of_range&) {
+    fail("{}: {} = '{}' is out of range for a {}", origin, key, text, type_name(s.type));
+  } catch (const YAML::Exception&) {
+    fail("{}: {} = '{}' is not a valid {} (use true or false)", origin, key, text, type_name(s.type));
+  }
+  values_[key] = YAML::Clone(value);
+  origins_[key] = origin;
+}
+
+void Config::flatten(const YAML::Node& node, const std::string& prefix, const std::string& file) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string k = it->first.as<std::string>();
+    const std::string full = prefix.empty() ? k : prefix + "." + k;
+    const std::string where = fmt::format("{}:{}", file, it->first.Mark().line + 1);
+    bool is_key = false, is_prefix = false;
+    for (const auto& s : table_) {
+      is_key |= s.key == full;
+      is_prefix |= s.key.rfind(full + ".", 0) == 0;
+    }
+    if (!is_key && is_prefix && it->second.IsMap()) {
+      flatten(it->second, full, file);
+    } else if (!is_key && is_prefix) {
+      fail("{}: '{}' must be a mapping of options (e.g. {}.<name>: value)", where, full, full);
+    } else {
+      set(full, it->second, where);  // unknown keys are reported by set()
+    }
+  }
+}
+
+void Config::load_yaml(const YAML::Node& root, const std::string& origin) {
+  if (root.IsNull()) return;
+  if (!root.IsMap()) fail("{}: the config must be a YAML mapping of options (key: value)", origin);
+  flatten(root, "", origin);
+}
+
+void Config::load_file(const std::string& path) {
+  if (!std::filesystem::exists(path)) fail("{}: config file not found", path);
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::ParserException& e) {
+    fail("{}:{}:{}: malformed YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
+  } catch (const YAML::BadFile&) {
+    fail("{}: cannot read config file", path);
+  }
+  load_yaml(root, path);
+}
+
+void Config::set_override(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    fail("--set {}: expected key=value (e.g. --set optimizer.lr=0.1)", assignment);
+  const std::string key = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  YAML::Node value;
+  try {
+    value = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    fail("--set {}: value '{}' is not valid YAML: {}", key, text, e.msg);
+  }
+  set(key, value, "--set");
+}
+
+void Config::check_required(const std::string& where) const {
+  for (const auto& s : table_)
+    if (s.required && !has(s.key))
+      fail("{}: required option '{}' ({}) is not set", where, s.key, s.help);
+}
+
+bool Config::has(const std::string& key) const { return values_.count(key) > 0; }
+
+YAML::Node Config::get_node(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) fail("config: option '{}' is not set", key);
+  return it->second;
+}
+
+int64_t Config::get_int(const std::string& key) const { return std::stoll(get_node(key).Scalar()); }
+double Config::get_float(const std::string& key) const { return parse_float_text(get_node(key).Scalar()); }
+bool Config::get_bool(const std::string& key) const { return get_node(key).as<bool>(); }
+std::string Config::get_string(const std::string& key) const { return get_node(key).Scalar(); }
+
+std::string Config::origin(const std::string& key) const {
+  auto it = origins_.find(key);
+  return it == origins_.end() ? "unset" : it->second;
+}
+
+std::string Config::to_yaml() const {
+  YAML::Node root(YAML::NodeType::Map);
+  for (const auto& s : table_) {
+    if (!has(s.key)) continue;
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t dot; (dot = s.key.find('.', start)) != std::string::npos; start = dot + 1)
+      parts.push_back(s.key.substr(start, dot - start));
+    parts.push_back(s.key.substr(start));
+    // yaml-cpp's operator[] returns proxies; walk with explicit re-assignment.
+    std::vector<YAML::Node> chain{root};
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      YAML::Node child = chain.back()[parts[i]];
+      if (!child.IsMap()) child = YAML::Node(YAML::NodeType::Map), chain.back()[parts[i]] = child;
+      chain.push_back(chain.back()[parts[i]]);
+    }
+    chain.back()[parts.back()] = values_.at(s.key);
+  }
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace dpt

@@ -1,0 +1,32 @@
+// The option table: one list of options drives --help, config-file parsing, validation, the
+// resolved config written to the run directory and (later) what checkpoints store.
+#pragma once
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace dpt {
+
+enum class OptType { Int, Float, String, Bool, List };
+
+struct OptionSpec {
+  std::string key;            // dotted path, e.g. "optimizer.lr"
+  OptType type;
+  std::string default_value;  // YAML text; "" for a required String/List option
+  std::string help;
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  bool min_exclusive = false;          // true: value must be > min (e.g. a learning rate)
+  std::vector<std::string> choices;    // String options: allowed values (empty: any)
+  bool required = false;               // must be set by the config or on the command line
+};
+
+using OptionTable = std::vector<OptionSpec>;
+
+const char* type_name(OptType t);
+// "(> 0)", "[1, 64]", "one of: sgd, adam" — what a valid value looks like, for help and errors.
+std::string describe_constraint(const OptionSpec& spec);
+// The option whose key is closest to `key` (for "did you mean ...?"), or "" if none is close.
+std::string closest_key(const OptionTable& table, const std::string& key);
+
+}  // namespace dpt

@@ -1,0 +1,26 @@
+// Builds layers from the YAML model description, one entry of model.layers each:
+//   - {type: dense, units: 512, bias: true, init: torch_default}
+//   - {type: relu}
+// Every key is checked against the layer type's own table; errors name the layer index and type.
+#pragma once
+#include <yaml-cpp/yaml.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/options.hpp"
+#include "layers/layer.hpp"
+
+namespace dpt {
+
+// The keys each layer type accepts (for validation, --help and the docs).
+const std::vector<std::pair<std::string, OptionTable>>& layer_types();
+
+// spec: one list entry; index: its position in model.layers; in: per-sample input shape;
+// origin: where the list came from (config file name) for error messages.
+template <class T>
+std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in,
+                                     const std::string& origin);
+
+}  // namespace dpt

@@ -1,0 +1,50 @@
+// A sequential network: layers built from the YAML description with shape inference from the
+// per-sample input shape, parameters in one ParamStore, activation buffers sized once for the
+// largest batch (no allocation per step).
+#pragma once
+#include <yaml-cpp/yaml.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "layers/layer.hpp"
+#include "model/param_store.hpp"
+
+namespace dpt {
+
+class Model {
+ public:
+  // layers: the model.layers list; input: per-sample input shape, e.g. (1, 28, 28);
+  // max_batch: the largest batch forward() will see; origin: config name for errors.
+  Model(const YAML::Node& layers, Shape input, int64_t max_batch, const std::string& origin);
+
+  // Fills the parameters from `seed` (layer by layer, in order: independent of rank count).
+  void init(uint64_t seed);
+  // x: (B, input...) -> returns the output (B, output...), valid until the next forward().
+  const float* forward(const float* x, int64_t B);
+  // dout: (B, output...): gradient of the loss w.r.t. the last output; accumulates into grads().
+  void backward(const float* x, const float* dout, int64_t B);
+
+  ParamStore& store() { return store_; }
+  const ParamStore& store() const { return store_; }
+  const Shape& input_shape() const { return input_; }
+  Shape output_shape() const;
+  int64_t max_batch() const { return max_batch_; }
+  size_t layer_count() const { return layers_.size(); }
+  const Layer<float>& layer(size_t i) const { return *layers_[i]; }
+  // Multi-line summary: one line per layer with shapes and parameter counts.
+  std::string summary() const;
+  // Floating-point operations of one forward + backward pass per sample (2 per multiply-add).
+  double flops_per_sample() const;
+
+ private:
+  Shape input_;
+  int64_t max_batch_;
+  std::vector<std::unique_ptr<Layer<float>>> layers_;
+  ParamStore store_;
+  std::vector<Buffer<float>> acts_;  // acts_[i]: output of layer i, (max_batch, out_i...)
+  Buffer<float> grad_a_, grad_b_;    // ping-pong buffers for activation gradients
+};
+
+}  // namespace dpt

@@ -1,0 +1,27 @@
+// The training samples of one rank for one epoch. Rank r reads its contiguous block of the file
+// once (1/P of the rows, in the file's element type); every epoch the ranks exchange rows
+// (one all-to-all) so that each holds exactly its slice of the epoch's global permutation, in
+// step order, as float32. Per epoch: no file I/O, one all-to-all of ~(P-1)/P of a block.
+#pragma once
+#include "comm/comm.hpp"
+#include "data/exchange_plan.hpp"
+#include "data/shard_loader.hpp"
+
+namespace dpt {
+
+class EpochData {
+ public:
+  EpochData(const SampleSource& src, const Sampler& sampler, const Comm& comm);
+  // The samples of `plan` (this rank's plan for `epoch`), in plan order.
+  Shard load(int64_t epoch, const EpochPlan& plan) const;
+  int64_t block_bytes() const { return static_cast<int64_t>(raw_.size()); }
+
+ private:
+  const SampleSource& src_;
+  const Sampler& sampler_;
+  const Comm& comm_;
+  int64_t row_bytes_;            // one row: features in the file's type + a 4-byte label
+  std::vector<unsigned char> raw_;  // my block: (rows, row_bytes_)
+};
+
+}  // namespace dpt
