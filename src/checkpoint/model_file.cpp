@@ -35,6 +35,9 @@ std::string read_str_attr(hid_t loc, const char* name, const std::string& path) 
   h5::Handle a(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose);
   h5::Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(type.get(), H5T_VARIABLE);
+  h5::Handle stored(H5Aget_type(a.get()), H5Tclose);
+  H5Tset_cset(type.get(), H5Tget_cset(stored.get()));
+  if (H5Tis_variable_str(stored.get()) <= 0) fail("{}: attribute '{}' is not a string", path, name);
   char* p = nullptr;
   if (H5Aread(a.get(), type.get(), &p) < 0 || !p) fail("{}: attribute '{}' unreadable", path, name);
   std::string s(p);

@@ -5,6 +5,8 @@
 
 #include "core/error.hpp"
 
+#include <algorithm>
+
 namespace dpt::log {
 
 void init(int rank, bool all_ranks, bool verbose) {
@@ -18,15 +20,21 @@ void init(int rank, bool all_ranks, bool verbose) {
   spdlog::set_default_logger(logger);
 }
 
-void add_file(const std::string& path) {
-  std::shared_ptr<spdlog::sinks::basic_file_sink_mt> sink;
+ScopedLogFile::ScopedLogFile(const std::string& path) {
   try {
-    sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, /*truncate=*/false);
+    sink_ = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, /*truncate=*/false);
   } catch (const spdlog::spdlog_ex& e) {
     fail("{}: cannot open log file: {}", path, e.what());
   }
-  sink->set_pattern(fmt::format("[%Y-%m-%d %H:%M:%S.%e] [rank {}] %l: %v", process_rank()));
-  spdlog::default_logger()->sinks().push_back(sink);
+  sink_->set_pattern(fmt::format("[%Y-%m-%d %H:%M:%S.%e] [rank {}] %l: %v", process_rank()));
+  sink_->set_level(spdlog::level::info);
+  auto logger = spdlog::default_logger();
+  logger->sinks().push_back(sink_);
+}
+
+ScopedLogFile::~ScopedLogFile() {
+  auto& sinks = spdlog::default_logger()->sinks();
+  sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
 }
 
 }  // namespace dpt::log

@@ -8,7 +8,16 @@
 namespace dpt::log {
 
 void init(int rank, bool all_ranks, bool verbose);
-// Also append every line this rank logs to `path` (rank 0 keeps DIR/train.log this way).
-void add_file(const std::string& path);
+// While alive, every line this rank logs is also appended to `path` (rank 0's RUN_DIR/train.log).
+class ScopedLogFile {
+ public:
+  explicit ScopedLogFile(const std::string& path);
+  ~ScopedLogFile();
+  ScopedLogFile(const ScopedLogFile&) = delete;
+  ScopedLogFile& operator=(const ScopedLogFile&) = delete;
+
+ private:
+  std::shared_ptr<spdlog::sinks::sink> sink_;
+};
 
 }  // namespace dpt::log

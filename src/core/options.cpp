@@ -48,7 +48,10 @@ std::string closest_key(const OptionTable& table, const std::string& key) {
     // Compare with the whole key and with its last component ("lr" vs "optimizer.lr").
     const auto dot = s.key.rfind('.');
     const std::string leaf = dot == std::string::npos ? s.key : s.key.substr(dot + 1);
-    const size_t d = std::min(edit_distance(key, s.key), edit_distance(key, leaf) + 1);
+    const std::string key_leaf = key.substr(key.rfind('.') == std::string::npos ? 0 : key.rfind('.') + 1);
+    size_t d = std::min(edit_distance(key, s.key), edit_distance(key_leaf, leaf) + 1);
+    // "lrate" for "lr", "batch" for "batch_size": one name starts with the other.
+    if (!leaf.empty() && !key_leaf.empty() && (leaf.rfind(key_leaf, 0) == 0 || key_leaf.rfind(leaf, 0) == 0)) d = std::min<size_t>(d, 1);
     if (d < best_d) best_d = d, best = s.key;
   }
   return best;

@@ -10,7 +10,7 @@ namespace dpt {
 const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
   static const std::vector<std::pair<std::string, OptionTable>> types = {
       {"dense",
-       {{"units", OptType::Int, "", "output features", 1, 1e9, false, {}, true},
+       {{"units", OptType::Int, "", "output features", 1, INFINITY, false, {}, true},
         {"bias", OptType::Bool, "true", "add a learned bias"},
         {"init", OptType::String, "torch_default", "weight initializer", -INFINITY, INFINITY, false,
          {"torch_default", "he_uniform", "xavier_uniform"}}}},

@@ -7,7 +7,7 @@ namespace dpt {
 const OptionTable& train_options() {
   constexpr double inf = INFINITY;
   static const OptionTable t = {
-      {"seed", OptType::Int, "1234", "seed for initialization and the data order", 0, 9.2e18},
+      {"seed", OptType::Int, "1234", "seed for initialization and the data order", 0, inf},
       {"data.file", OptType::String, "", "HDF5 file with the data set", -inf, inf, false, {}, true},
       {"data.train_features", OptType::String, "/train/images", "training features dataset (N, ...)"},
       {"data.train_labels", OptType::String, "/train/labels", "training labels dataset (N)"},
@@ -25,10 +25,13 @@ const OptionTable& train_options() {
       {"optimizer.momentum", OptType::Float, "0.9", "SGD momentum", 0, 1, false},
       {"optimizer.weight_decay", OptType::Float, "0", "L2 weight decay added to the gradient", 0, inf},
       {"optimizer.nesterov", OptType::Bool, "false", "Nesterov momentum"},
-      {"train.epochs", OptType::Int, "10", "passes over the training data", 1, 1e9},
-      {"train.batch_size", OptType::Int, "128", "GLOBAL batch size, split across the ranks", 1, 1e9},
-      {"train.eval_batch_size", OptType::Int, "1000", "batch size per rank for evaluation", 1, 1e9},
-      {"train.max_steps", OptType::Int, "0", "stop after this many optimizer steps (0: no limit)", 0, 9.2e18},
+      {"schedule.name", OptType::String, "constant", "learning-rate schedule over the whole run", -inf, inf, false,
+       {"constant", "cosine"}},
+      {"schedule.min_lr", OptType::Float, "0", "cosine: learning rate at the last step", 0, inf},
+      {"train.epochs", OptType::Int, "10", "passes over the training data", 1, inf},
+      {"train.batch_size", OptType::Int, "128", "GLOBAL batch size, split across the ranks", 1, inf},
+      {"train.eval_batch_size", OptType::Int, "1000", "batch size per rank for evaluation", 1, inf},
+      {"train.max_steps", OptType::Int, "0", "stop after this many optimizer steps (0: no limit)", 0, inf},
       {"log.progress_interval", OptType::Float, "10", "seconds between progress lines when stderr is not a terminal",
        0, inf, true},
       {"log.all_ranks", OptType::Bool, "false", "every rank logs (default: rank 0 only, others warnings)"},
@@ -57,6 +60,9 @@ TrainSettings read_settings(const Config& c) {
   s.momentum = static_cast<float>(c.get_float("optimizer.momentum"));
   s.weight_decay = static_cast<float>(c.get_float("optimizer.weight_decay"));
   s.nesterov = c.get_bool("optimizer.nesterov");
+  s.schedule.name = c.get_string("schedule.name");
+  s.schedule.base_lr = s.lr;
+  s.schedule.min_lr = c.get_float("schedule.min_lr");
   s.epochs = c.get_int("train.epochs");
   s.batch_size = c.get_int("train.batch_size");
   s.eval_batch_size = c.get_int("train.eval_batch_size");

@@ -5,6 +5,7 @@
 
 #include "core/config.hpp"
 #include "data/h5_dataset.hpp"
+#include "optim/schedule.hpp"
 
 namespace dpt {
 
@@ -21,6 +22,7 @@ struct TrainSettings {
   std::string optimizer;
   float lr, momentum, weight_decay;
   bool nesterov;
+  LrSchedule schedule;  // total_steps is set by the trainer
   int64_t epochs, batch_size, eval_batch_size, max_steps;
   double progress_interval;
   bool log_all_ranks;

@@ -19,14 +19,13 @@ namespace dpt {
 
 namespace {
 
-// Rank 0: create the run directory, refuse to clobber an earlier run, write config.yaml.
+// Rank 0: create the run directory and write config.yaml (the caller checked it holds no run,
+// or that --overwrite was given).
 void prepare_run_dir(const TrainOptions& o, const std::string& config_yaml) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec || !fs::is_directory(o.out_dir)) fail("{}: cannot create the run directory ({})", o.out_dir, ec.message());
-  if (!o.overwrite && fs::exists(fs::path(o.out_dir) / "metrics.jsonl"))
-    fail("{}: already holds a run (metrics.jsonl); choose another --out or pass --overwrite", o.out_dir);
   const std::string path = (fs::path(o.out_dir) / "config.yaml").string();
   std::ofstream f(path, std::ios::trunc);
   f << config_yaml;
@@ -62,6 +61,7 @@ class Trainer {
   MetricsWriter metrics_;
   int64_t step_ = 0;
   double t0_ = 0, train_correct_ = 0;
+  float lr_ = 0;
 };
 
 Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
@@ -71,6 +71,8 @@ Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
       loss_(make_loss<float>(s_.loss)),
       sgd_(model_.store().size(), s_.momentum, s_.weight_decay, s_.nesterov),
       sampler_(train_src_.size(), s_.batch_size, s_.seed, s_.shuffle) {
+  s_.schedule.total_steps = s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * sampler_.steps_per_epoch())
+                                             : s_.epochs * sampler_.steps_per_epoch();
   if (!s_.test.file.empty()) test_src_ = std::make_unique<SampleSource>(s_.test, s_.scale);
   check_data();
   dout_.resize(static_cast<size_t>(local_batch_max_ * numel(model_.output_shape())));
@@ -131,7 +133,8 @@ double Trainer::train_epoch(int64_t epoch, double* data_s) {
                                         1.0f / static_cast<float>(plan.global_size[st]), dout_.data());
     model_.backward(shard.x_at(off), dout_.data(), b);
     comm_.allreduce_sum(store.grads(), store.size());
-    sgd_.step(store, s_.lr);
+    lr_ = static_cast<float>(s_.schedule.at(step_));
+    sgd_.step(store, lr_);
     ++step_;
     loss_sum += r.loss_sum, seen += static_cast<double>(b), train_correct_ += static_cast<double>(r.correct);
     const double el = wall_time() - t_start;
@@ -174,7 +177,7 @@ TrainOutcome Trainer::run() {
                           {"train_loss", out.train_loss}, {"train_accuracy", train_correct_},
                           {"samples_per_s", samples / epoch_s}, {"epoch_s", epoch_s},
                           {"data_s", data_s},            {"eval_s", eval_s},
-                          {"elapsed_s", wall_time() - t0_}, {"lr", s_.lr}};
+                          {"elapsed_s", wall_time() - t0_}, {"lr", lr_}};
     if (test_src_) rec["test_loss"] = out.test.loss, rec["test_accuracy"] = out.test.accuracy;
     if (metrics_.active()) metrics_.write(rec);
     spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.4f} | test loss {} acc {} | {:.0f} samples/s | {:.1f} s",
@@ -201,13 +204,17 @@ TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts
   kern::configure_threads(s.threads > 0 ? s.threads : kern::auto_threads(comm.local_size()));
   const std::string yaml = cfg.to_yaml();
   comm.check_same(std::hash<std::string>{}(yaml), "resolved config (same config file and --set options on every rank?)");
-  if (comm.rank() == 0 && !opts.out_dir.empty() && !opts.overwrite &&
-      std::filesystem::exists(std::filesystem::path(opts.out_dir) / "metrics.jsonl"))
-    prepare_run_dir(opts, yaml);  // fails fast with "already holds a run"
+  // Refuse to clobber an earlier run before any work, on every rank alike (rank 0 looks).
+  int64_t taken = comm.rank() == 0 && !opts.out_dir.empty() && !opts.overwrite &&
+                  std::filesystem::exists(std::filesystem::path(opts.out_dir) / "metrics.jsonl");
+  comm.allreduce_sum(&taken, 1);
+  if (taken) fail("{}: already holds a run (metrics.jsonl); choose another --out or pass --overwrite", opts.out_dir);
   Trainer t(cfg, comm, opts);     // opens and checks the data before the run directory is touched
+  comm.barrier();                 // a rank that failed its checks has aborted the job by now
+  std::unique_ptr<log::ScopedLogFile> log_file;
   if (comm.rank() == 0 && !opts.out_dir.empty()) {
     prepare_run_dir(opts, yaml);
-    log::add_file((std::filesystem::path(opts.out_dir) / "train.log").string());
+    log_file = std::make_unique<log::ScopedLogFile>((std::filesystem::path(opts.out_dir) / "train.log").string());
   }
   return t.run();
 }

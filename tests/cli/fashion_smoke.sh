@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The quickstart path on the real data, shortened: prepare Fashion-MNIST from the Debian package,
+# train the quickstart MLP on 2 ranks for 300 steps through launch/local.sh, evaluate the saved model.
+set -euo pipefail
+root=$1 bin=$2
+src=/usr/share/datasets/fashion-mnist
+[ -f $src/train-images-idx3-ubyte.gz ] || { echo "dataset-fashion-mnist not installed: skipped"; exit 77; }
+work=$(mktemp -d /tmp/dptrain-smoke-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+"$bin" prepare fashion-mnist --out "$work/fm.h5"
+DPTRAIN_BIN=$bin timeout 240 "$root/launch/local.sh" 2 "$root/launch/configs/fashion_mlp.yaml" -q \
+  --set data.file="$work/fm.h5" --set train.max_steps=300 --out "$work/run" < /dev/null
+json=$("$bin" evaluate --model "$work/run/model.h5" --data "$work/fm.h5" --json)
+echo "$json"
+python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["samples"]==10000, r; assert r["accuracy"]>=0.78, r' "$json"
+grep -c '"epoch"' "$work/run/metrics.jsonl" | grep -qx 1
+echo "ok"

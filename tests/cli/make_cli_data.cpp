@@ -1,0 +1,40 @@
+// Writes the files the CLI error tests use into DIR: good and bad HDF5 files, configs.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "support/synth_data.hpp"
+
+using dpt::test::SynthSpec;
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  const std::string dir = argv[1];
+  std::filesystem::create_directories(dir);
+  auto spec = [](int64_t n, std::vector<int64_t> shape, int classes, const char* x, const char* y) {
+    SynthSpec s;
+    s.n = n, s.shape = std::move(shape), s.classes = classes, s.features = x, s.labels = y;
+    s.elem = dpt::test::Elem::U8;
+    return s;
+  };
+  dpt::test::write_synth(dir + "/good.h5", spec(64, {12}, 4, "/train/x", "/train/y"));
+  dpt::test::write_synth(dir + "/good.h5", spec(32, {12}, 4, "/test/x", "/test/y"), true);
+  dpt::test::write_synth(dir + "/good.h5", spec(32, {5}, 4, "/odd/x", "/odd/y"), true);
+  dpt::test::write_synth(dir + "/badlabels.h5", spec(64, {12}, 10, "/train/x", "/train/y"));
+  dpt::test::write_synth(dir + "/badlabels.h5", spec(32, {12}, 4, "/test/x", "/test/y"), true);
+  dpt::test::write_synth(dir + "/flat.h5", spec(64, {}, 4, "/train/x", "/train/y"));
+  dpt::test::write_synth(dir + "/one.h5", spec(1, {12}, 4, "/train/x", "/train/y"));
+  dpt::test::write_synth(dir + "/one.h5", spec(32, {12}, 4, "/test/x", "/test/y"), true);
+  std::ofstream(dir + "/notes.txt") << "this is not an HDF5 file\n";
+  std::ofstream(dir + "/good.yaml") << R"(# small valid config
+data: {file: good.h5, train_features: /train/x, train_labels: /train/y, test_features: /test/x, test_labels: /test/y,
+       scale: 1/180}
+model:
+  layers: [{type: dense, units: 8}, {type: relu}, {type: dense, units: 4}]
+train: {epochs: 2, batch_size: 16}
+)";
+  std::ofstream(dir + "/malformed.yaml") << "data:\n  file: good.h5\n  scale: [1, 2\nmodel: {}\n";
+  std::ofstream(dir + "/typo.yaml") << "data: {file: good.h5}\noptimizer:\n  lrate: 0.1\n";
+  std::cout << "wrote test data to " << dir << "\n";
+  return 0;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian 12 machine to a passing test suite: installs the packages,
+# builds dptrain and its tests, runs ctest (multi-rank suites under mpiexec at 1-4 ranks).
+#   tests/run.sh [ctest options, e.g. -R cli_ or -L quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash cluster/install-deps.sh
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDPTRAIN_BUILD_TESTS=ON > build-configure.log 2>&1 \
+  || { cat build-configure.log; exit 1; }
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600 "$@"

@@ -1,0 +1,23 @@
+// main() for multi-rank GoogleTest suites: every rank runs every test; only rank 0 prints; the
+// process exits non-zero on every rank if any rank failed.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include "core/error.hpp"
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  dpt::set_process_rank(rank);
+  ::testing::InitGoogleTest(&argc, argv);
+  if (rank != 0) {
+    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
+  int failed = RUN_ALL_TESTS() != 0 ? 1 : 0, any = 0;
+  MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (rank == 0 && any && !failed) fprintf(stderr, "a test failed on another rank (rerun with the failing rank's output)\n");
+  MPI_Finalize();
+  return any;
+}
