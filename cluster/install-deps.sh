@@ -18,7 +18,7 @@ PKGS=(
 for arg in "$@"; do
   case "$arg" in
     --slurm) PKGS+=(slurmctld slurmd slurm-client munge iproute2) ;;
-    --torch) PKGS+=(python3-torch python3-numpy python3-h5py) ;;
+    --torch) PKGS+=(python3-torch python3-numpy python3-h5py libopenblas0-openmp) ;;
     *) echo "install-deps.sh: unknown option '$arg' (use --slurm, --torch)" >&2; exit 2 ;;
   esac
 done

@@ -56,6 +56,8 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
   }
   const OptionSpec& s = spec(key);
   if (s.type == OptType::String && value.IsNull()) {  // "key:" or "key: ~" means the empty string
+    if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), "") == s.choices.end())
+      fail("{}: {} = '' is not valid: must be {}", origin, key, describe_constraint(s));
     values_[key] = YAML::Node(std::string());
     origins_[key] = origin;
     return;

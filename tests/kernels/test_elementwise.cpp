@@ -1,0 +1,129 @@
+// Elementwise / row-wise kernels vs their ref:: twins, at sizes below and above the TBB grain
+// (16384 elements), so both the serial and the parallel paths run. All of them are exact
+// (copies, max, one multiply, in-order sums), so results must match bitwise.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "kernel_test_util.hpp"
+#include "kernels/elementwise.hpp"
+
+namespace dpt {
+namespace {
+
+using test::bitwise_equal;
+using test::random_vector;
+
+const int64_t kSizes[] = {1, 7, 16384, 16385, 100003};
+struct RowShape {
+  int64_t B, N;
+};
+const RowShape kRowShapes[] = {{1, 1}, {5, 7}, {1, 1000}, {64, 513}, {300, 1000}, {3000, 10}};
+
+template <class T>
+class KernelElementwise : public ::testing::Test {};
+using FloatTypes = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(KernelElementwise, FloatTypes);
+
+TYPED_TEST(KernelElementwise, BroadcastRowsMatchesReference) {
+  using T = TypeParam;
+  for (const RowShape s : kRowShapes) {
+    SCOPED_TRACE(::testing::Message() << "B=" << s.B << " N=" << s.N);
+    const auto b = random_vector<T>(static_cast<size_t>(s.N), 1);               // (N)
+    std::vector<T> y(static_cast<size_t>(s.B * s.N), T(-7)), y_ref = y;          // (B, N)
+    kern::broadcast_rows(y.data(), b.data(), s.B, s.N);
+    kern::ref::broadcast_rows(y_ref.data(), b.data(), s.B, s.N);
+    EXPECT_TRUE(bitwise_equal(y, y_ref));
+    EXPECT_EQ(y.back(), b.back());
+  }
+}
+
+TYPED_TEST(KernelElementwise, SumRowsAccumulatesAndMatchesReference) {
+  using T = TypeParam;
+  for (const RowShape s : kRowShapes) {
+    SCOPED_TRACE(::testing::Message() << "B=" << s.B << " N=" << s.N);
+    const auto dy = random_vector<T>(static_cast<size_t>(s.B * s.N), 2);        // (B, N)
+    std::vector<T> db = random_vector<T>(static_cast<size_t>(s.N), 3), db_ref = db;  // (N), not zero
+    kern::sum_rows_acc(dy.data(), db.data(), s.B, s.N);
+    kern::ref::sum_rows_acc(dy.data(), db_ref.data(), s.B, s.N);
+    EXPECT_TRUE(bitwise_equal(db, db_ref));
+  }
+}
+
+TYPED_TEST(KernelElementwise, SumRowsHandComputed) {
+  using T = TypeParam;
+  const T dy[] = {1, 2, 3, 10, 20, 30};  // (2, 3)
+  T db[] = {100, 200, 300};
+  kern::sum_rows_acc(dy, db, 2, 3);
+  EXPECT_EQ(db[0], 111);
+  EXPECT_EQ(db[1], 222);
+  EXPECT_EQ(db[2], 333);
+}
+
+TYPED_TEST(KernelElementwise, ReluForwardMatchesReference) {
+  using T = TypeParam;
+  for (const int64_t n : kSizes) {
+    SCOPED_TRACE(n);
+    auto x = random_vector<T>(static_cast<size_t>(n), 4);
+    x[0] = T(0);
+    std::vector<T> y(x.size(), T(-1)), y_ref(x.size(), T(-1));
+    kern::relu_forward(x.data(), y.data(), n);
+    kern::ref::relu_forward(x.data(), y_ref.data(), n);
+    EXPECT_TRUE(bitwise_equal(y, y_ref));
+    // In place (y aliases x).
+    kern::relu_forward(x.data(), x.data(), n);
+    EXPECT_TRUE(bitwise_equal(x, y_ref));
+  }
+  const T x[] = {-2, -0.5, 0, 0.5, 3};
+  T y[5];
+  kern::relu_forward(x, y, 5);
+  EXPECT_EQ(y[0], 0);
+  EXPECT_EQ(y[1], 0);
+  EXPECT_EQ(y[2], 0);
+  EXPECT_EQ(y[3], T(0.5));
+  EXPECT_EQ(y[4], 3);
+}
+
+TYPED_TEST(KernelElementwise, ReluBackwardMatchesReference) {
+  using T = TypeParam;
+  for (const int64_t n : kSizes) {
+    SCOPED_TRACE(n);
+    std::vector<T> y(static_cast<size_t>(n));
+    kern::relu_forward(random_vector<T>(y.size(), 5).data(), y.data(), n);  // y >= 0, about half zero
+    auto dy = random_vector<T>(y.size(), 6);
+    std::vector<T> dx(y.size(), T(9)), dx_ref(y.size(), T(9));
+    kern::relu_backward(y.data(), dy.data(), dx.data(), n);
+    kern::ref::relu_backward(y.data(), dy.data(), dx_ref.data(), n);
+    EXPECT_TRUE(bitwise_equal(dx, dx_ref));
+    // In place (dx aliases dy).
+    kern::relu_backward(y.data(), dy.data(), dy.data(), n);
+    EXPECT_TRUE(bitwise_equal(dy, dx_ref));
+  }
+  // The gradient passes where y > 0 only (y == 0 blocks it).
+  const T y[] = {0, 1, 0, 2}, dy[] = {5, 6, 7, 8};
+  T dx[4];
+  kern::relu_backward(y, dy, dx, 4);
+  EXPECT_EQ(dx[0], 0);
+  EXPECT_EQ(dx[1], 6);
+  EXPECT_EQ(dx[2], 0);
+  EXPECT_EQ(dx[3], 8);
+}
+
+TYPED_TEST(KernelElementwise, ScaleMatchesReference) {
+  using T = TypeParam;
+  for (const int64_t n : kSizes) {
+    SCOPED_TRACE(n);
+    auto x = random_vector<T>(static_cast<size_t>(n), 7), x_ref = x;
+    kern::scale(x.data(), n, T(0.37));
+    kern::ref::scale(x_ref.data(), n, T(0.37));
+    EXPECT_TRUE(bitwise_equal(x, x_ref));
+  }
+  T x[] = {1, -2, 4};
+  kern::scale(x, 3, T(0.5));
+  EXPECT_EQ(x[0], T(0.5));
+  EXPECT_EQ(x[1], -1);
+  EXPECT_EQ(x[2], 2);
+}
+
+}  // namespace
+}  // namespace dpt
