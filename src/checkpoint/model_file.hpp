@@ -1,5 +1,6 @@
 // The final model file, written by rank 0 when training ends and read by `dptrain evaluate`:
 //   /params/<name>      one float32 dataset per parameter tensor, e.g. /params/layers.0.weight (512, 784)
+//   /buffers/<name>     non-trained state, e.g. /buffers/layers.1.running_mean (32)
 //   root attributes:    format = "dptrain-model", format_version = 1, config (the resolved YAML),
 //                       input_shape (int64[]), epoch, step
 // Written atomically: temporary file, flush, fsync, rename. A crash never leaves a torn model.h5.

@@ -13,7 +13,7 @@ namespace dpt::cli {
 Run add_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "train a model on all ranks of the MPI job");
   struct Args {
-    std::string config, out;
+    std::string config, out, resume;
     std::vector<std::string> sets;
     bool overwrite = false, quiet = false, verbose = false;
   };
@@ -22,6 +22,9 @@ Run add_train(CLI::App& app) {
   cmd->add_option("--set", a->sets, "override one config option: --set optimizer.lr=0.1 (repeatable)");
   cmd->add_option("--out,-o", a->out, "run directory: config.yaml, metrics.jsonl, train.log, model.h5");
   cmd->add_flag("--overwrite", a->overwrite, "reuse a run directory that already holds a run");
+  cmd->add_option("--resume", a->resume,
+                  "continue from a checkpoint: 'auto' = the newest valid one in --out DIR/checkpoints, or a path; "
+                  "works on any rank count");
   cmd->add_flag("--quiet,-q", a->quiet, "no progress display");
   cmd->add_flag("--verbose,-v", a->verbose, "debug logging");
   std::string footer = options_help(train_options(), "Config options (YAML keys; nested maps form the dotted names)");
@@ -36,10 +39,12 @@ Run add_train(CLI::App& app) {
     const Comm world;
     log::init(world.rank(), cfg.get_bool("log.all_ranks"), a->verbose);
     spdlog::info("resolved config:\n{}", cfg.to_yaml());
-    const TrainOutcome r = train(cfg, world, {a->out, a->overwrite, a->quiet});
+    const TrainOutcome r = train(cfg, world, {a->out, a->overwrite, a->quiet, a->resume});
+    if (r.stop_reason == "signal") return 143;  // 128 + SIGTERM: a scheduler sees the job was interrupted
+    const std::string best = r.best_epoch ? fmt::format(" (best epoch {} by early stopping)", r.best_epoch) : "";
     if (r.test.samples > 0)
-      spdlog::info("final test accuracy {:.4f} (loss {:.4f}) after {} epochs, {} steps, {:.1f} s", r.test.accuracy,
-                   r.test.loss, r.epochs, r.steps, r.seconds);
+      spdlog::info("final test accuracy {:.4f} (loss {:.4f}) after {} epochs{}, {} steps, {:.1f} s; stopped: {}",
+                   r.test.accuracy, r.test.loss, r.epochs, best, r.steps, r.seconds, r.stop_reason);
     else
       spdlog::info("done: train loss {:.4f} after {} epochs, {} steps, {:.1f} s", r.train_loss, r.epochs, r.steps,
                    r.seconds);

@@ -3,6 +3,8 @@
 // rank never leaves the others waiting in a collective.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
+
 #include "cli/commands.hpp"
 #include "comm/comm.hpp"
 #include "core/error.hpp"
@@ -10,6 +12,17 @@
 #include "kernels/blas_env.hpp"
 
 namespace {
+
+// DPTRAIN_WATCHDOG_TIMEOUT=SECONDS starts the collective watchdog (src/comm/comm.hpp) for train and
+// evaluate. Stand-in until the config option runtime.watchdog_timeout exists.
+void start_watchdog_from_env() {
+  const char* v = std::getenv("DPTRAIN_WATCHDOG_TIMEOUT");
+  if (!v || !*v) return;
+  char* end = nullptr;
+  const double t = std::strtod(v, &end);
+  if (*end || !(t >= 0)) dpt::fail("DPTRAIN_WATCHDOG_TIMEOUT='{}': expected seconds (>= 1; 0 = off)", v);
+  if (t > 0) dpt::Comm::start_watchdog(t);
+}
 
 int run_cli(int argc, char** argv, int rank) {
   CLI::App app{"dptrain: data-parallel neural-network training on MPI, HDF5, oneTBB and OpenBLAS"};
@@ -25,6 +38,7 @@ int run_cli(int argc, char** argv, int rank) {
     return app.exit(e);
   }
   if (app.got_subcommand("prepare")) return rank == 0 ? prepare() : 0;  // one writer
+  start_watchdog_from_env();
   if (app.got_subcommand("train")) return train();
   return evaluate();
 }

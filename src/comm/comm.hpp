@@ -1,5 +1,27 @@
 // The MPI communicator of a training job. The only module that includes mpi.h.
 // Each collective notes its cost for P ranks and n bytes (alpha: latency, beta: time per byte).
+//
+// Every collective takes an optional `what`, a string with static storage ("gradients") that names
+// it in watchdog messages. Each one counts as one "collective call" of this process (1, 2, ...,
+// over every Comm of the process), the number the watchdog and DPTRAIN_FAULT use.
+//
+// Watchdog (start_watchdog): a thread per rank, on its own duplicate of MPI_COMM_WORLD, sends this
+// rank's state (the number and name of the collective it is in or last left, and since when) to
+// rank 0 about once a second; rank 0's thread aborts the job (MPI_Abort) when a rank has waited in
+// a collective for longer than the timeout while some other rank has not entered it, naming the
+// collective and the missing ranks, or when a rank sends nothing for longer than the timeout (its
+// process is stopped or unreachable); the other ranks abort when rank 0 goes silent that long.
+// Slow steps never trigger it: only time spent waiting in a collective for a missing rank counts.
+// Per collective it costs one clock read and an uncontended mutex (~50 ns).
+//
+// Test-only fault injection: DPTRAIN_FAULT="KIND:rank=R:call=N[:secs=S]" (read once, when the
+// first Comm is made) makes rank R (or every rank for rank=*) act before its N-th collective call:
+//   stall  sleep forever (outside the collective: the watchdog must name this rank)
+//   sleep  sleep S seconds, then go on (a slow step; the watchdog must stay quiet if S < timeout)
+//   throw  throw dpt::Error (main logs "[rank R] error: ..." and aborts the job)
+//   exit   _exit(3) without MPI_Finalize
+//   kill   raise SIGKILL
+// Never set it in production runs.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -10,8 +32,10 @@ namespace dpt {
 
 class Comm {
  public:
-  // MPI_Init_thread (FUNNELED: only the main thread calls MPI). Safe to call once per process.
+  // MPI_Init_thread asking for MPI_THREAD_MULTIPLE (the watchdog thread calls MPI; otherwise only
+  // the main thread does). Safe to call once per process.
   static void init(int* argc, char*** argv);
+  // Stops the watchdog (collective: waits until every rank got here) and calls MPI_Finalize.
   static void finalize();
   static bool initialized();
   // Ends every rank of the job (MPI_Abort); used by main() after logging an error.
@@ -23,25 +47,41 @@ class Comm {
   int rank() const { return rank_; }
   int size() const { return size_; }
   int local_size() const { return local_size_; }  // ranks on this node
+  // Address of the underlying MPI_Comm, for the parallel-HDF5 checkpoint writer (MPI-IO needs
+  // the communicator); everything else goes through the methods here.
+  const void* native_handle() const;
 
   // Sum across ranks, in place, identical result on every rank.
   // Cost (ring / Rabenseifner): ~2 log P alpha + 2 (P-1)/P n beta.
-  void allreduce_sum(float* buf, int64_t n) const;
-  void allreduce_sum(double* buf, int64_t n) const;
-  void allreduce_sum(int64_t* buf, int64_t n) const;
+  void allreduce_sum(float* buf, int64_t n, const char* what = nullptr) const;
+  void allreduce_sum(double* buf, int64_t n, const char* what = nullptr) const;
+  void allreduce_sum(int64_t* buf, int64_t n, const char* what = nullptr) const;
   // Cost (binomial tree / scatter-allgather): ~log P alpha + n beta.
-  void bcast(float* buf, int64_t n, int root) const;
-  void bcast(std::string& s, int root) const;
+  void bcast(float* buf, int64_t n, int root, const char* what = nullptr) const;
+  void bcast(std::string& s, int root, const char* what = nullptr) const;
   // Personalized exchange of fixed-size rows: send_counts[q] rows (row_bytes each) go to rank q,
   // recv_counts[r] rows arrive from rank r; both buffers are ordered by rank.
   // Cost (pairwise): (P-1) alpha + (bytes sent + received) beta.
   void alltoallv_rows(const void* send, const std::vector<int64_t>& send_counts, void* recv,
-                      const std::vector<int64_t>& recv_counts, int64_t row_bytes) const;
+                      const std::vector<int64_t>& recv_counts, int64_t row_bytes,
+                      const char* what = nullptr) const;
   // Cost: ~log P alpha.
-  void barrier() const;
+  void barrier(const char* what = nullptr) const;
   // Throws (the same message on every rank) unless every rank passed the same value; `what`
   // names it ("config", "data file size"). Cost: one 2-element allreduce.
   void check_same(uint64_t value, const std::string& what) const;
+
+  // Starts the watchdog on every rank of MPI_COMM_WORLD (collective; a no-op on one rank or when
+  // it already runs). timeout_s (>= 1) bounds the time a rank may wait in a collective for a rank
+  // that has not entered it, and the silence of any rank. It must exceed the longest legitimate
+  // imbalance between ranks, including rank 0 writing the model while the others wait to finish.
+  static void start_watchdog(double timeout_s);
+  // Stops it (collective: every rank calls it; finalize() does). The time until the last rank
+  // arrives is watched like a collective named "end of run".
+  static void stop_watchdog();
+  static bool watchdog_running();
+  // Collective calls this process has made so far (the number the next one gets is this + 1).
+  static uint64_t collective_calls();
 
  private:
   struct Impl;

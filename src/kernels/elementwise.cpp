@@ -4,6 +4,8 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cmath>
+#include <vector>
 
 namespace dpt::kern {
 
@@ -66,7 +68,103 @@ void scale(T* x, int64_t n, T s) {
   });
 }
 
+template <class T>
+void sigmoid_forward(const T* x, T* y, int64_t n) {
+  for_range(n, kGrain, [&](int64_t a, int64_t b) {
+    for (int64_t i = a; i < b; ++i) y[i] = T(1) / (T(1) + std::exp(-x[i]));
+  });
+}
+template <class T>
+void sigmoid_backward(const T* y, const T* dy, T* dx, int64_t n) {
+  for_range(n, kGrain, [&](int64_t a, int64_t b) {
+    for (int64_t i = a; i < b; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
+  });
+}
+template <class T>
+void tanh_forward(const T* x, T* y, int64_t n) {
+  for_range(n, kGrain, [&](int64_t a, int64_t b) {
+    for (int64_t i = a; i < b; ++i) y[i] = std::tanh(x[i]);
+  });
+}
+template <class T>
+void tanh_backward(const T* y, const T* dy, T* dx, int64_t n) {
+  for_range(n, kGrain, [&](int64_t a, int64_t b) {
+    for (int64_t i = a; i < b; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
+  });
+}
+template <class T>
+void add_channel_bias(T* y, const T* bias, int64_t B, int64_t C, int64_t M) {
+  for_range(B * C, std::max<int64_t>(1, kGrain / std::max<int64_t>(M, 1)), [&](int64_t a, int64_t b) {
+    for (int64_t p = a; p < b; ++p) {
+      const T v = bias[p % C];
+      for (int64_t m = 0; m < M; ++m) y[p * M + m] += v;
+    }
+  });
+}
+template <class T>
+void channel_sum_acc(const T* dy, T* db, int64_t B, int64_t C, int64_t M) {
+  for_range(C, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      T acc = 0;
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t m = 0; m < M; ++m) acc += dy[(b * C + c) * M + m];
+      db[c] += acc;
+    }
+  });
+}
+template <class T>
+void multiply(const T* x, const T* m, T* y, int64_t n) {
+  for_range(n, kGrain, [&](int64_t a, int64_t b) {
+    for (int64_t i = a; i < b; ++i) y[i] = x[i] * m[i];
+  });
+}
+template <class T>
+void dropout_mask(T* m, int64_t B, int64_t D, double p, uint64_t key, int64_t first_row) {
+  const T keep = static_cast<T>(1.0 / (1.0 - p));
+  const uint64_t threshold = static_cast<uint64_t>(p * 18446744073709551616.0);  // p * 2^64
+  for_range(B, std::max<int64_t>(1, kGrain / std::max<int64_t>(D, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t i = r0; i < r1; ++i)
+      for (int64_t j = 0; j < D; ++j) {
+        uint64_t z = key ^ (static_cast<uint64_t>(first_row + i) * 0x9E3779B97F4A7C15ULL) ^
+                     (static_cast<uint64_t>(j) * 0xC2B2AE3D27D4EB4FULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;  // splitmix64 finalizer
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        m[i * D + j] = z < threshold ? T(0) : keep;
+      }
+  });
+}
+
+double sum_squares(const float* x, int64_t n) {
+  constexpr int64_t kBlock = 1 << 16;
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> part(static_cast<size_t>(blocks));
+  for_range(blocks, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      double acc = 0;
+      for (int64_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) acc += static_cast<double>(x[i]) * x[i];
+      part[static_cast<size_t>(b)] = acc;
+    }
+  });
+  double total = 0;
+  for (double p : part) total += p;
+  return total;
+}
+
+bool all_finite(const float* x, int64_t n) { return std::isfinite(sum_squares(x, n)); }
+
 namespace ref {
+double sum_squares(const float* x, int64_t n) {
+  constexpr int64_t kBlock = 1 << 16;
+  double total = 0;
+  for (int64_t b = 0; b * kBlock < n; ++b) {
+    double acc = 0;
+    for (int64_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) acc += static_cast<double>(x[i]) * x[i];
+    total += acc;
+  }
+  return total;
+}
+
 template <class T>
 void broadcast_rows(T* y, const T* b, int64_t B, int64_t N) {
   for (int64_t i = 0; i < B; ++i)
@@ -106,3 +204,15 @@ DPT_INSTANTIATE(dpt::kern, double)
 DPT_INSTANTIATE(dpt::kern::ref, float)
 DPT_INSTANTIATE(dpt::kern::ref, double)
 #undef DPT_INSTANTIATE
+#define DPT_INSTANTIATE2(T)                                                                        \
+  template void dpt::kern::sigmoid_forward<T>(const T*, T*, int64_t);                              \
+  template void dpt::kern::sigmoid_backward<T>(const T*, const T*, T*, int64_t);                   \
+  template void dpt::kern::tanh_forward<T>(const T*, T*, int64_t);                                 \
+  template void dpt::kern::tanh_backward<T>(const T*, const T*, T*, int64_t);                      \
+  template void dpt::kern::add_channel_bias<T>(T*, const T*, int64_t, int64_t, int64_t);           \
+  template void dpt::kern::channel_sum_acc<T>(const T*, T*, int64_t, int64_t, int64_t);            \
+  template void dpt::kern::multiply<T>(const T*, const T*, T*, int64_t);                           \
+  template void dpt::kern::dropout_mask<T>(T*, int64_t, int64_t, double, uint64_t, int64_t);
+DPT_INSTANTIATE2(float)
+DPT_INSTANTIATE2(double)
+#undef DPT_INSTANTIATE2

@@ -26,12 +26,13 @@ void im2col_sample(const ConvGeom& g, const T* x, T* col, int64_t b) {
             continue;
           }
           const T* src = img + y * g.W;
-          if (g.stride == 1) {  // contiguous run with zero borders
+          if (g.stride == 1) {  // contiguous run with zero borders (a plain loop: runs are short)
             const int64_t x0 = j - g.pad;
-            const int64_t lo = std::clamp<int64_t>(-x0, 0, OW), hi = std::clamp<int64_t>(g.W - x0, 0, OW);
-            std::fill(row, row + lo, T(0));
-            if (hi > lo) std::memcpy(row + lo, src + x0 + lo, static_cast<size_t>(hi - lo) * sizeof(T));
-            std::fill(row + std::max(hi, lo), row + OW, T(0));
+            const int64_t lo = std::clamp<int64_t>(-x0, 0, OW), hi = std::max(lo, std::clamp<int64_t>(g.W - x0, 0, OW));
+            for (int64_t ox = 0; ox < lo; ++ox) row[ox] = T(0);
+            const T* s = src + x0;
+            for (int64_t ox = lo; ox < hi; ++ox) row[ox] = s[ox];
+            for (int64_t ox = hi; ox < OW; ++ox) row[ox] = T(0);
           } else {
             for (int64_t ox = 0; ox < OW; ++ox) {
               const int64_t xx = ox * g.stride - g.pad + j;
@@ -53,6 +54,14 @@ void col2im_sample(const ConvGeom& g, const T* dcol, T* dx, int64_t b) {
         for (int64_t oy = 0; oy < OH; ++oy) {
           const int64_t y = oy * g.stride - g.pad + i;
           if (y < 0 || y >= g.H) continue;
+          if (g.stride == 1) {  // contiguous, vectorizable run
+            const int64_t x0 = j - g.pad;
+            const int64_t lo = std::clamp<int64_t>(-x0, 0, OW), hi = std::clamp<int64_t>(g.W - x0, 0, OW);
+            T* d = img + y * g.W + x0;
+            const T* s = in + oy * OW;
+            for (int64_t ox = lo; ox < hi; ++ox) d[ox] += s[ox];
+            continue;
+          }
           for (int64_t ox = 0; ox < OW; ++ox) {
             const int64_t xx = ox * g.stride - g.pad + j;
             if (xx >= 0 && xx < g.W) img[y * g.W + xx] += in[oy * OW + ox];

@@ -4,21 +4,41 @@
 
 namespace dpt {
 
+enum class Act { Relu, Sigmoid, Tanh };
+
+// relu, sigmoid, tanh: y = f(x) elementwise; backward uses the output y.
 template <class T>
-class ReLU final : public Layer<T> {
+class Activation final : public Layer<T> {
  public:
-  explicit ReLU(Shape in) : shape_(std::move(in)) {}
-  std::string type() const override { return "relu"; }
+  Activation(Shape in, Act act) : shape_(std::move(in)), act_(act) {}
+  std::string type() const override;
   std::string describe() const override;
   Shape in_shape() const override { return shape_; }
   Shape out_shape() const override { return shape_; }
   // x, y: (B, n)
   void forward(const T* x, T* y, int64_t B) override;
-  // dx = dy * (y > 0)
+  // relu: dx = dy * (y > 0); sigmoid: dy * y * (1 - y); tanh: dy * (1 - y^2)
   void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) override;
 
  private:
   Shape shape_;
+  Act act_;
+};
+
+// Kept for code that names the ReLU directly.
+template <class T>
+class ReLU final : public Layer<T> {
+ public:
+  explicit ReLU(Shape in) : a_(std::move(in), Act::Relu) {}
+  std::string type() const override { return a_.type(); }
+  std::string describe() const override { return a_.describe(); }
+  Shape in_shape() const override { return a_.in_shape(); }
+  Shape out_shape() const override { return a_.out_shape(); }
+  void forward(const T* x, T* y, int64_t B) override { a_.forward(x, y, B); }
+  void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) override { a_.backward(x, y, dy, dx, B); }
+
+ private:
+  Activation<T> a_;
 };
 
 }  // namespace dpt

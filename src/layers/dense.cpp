@@ -1,19 +1,10 @@
 #include "layers/dense.hpp"
 
-#include <cmath>
-
 #include "core/error.hpp"
 #include "kernels/elementwise.hpp"
 #include "kernels/gemm.hpp"
 
 namespace dpt {
-
-Init parse_init(const std::string& name) {
-  if (name == "torch_default") return Init::TorchDefault;
-  if (name == "he_uniform") return Init::HeUniform;
-  if (name == "xavier_uniform") return Init::XavierUniform;
-  fail("unknown init '{}': must be one of torch_default, he_uniform, xavier_uniform", name);
-}
 
 template <class T>
 Dense<T>::Dense(Shape in, int64_t units, bool bias, Init init)
@@ -39,13 +30,7 @@ void Dense<T>::bind(T* params, T* grads) {
 
 template <class T>
 void Dense<T>::init(Rng& rng) {
-  double bound_w = 1.0 / std::sqrt(static_cast<double>(in_features_));  // PyTorch default
-  if (init_ == Init::HeUniform) bound_w = std::sqrt(6.0 / static_cast<double>(in_features_));
-  if (init_ == Init::XavierUniform) bound_w = std::sqrt(6.0 / static_cast<double>(in_features_ + out_));
-  for (int64_t i = 0; i < out_ * in_features_; ++i) W_[i] = static_cast<T>(rng.uniform(-bound_w, bound_w));
-  if (!has_bias_) return;
-  const double bound_b = init_ == Init::TorchDefault ? 1.0 / std::sqrt(static_cast<double>(in_features_)) : 0.0;
-  for (int64_t i = 0; i < out_; ++i) b_[i] = static_cast<T>(bound_b == 0.0 ? 0.0 : rng.uniform(-bound_b, bound_b));
+  init_weights<T>(init_, in_features_, out_, W_, out_ * in_features_, b_, has_bias_ ? out_ : 0, rng);
 }
 
 template <class T>

@@ -1,12 +1,10 @@
 // Fully connected layer: y = x W^T + b (PyTorch's nn.Linear layout). Inputs of any per-sample shape
 // are read as flat vectors of numel(in) features.
 #pragma once
+#include "layers/init.hpp"
 #include "layers/layer.hpp"
 
 namespace dpt {
-
-enum class Init { TorchDefault, HeUniform, XavierUniform };
-Init parse_init(const std::string& name);  // "torch_default", "he_uniform", "xavier_uniform"
 
 template <class T>
 class Dense final : public Layer<T> {

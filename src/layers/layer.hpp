@@ -4,6 +4,7 @@
 // several micro-batches can add up before one optimizer step.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,16 @@ struct ParamDecl {
   Shape shape;       // e.g. weight: (out, in)
 };
 
+// What a pass needs beyond its input; the model owns one and the trainer fills it per step.
+struct PassContext {
+  bool training = false;      // dropout active, batchnorm uses batch statistics
+  uint64_t seed = 0;          // run seed: dropout masks are a function of (seed, step, layer, sample)
+  int64_t step = 0;           // optimizer step
+  int64_t sample_offset = 0;  // global-batch position of this rank's first sample
+  // Sums `n` doubles across the ranks in place (sync batchnorm). Null: a single process.
+  std::function<void(double*, int64_t)> allreduce;
+};
+
 template <class T>
 class Layer {
  public:
@@ -28,11 +39,22 @@ class Layer {
   virtual std::vector<ParamDecl> params() const { return {}; }
   // Views into the flat parameter / gradient buffers, laid out in params() order.
   virtual void bind(T* params, T* grads) {}
+  // Non-trained state saved with the model (batchnorm running statistics), laid out in order.
+  virtual std::vector<ParamDecl> buffers() const { return {}; }
+  virtual void bind_buffers(T* buffers) {}
+  void set_context(const PassContext* ctx) { ctx_ = ctx; }
+  // True when forward/backward call ctx.allreduce (sync batchnorm): every rank must then run
+  // them the same number of times, even on an empty batch.
+  virtual bool collective() const { return false; }
   // Floating-point operations of forward + backward for one sample (for GFLOP/s reports).
   virtual double flops() const { return 0; }
   virtual void init(Rng& rng) {}
   virtual void forward(const T* x, T* y, int64_t B) = 0;
   virtual void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) = 0;
+
+ protected:
+  bool training() const { return ctx_ && ctx_->training; }
+  const PassContext* ctx_ = nullptr;
 };
 
 }  // namespace dpt

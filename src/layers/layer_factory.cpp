@@ -1,23 +1,108 @@
 #include "layers/layer_factory.hpp"
 
+#include <cmath>
+
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "layers/activation.hpp"
+#include "layers/batchnorm.hpp"
+#include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
+#include "layers/dropout.hpp"
+#include "layers/pool2d.hpp"
 
 namespace dpt {
+
+namespace {
+constexpr double inf = INFINITY;
+const std::vector<std::string> kInits = {"torch_default", "he_uniform", "xavier_uniform"};
+}  // namespace
 
 const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
   static const std::vector<std::pair<std::string, OptionTable>> types = {
       {"dense",
-       {{"units", OptType::Int, "", "output features", 1, INFINITY, false, {}, true},
+       {{"units", OptType::Int, "", "output features", 1, inf, false, {}, true},
+        {"in_features", OptType::Int, "0", "expected input features (0: inferred; else checked)", 0, inf},
         {"bias", OptType::Bool, "true", "add a learned bias"},
-        {"init", OptType::String, "torch_default", "weight initializer", -INFINITY, INFINITY, false,
-         {"torch_default", "he_uniform", "xavier_uniform"}}}},
+        {"init", OptType::String, "torch_default", "weight initializer", -inf, inf, false, kInits}}},
+      {"conv2d",
+       {{"out_channels", OptType::Int, "", "output channels", 1, inf, false, {}, true},
+        {"kernel_size", OptType::Int, "", "square kernel size", 1, inf, false, {}, true},
+        {"stride", OptType::Int, "1", "stride", 1, inf},
+        {"padding", OptType::Int, "0", "zero padding on each side", 0, inf},
+        {"bias", OptType::Bool, "true", "add a learned bias per output channel"},
+        {"init", OptType::String, "torch_default", "weight initializer", -inf, inf, false, kInits}}},
+      {"maxpool2d",
+       {{"kernel_size", OptType::Int, "", "square window", 1, inf, false, {}, true},
+        {"stride", OptType::Int, "0", "stride (0: the kernel size)", 0, inf},
+        {"padding", OptType::Int, "0", "padding on each side (never wins the max)", 0, inf}}},
+      {"avgpool2d",
+       {{"kernel_size", OptType::Int, "", "square window", 1, inf, false, {}, true},
+        {"stride", OptType::Int, "0", "stride (0: the kernel size)", 0, inf},
+        {"padding", OptType::Int, "0", "zero padding, counted in the average", 0, inf}}},
+      {"flatten", {}},
       {"relu", {}},
+      {"sigmoid", {}},
+      {"tanh", {}},
+      {"dropout", {{"p", OptType::Float, "0.5", "probability of zeroing an element in training", 0, 0.99}}},
+      {"batchnorm",
+       {{"momentum", OptType::Float, "0.1", "running statistics update rate", 0, 1},
+        {"eps", OptType::Float, "1e-5", "added to the variance", 0, inf, true},
+        {"sync", OptType::Bool, "false", "sum batch statistics across ranks (1 rank on the global batch)"}}},
   };
   return types;
 }
+
+namespace {
+// (C, H, W) input check and the output size of a sliding window; errors name the layer.
+int64_t window_out(const std::string& where, const Shape& in, int64_t k, int64_t stride, int64_t pad, int axis) {
+  const int64_t size = in[static_cast<size_t>(axis)];
+  if (k > size + 2 * pad)
+    fail("{}: kernel {}x{} is larger than the padded input {}x{} (input {}, padding {})", where, k, k,
+         in[1] + 2 * pad, in[2] + 2 * pad, shape_str(in), pad);
+  return (size + 2 * pad - k) / stride + 1;
+}
+
+void need_image(const std::string& where, const Shape& in) {
+  if (in.size() != 3)
+    fail("{}: input {} is not an image (C, H, W); put it before flatten/dense, or give the data as (N, C, H, W)", where,
+         shape_str(in));
+}
+
+template <class T>
+std::unique_ptr<Layer<T>> build(const std::string& type, const Config& c, size_t index, const Shape& in,
+                                const std::string& where) {
+  if (type == "dense") {
+    const int64_t expect = c.get_int("in_features");
+    if (expect != 0 && expect != numel(in))
+      fail("{}: in_features = {} but its input {} has {} features", where, expect, shape_str(in), numel(in));
+    return std::make_unique<Dense<T>>(in, c.get_int("units"), c.get_bool("bias"), parse_init(c.get_string("init")));
+  }
+  if (type == "conv2d") {
+    need_image(where, in);
+    const int64_t k = c.get_int("kernel_size"), s = c.get_int("stride"), p = c.get_int("padding");
+    window_out(where, in, k, s, p, 1), window_out(where, in, k, s, p, 2);
+    return std::make_unique<Conv2d<T>>(
+        in, Conv2dSpec{c.get_int("out_channels"), k, k, s, p, c.get_bool("bias"), parse_init(c.get_string("init"))});
+  }
+  if (type == "maxpool2d" || type == "avgpool2d") {
+    need_image(where, in);
+    const int64_t k = c.get_int("kernel_size"), p = c.get_int("padding");
+    const int64_t s = c.get_int("stride") == 0 ? k : c.get_int("stride");
+    if (type == "maxpool2d" && 2 * p > k) fail("{}: padding {} is more than half the kernel {}", where, p, k);
+    window_out(where, in, k, s, p, 1), window_out(where, in, k, s, p, 2);
+    return std::make_unique<Pool2d<T>>(in, type == "maxpool2d" ? Pool2d<T>::Kind::Max : Pool2d<T>::Kind::Avg, k, s, p);
+  }
+  if (type == "flatten") return std::make_unique<Flatten<T>>(in);
+  if (type == "relu") return std::make_unique<Activation<T>>(in, Act::Relu);
+  if (type == "sigmoid") return std::make_unique<Activation<T>>(in, Act::Sigmoid);
+  if (type == "tanh") return std::make_unique<Activation<T>>(in, Act::Tanh);
+  if (type == "dropout") return std::make_unique<Dropout<T>>(in, c.get_float("p"), index);
+  if (in.size() != 1 && in.size() != 3)
+    fail("{}: batchnorm needs features (D) or images (C, H, W), got {}", where, shape_str(in));
+  return std::make_unique<BatchNorm<T>>(in, c.get_float("momentum"), c.get_float("eps"), c.get_bool("sync"));
+}
+}  // namespace
 
 template <class T>
 std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in,
@@ -43,10 +128,7 @@ std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const
     if (key != "type") c.set(key, it->second, layer_where);
   }
   c.check_required(layer_where);
-
-  if (type == "dense")
-    return std::make_unique<Dense<T>>(in, c.get_int("units"), c.get_bool("bias"), parse_init(c.get_string("init")));
-  return std::make_unique<ReLU<T>>(in);
+  return build<T>(type, c, index, in, layer_where);
 }
 
 template std::unique_ptr<Layer<float>> make_layer<float>(const YAML::Node&, size_t, const Shape&,

@@ -19,15 +19,23 @@ Model::Model(const YAML::Node& layers, Shape input, int64_t max_batch, const std
     layers_.push_back(make_layer<float>(layers[i], i, shape, origin));
     shape = layers_.back()->out_shape();
     widest = std::max(widest, numel(shape));
-    for (const auto& p : layers_.back()->params())
-      store_.add(fmt::format("layers.{}.{}", i, p.name), i, p.shape);
+    for (const auto& p : layers_.back()->params()) store_.add(fmt::format("layers.{}.{}", i, p.name), i, p.shape);
+    for (const auto& b : layers_.back()->buffers()) buffers_.add(fmt::format("layers.{}.{}", i, b.name), i, b.shape);
+    layers_.back()->set_context(&ctx_);
   }
   store_.finalize();
+  buffers_.finalize();
   // Bind each layer to its slice of the flat buffers (views are in layer order).
   for (size_t i = 0; i < layers_.size(); ++i)
     for (const auto& v : store_.views())
       if (v.layer == i) {
         layers_[i]->bind(store_.params() + v.offset, store_.grads() + v.offset);
+        break;
+      }
+  for (size_t i = 0; i < layers_.size(); ++i)
+    for (const auto& v : buffers_.views())
+      if (v.layer == i) {
+        layers_[i]->bind_buffers(buffers_.params() + v.offset);
         break;
       }
   for (const auto& l : layers_) acts_.emplace_back(static_cast<size_t>(max_batch_ * numel(l->out_shape())));
@@ -74,6 +82,18 @@ std::string Model::summary() const {
                      shape_str(layers_[i]->out_shape()), n);
   }
   s += fmt::format("total {} parameters ({:.2f} MB as float32)", store_.size(), store_.size() * 4.0 / 1e6);
+  return s;
+}
+
+bool Model::has_collective_layers() const {
+  for (const auto& l : layers_)
+    if (l->collective()) return true;
+  return false;
+}
+
+std::string Model::architecture() const {
+  std::string s = "input " + shape_str(input_);
+  for (const auto& l : layers_) s += " | " + l->describe() + " -> " + shape_str(l->out_shape());
   return s;
 }
 

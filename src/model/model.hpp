@@ -28,11 +28,20 @@ class Model {
 
   ParamStore& store() { return store_; }
   const ParamStore& store() const { return store_; }
+  // Non-trained state saved with the model (batchnorm running statistics); gradients unused.
+  ParamStore& buffers() { return buffers_; }
+  const ParamStore& buffers() const { return buffers_; }
+  // Training/evaluation mode, step and sample position for dropout, cross-rank sums for sync
+  // batchnorm: set by the trainer before each pass.
+  PassContext& context() { return ctx_; }
   const Shape& input_shape() const { return input_; }
   Shape output_shape() const;
   int64_t max_batch() const { return max_batch_; }
   size_t layer_count() const { return layers_.size(); }
   const Layer<float>& layer(size_t i) const { return *layers_[i]; }
+  bool has_collective_layers() const;
+  // One line naming every layer and shape: checkpoints of another architecture are refused.
+  std::string architecture() const;
   // Multi-line summary: one line per layer with shapes and parameter counts.
   std::string summary() const;
   // Floating-point operations of one forward + backward pass per sample (2 per multiply-add).
@@ -42,7 +51,8 @@ class Model {
   Shape input_;
   int64_t max_batch_;
   std::vector<std::unique_ptr<Layer<float>>> layers_;
-  ParamStore store_;
+  ParamStore store_, buffers_;
+  PassContext ctx_;
   std::vector<Buffer<float>> acts_;  // acts_[i]: output of layer i, (max_batch, out_i...)
   Buffer<float> grad_a_, grad_b_;    // ping-pong buffers for activation gradients
 };

@@ -1,13 +1,14 @@
 #include "optim/sgd.hpp"
 
+#include "kernels/update.hpp"
+
 namespace dpt {
 
 Sgd::Sgd(int64_t n, float momentum, float weight_decay, bool nesterov)
-    : momentum_(momentum), weight_decay_(weight_decay), nesterov_(nesterov), velocity_(static_cast<size_t>(n), 0.0f) {}
+    : Optimizer(n, 1), momentum_(momentum), weight_decay_(weight_decay), nesterov_(nesterov) {}
 
-void Sgd::step(ParamStore& store, float lr) {
-  kern::sgd_update(store.params(), store.grads(), velocity_.data(), store.size(),
-                   {lr, momentum_, weight_decay_, nesterov_});
+void Sgd::update(float* p, const float* dp, float lr, int64_t) {
+  kern::sgd_update(p, dp, slot_data(0), n_params(), {lr, momentum_, weight_decay_, nesterov_});
 }
 
 }  // namespace dpt

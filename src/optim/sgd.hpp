@@ -1,21 +1,21 @@
-// SGD with momentum (PyTorch semantics), state in one flat buffer laid out like the parameters.
+// SGD with momentum (PyTorch semantics, dampening 0): one state slot, the momentum buffer, laid
+// out like the parameters (kept, all zero, when momentum is 0).
 #pragma once
-#include "model/param_store.hpp"
-#include "kernels/update.hpp"
+#include "optim/optimizer.hpp"
 
 namespace dpt {
 
-class Sgd {
+class Sgd : public Optimizer {
  public:
+  // Not validated here: make_optimizer() validates settings before constructing.
   Sgd(int64_t n, float momentum, float weight_decay, bool nesterov);
-  // Applies one update with learning rate lr: params -= lr * direction(grads).
-  void step(ParamStore& store, float lr);
-  Buffer<float>& state() { return velocity_; }  // (n): the momentum buffer
+  std::string name() const override { return "sgd"; }
+  std::vector<std::string> slot_names() const override { return {"momentum_buffer"}; }
 
  private:
+  void update(float* p, const float* dp, float lr, int64_t t) override;
   float momentum_, weight_decay_;
   bool nesterov_;
-  Buffer<float> velocity_;
 };
 
 }  // namespace dpt

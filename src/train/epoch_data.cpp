@@ -4,8 +4,8 @@
 
 namespace dpt {
 
-EpochData::EpochData(const SampleSource& src, const Sampler& sampler, const Comm& comm)
-    : src_(src), sampler_(sampler), comm_(comm), row_bytes_(src.row_bytes() + 4) {
+EpochData::EpochData(const SampleSource& src, const Sampler& sampler, const Comm& comm, std::vector<int64_t> rows)
+    : src_(src), sampler_(sampler), comm_(comm), rows_(std::move(rows)), row_bytes_(src.row_bytes() + 4) {
   const auto [a, b] = block_range(src.size(), comm.rank(), comm.size());
   std::vector<unsigned char> features(static_cast<size_t>((b - a) * src.row_bytes()));
   std::vector<int32_t> labels(static_cast<size_t>(b - a));
@@ -18,7 +18,7 @@ EpochData::EpochData(const SampleSource& src, const Sampler& sampler, const Comm
 }
 
 Shard EpochData::load(int64_t epoch, const EpochPlan& plan) const {
-  const ExchangePlan x = make_exchange_plan(sampler_, src_.size(), epoch, comm_.rank(), comm_.size());
+  const ExchangePlan x = make_exchange_plan(sampler_, src_.size(), epoch, comm_.rank(), comm_.size(), rows_);
   std::vector<int64_t> send_counts, recv_counts;
   int64_t send_total = 0, recv_total = 0;
   for (size_t q = 0; q < x.send_rows.size(); ++q) {

@@ -11,7 +11,8 @@ namespace dpt {
 
 class EpochData {
  public:
-  EpochData(const SampleSource& src, const Sampler& sampler, const Comm& comm);
+  // rows: the file rows the sampler's positions stand for (ascending; empty: all rows).
+  EpochData(const SampleSource& src, const Sampler& sampler, const Comm& comm, std::vector<int64_t> rows = {});
   // The samples of `plan` (this rank's plan for `epoch`), in plan order.
   Shard load(int64_t epoch, const EpochPlan& plan) const;
   int64_t block_bytes() const { return static_cast<int64_t>(raw_.size()); }
@@ -20,6 +21,7 @@ class EpochData {
   const SampleSource& src_;
   const Sampler& sampler_;
   const Comm& comm_;
+  std::vector<int64_t> rows_;
   int64_t row_bytes_;            // one row: features in the file's type + a 4-byte label
   std::vector<unsigned char> raw_;  // my block: (rows, row_bytes_)
 };

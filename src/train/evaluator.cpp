@@ -7,6 +7,7 @@ namespace dpt {
 EvalResult evaluate(Model& model, const Loss<float>& loss, const Shard& shard, const Comm& comm) {
   const int64_t C = numel(model.output_shape());
   double sums[2] = {0, 0};  // loss sum, correct
+  model.context().training = false;
   for (int64_t i = 0; i < shard.rows; i += model.max_batch()) {
     const int64_t b = std::min(model.max_batch(), shard.rows - i);
     const float* out = model.forward(shard.x_at(i), b);

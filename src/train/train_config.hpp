@@ -1,10 +1,11 @@
 // The `train` option table (the single source for --help, config parsing, validation, the
-// resolved config.yaml and what model files store) and the typed settings read from it.
+// resolved config.yaml and what checkpoints and model files store) and the typed settings.
 #pragma once
 #include <string>
 
 #include "core/config.hpp"
 #include "data/h5_dataset.hpp"
+#include "optim/optimizer.hpp"
 #include "optim/schedule.hpp"
 
 namespace dpt {
@@ -13,20 +14,30 @@ const OptionTable& train_options();
 
 struct TrainSettings {
   uint64_t seed;
-  SplitPaths train, test;  // test.file empty: no test evaluation
+  SplitPaths train, val, test;  // val/test .file empty: none
+  double val_fraction;          // > 0: validation carved from the training rows
   float scale;
   bool shuffle;
   YAML::Node layers;
   std::string layers_origin;
   std::string loss;
-  std::string optimizer;
-  float lr, momentum, weight_decay;
-  bool nesterov;
-  LrSchedule schedule;  // total_steps is set by the trainer
-  int64_t epochs, batch_size, eval_batch_size, max_steps;
+  OptimizerSettings optimizer;
+  float lr;                      // after the linear scaling rule, if enabled
+  LrSchedule schedule;           // total_steps is set by the trainer
+  int64_t epochs, batch_size, eval_batch_size, max_steps, grad_accumulation;
+  double clip_grad_norm;
+  bool skip_nonfinite;
+  std::string early_metric;      // val_loss | val_accuracy
+  int64_t patience;              // 0: no early stopping
+  double min_delta;
+  int64_t ckpt_every_steps;
+  double ckpt_every_minutes;
+  bool ckpt_every_epoch;
+  int64_t ckpt_keep;
   double progress_interval;
   bool log_all_ranks;
-  int threads;  // 0: automatic
+  int threads;                   // 0: automatic
+  double watchdog_timeout;       // 0: off
 };
 
 TrainSettings read_settings(const Config& c);

@@ -1,199 +1,283 @@
 #include "train/trainer.hpp"
 
+#include <csignal>
 #include <filesystem>
-#include <fstream>
 
+#include "checkpoint/checkpoint_dir.hpp"
 #include "checkpoint/model_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "data/sampler.hpp"
 #include "kernels/blas_env.hpp"
 #include "kernels/threads.hpp"
-#include "optim/sgd.hpp"
+#include "train/checkpointing.hpp"
+#include "train/early_stopping.hpp"
 #include "train/epoch_data.hpp"
 #include "train/metrics.hpp"
 #include "train/progress.hpp"
+#include "train/run_data.hpp"
+#include "train/run_dir.hpp"
+#include "train/step.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {
 
 namespace {
 
-// Rank 0: create the run directory and write config.yaml (the caller checked it holds no run,
-// or that --overwrite was given).
-void prepare_run_dir(const TrainOptions& o, const std::string& config_yaml) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  if (ec || !fs::is_directory(o.out_dir)) fail("{}: cannot create the run directory ({})", o.out_dir, ec.message());
-  const std::string path = (fs::path(o.out_dir) / "config.yaml").string();
-  std::ofstream f(path, std::ios::trunc);
-  f << config_yaml;
-  if (!f.flush()) fail("{}: cannot write (is the directory writable?)", path);
-  fs::remove(fs::path(o.out_dir) / "metrics.jsonl");
-}
+volatile std::sig_atomic_t g_stop_signal = 0;
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
 
 class Trainer {
  public:
   Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts);
   TrainOutcome run();
+  const RunDir& dir() const { return dir_; }
 
  private:
-  void check_data();
   void log_setup() const;
-  double train_epoch(int64_t epoch, double* data_s);  // returns the mean training loss
-  bool done() const { return s_.max_steps > 0 && step_ >= s_.max_steps; }
+  void restore(const std::string& path);
+  std::string find_resume_checkpoint() const;
+  void average_buffers();
+  bool run_epoch(int64_t epoch, TrainOutcome& out);  // false: stop
+  bool poll_stop_or_checkpoint();                    // collective, every few steps
+  void checkpoint();
+  void finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOutcome& out);
+  void finish_run(TrainOutcome& out);
+  EvalResult eval(const Shard* shard) { return shard ? evaluate(model_, *loss_, *shard, comm_) : EvalResult{}; }
+  bool checkpoints_on() const { return !dir_.root.empty(); }
 
   const Config& cfg_;
   const Comm& comm_;
   TrainOptions opts_;
   TrainSettings s_;
-  SampleSource train_src_;
-  std::unique_ptr<SampleSource> test_src_;
-  Shard test_shard_;
-  int64_t local_batch_max_;
+  RunDir dir_;
+  RunData data_;
   Model model_;
   std::unique_ptr<Loss<float>> loss_;
-  Sgd sgd_;
+  std::unique_ptr<Optimizer> opt_;
   Sampler sampler_;
   std::unique_ptr<EpochData> epoch_data_;
-  Buffer<float> dout_;
+  StepRunner runner_;
+  EarlyStopping early_;
+  std::vector<float> best_params_, best_buffers_;
   MetricsWriter metrics_;
-  int64_t step_ = 0;
-  double t0_ = 0, train_correct_ = 0;
+  TrainState st_;
+  double local_loss_ = 0, local_seen_ = 0, local_correct_ = 0;  // since the last checkpoint/epoch start
+  double t0_ = 0, last_ckpt_time_ = 0;
   float lr_ = 0;
 };
 
 Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
-    : cfg_(cfg), comm_(comm), opts_(opts), s_(read_settings(cfg)), train_src_(s_.train, s_.scale),
-      local_batch_max_((s_.batch_size + comm.size() - 1) / comm.size()),
-      model_(s_.layers, train_src_.sample_shape(), std::max(local_batch_max_, s_.eval_batch_size), s_.layers_origin),
-      loss_(make_loss<float>(s_.loss)),
-      sgd_(model_.store().size(), s_.momentum, s_.weight_decay, s_.nesterov),
-      sampler_(train_src_.size(), s_.batch_size, s_.seed, s_.shuffle) {
-  s_.schedule.total_steps = s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * sampler_.steps_per_epoch())
-                                             : s_.epochs * sampler_.steps_per_epoch();
-  if (!s_.test.file.empty()) test_src_ = std::make_unique<SampleSource>(s_.test, s_.scale);
-  check_data();
-  dout_.resize(static_cast<size_t>(local_batch_max_ * numel(model_.output_shape())));
-  if (test_src_) {
-    const auto [a, b] = block_range(test_src_->size(), comm_.rank(), comm_.size());
-    test_shard_ = load_block(*test_src_, a, b);
-  }
-  epoch_data_ = std::make_unique<EpochData>(train_src_, sampler_, comm_);
-}
-
-void Trainer::check_data() {
-  const int P = comm_.size();
-  const int64_t classes = numel(model_.output_shape());
-  if (train_src_.size() < P)
-    fail("{}: '{}' has {} samples, fewer than the {} ranks", s_.train.file, s_.train.features, train_src_.size(), P);
-  if (s_.batch_size < P)
-    fail("config: train.batch_size = {} is smaller than the {} ranks (it is the global batch, split across ranks)",
-         s_.batch_size, P);
-  if (test_src_ && test_src_->sample_shape() != train_src_.sample_shape())
-    fail("{}: test samples '{}' are {} but training samples are {}", s_.test.file, s_.test.features,
-         shape_str(test_src_->sample_shape()), shape_str(train_src_.sample_shape()));
-  // Each rank checks its own block of labels, so every label is checked once before training.
-  const auto [a, b] = block_range(train_src_.size(), comm_.rank(), P);
-  train_src_.check_labels(a, b, classes);
-  if (test_src_) {
-    const auto [c, d] = block_range(test_src_->size(), comm_.rank(), P);
-    test_src_->check_labels(c, d, classes);
-  }
-  comm_.check_same(static_cast<uint64_t>(train_src_.size()), "number of training samples");
+    : cfg_(cfg), comm_(comm), opts_(opts), s_(read_settings(cfg)), dir_{opts.out_dir}, data_(s_, comm),
+      model_(s_.layers, data_.train_source().sample_shape(),
+             std::max((s_.batch_size + comm.size() - 1) / comm.size(), s_.eval_batch_size), s_.layers_origin),
+      loss_(make_loss<float>(s_.loss)), opt_(make_optimizer(s_.optimizer, model_.store().size())),
+      sampler_(data_.train_size(), s_.batch_size, s_.seed, s_.shuffle),
+      runner_(model_, *loss_, *opt_, comm_, s_), early_(s_.early_metric, s_.patience, s_.min_delta) {
+  const int64_t per_epoch = sampler_.steps_per_epoch();
+  s_.schedule.total_steps = s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * per_epoch) : s_.epochs * per_epoch;
+  data_.check_and_load(numel(model_.output_shape()));
+  epoch_data_ = std::make_unique<EpochData>(data_.train_source(), sampler_, comm_, data_.train_rows());
 }
 
 void Trainer::log_setup() const {
   spdlog::info("{} ranks x {} threads; BLAS: {}", comm_.size(), kern::configured_threads(), kern::blas_description());
-  spdlog::info("train: {} samples of {} from {}; test: {}", train_src_.size(), shape_str(train_src_.sample_shape()),
-               s_.train.file, test_src_ ? fmt::format("{} samples", test_src_->size()) : "none");
-  spdlog::info("global batch {} = {} ranks x ~{}; {} steps per epoch (last batch {} samples)", s_.batch_size,
-               comm_.size(), local_batch_max_, sampler_.steps_per_epoch(),
-               train_src_.size() - (sampler_.steps_per_epoch() - 1) * s_.batch_size);
+  spdlog::info("data: {}", data_.describe());
+  const int64_t steps = sampler_.steps_per_epoch();
+  spdlog::info("global batch {} = {} ranks x ~{}{}; {} steps per epoch (last batch {} samples); optimizer {} lr {:g}",
+               s_.batch_size, comm_.size(), (s_.batch_size + comm_.size() - 1) / comm_.size(),
+               s_.grad_accumulation > 1 ? fmt::format(" in {} micro-batches", s_.grad_accumulation) : "", steps,
+               data_.train_size() - (steps - 1) * s_.batch_size, opt_->name(), s_.lr);
   spdlog::info("model:\n{}", model_.summary());
 }
 
-double Trainer::train_epoch(int64_t epoch, double* data_s) {
-  const double t_load = wall_time();
-  const EpochPlan plan = sampler_.plan(epoch, comm_.rank(), comm_.size());
-  const Shard shard = epoch_data_->load(epoch, plan);
-  *data_s = wall_time() - t_load;
-  const int64_t C = numel(model_.output_shape());
-  Progress progress(comm_.rank() == 0 && !opts_.quiet, s_.progress_interval, s_.epochs, plan.steps());
-  double loss_sum = 0, seen = 0;
-  train_correct_ = 0;
-  const double t_start = wall_time();
-  for (int64_t st = 0; st < plan.steps() && !done(); ++st) {
-    const int64_t b = plan.local_size(st), off = plan.step_begin[st];
-    ParamStore& store = model_.store();
-    store.zero_grads();
-    const float* out = model_.forward(shard.x_at(off), b);
-    const LossResult r = loss_->compute(out, Targets{shard.y.data() + off}, b, C,
-                                        1.0f / static_cast<float>(plan.global_size[st]), dout_.data());
-    model_.backward(shard.x_at(off), dout_.data(), b);
-    comm_.allreduce_sum(store.grads(), store.size());
-    lr_ = static_cast<float>(s_.schedule.at(step_));
-    sgd_.step(store, lr_);
-    ++step_;
-    loss_sum += r.loss_sum, seen += static_cast<double>(b), train_correct_ += static_cast<double>(r.correct);
-    const double el = wall_time() - t_start;
-    const double sps = seen * comm_.size() / std::max(el, 1e-9);
-    progress.update(epoch, st, loss_sum / std::max(seen, 1.0), sps,
-                    (static_cast<double>((s_.epochs - epoch) * plan.steps() - st - 1)) * el / static_cast<double>(st + 1));
-  }
-  progress.finish_line();
-  double sums[3] = {loss_sum, seen, train_correct_};
-  comm_.allreduce_sum(sums, 3);
-  train_correct_ = sums[2] / std::max(sums[1], 1.0);
-  return sums[0] / std::max(sums[1], 1.0);
+void Trainer::average_buffers() {
+  ParamStore& b = model_.buffers();
+  if (b.size() == 0 || comm_.size() == 1) return;
+  // In double: P identical values (sync batchnorm) average back to exactly the same float.
+  std::vector<double> v(b.params(), b.params() + b.size());
+  comm_.allreduce_sum(v.data(), b.size());
+  for (int64_t i = 0; i < b.size(); ++i) b.params()[i] = static_cast<float>(v[i] / comm_.size());
 }
 
-}  // namespace
+std::string Trainer::find_resume_checkpoint() const {
+  if (opts_.resume != "auto") {
+    check_checkpoint(opts_.resume, model_.architecture());
+    return opts_.resume;
+  }
+  if (dir_.root.empty()) fail("--resume auto needs --out DIR (the run directory to continue)");
+  return newest_valid_checkpoint(dir_.checkpoints(), model_.architecture(),
+                                 [](const std::string& m) { spdlog::warn("{}", m); });
+}
 
-namespace {
+void Trainer::restore(const std::string& path) {
+  st_ = load_checkpoint(path, model_, *opt_);
+  if (!st_.early.is_null()) early_.from_json(st_.early);
+  if (early_.best_epoch() > 0 && std::filesystem::exists(dir_.file("best_model.h5"))) {
+    // The best weights so far live in best_model.h5: load them through the model, keep a copy.
+    ParamStore &p = model_.store(), &b = model_.buffers();
+    const std::vector<float> cur_p(p.params(), p.params() + p.size()), cur_b(b.params(), b.params() + b.size());
+    load_model_params(dir_.file("best_model.h5"), model_);
+    best_params_.assign(p.params(), p.params() + p.size());
+    best_buffers_.assign(b.params(), b.params() + b.size());
+    std::copy(cur_p.begin(), cur_p.end(), p.params());
+    std::copy(cur_b.begin(), cur_b.end(), b.params());
+  }
+  spdlog::info("resumed from {} at step {} (epoch {}, step {} of it) on {} ranks", path, st_.step, st_.epoch + 1,
+               st_.step_in_epoch, comm_.size());
+  if (comm_.rank() == 0 && !dir_.root.empty()) truncate_metrics(dir_, st_.step);
+}
+
+void Trainer::checkpoint() {
+  TrainState st = st_;
+  double sums[3] = {local_loss_, local_seen_, local_correct_};
+  comm_.allreduce_sum(sums, 3);  // the epoch's counters so far, independent of the rank count
+  st.loss_sum += sums[0], st.seen += sums[1], st.correct += sums[2];
+  st.elapsed_s += wall_time() - t0_;
+  st.early = early_.to_json();
+  const std::string path = save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt_keep), model_, *opt_, st,
+                                           cfg_.to_yaml(), comm_);
+  last_ckpt_time_ = wall_time();
+  spdlog::info("checkpoint {} (step {})", path, st_.step);
+}
+
+bool Trainer::poll_stop_or_checkpoint() {
+  // Rank 0's clock decides the timed checkpoint; any rank's SIGTERM/SIGINT stops the job.
+  const bool due = comm_.rank() == 0 && s_.ckpt_every_minutes > 0 &&
+                   wall_time() - last_ckpt_time_ >= 60.0 * s_.ckpt_every_minutes;
+  int64_t v[2] = {due ? 1 : 0, g_stop_signal != 0 ? 1 : 0};
+  comm_.allreduce_sum(v, 2);
+  if ((v[0] || v[1]) && checkpoints_on()) checkpoint();
+  return v[1] != 0;
+}
+
+bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
+  const double t_epoch = wall_time();
+  const EpochPlan plan = sampler_.plan(epoch, comm_.rank(), comm_.size());
+  const Shard shard = epoch_data_->load(epoch, plan);
+  const double data_s = wall_time() - t_epoch;
+  const int64_t first = epoch == st_.epoch ? st_.step_in_epoch : 0;
+  st_.epoch = epoch;
+  Progress progress(comm_.rank() == 0 && !opts_.quiet, s_.progress_interval, s_.epochs, plan.steps());
+  bool go_on = true;
+  for (int64_t st = first; st < plan.steps(); ++st) {
+    if (s_.max_steps > 0 && st_.step >= s_.max_steps) {
+      out.stop_reason = "max_steps", go_on = false;
+      break;
+    }
+    lr_ = static_cast<float>(s_.schedule.at(st_.step));
+    const StepResult r = runner_.run(shard, plan, st, st_.step, lr_);
+    ++st_.step, st_.step_in_epoch = st + 1, st_.skipped += r.skipped;
+    if (r.skipped) spdlog::warn("step {}: non-finite gradient norm, step skipped ({} so far)", st_.step, st_.skipped);
+    local_loss_ += r.loss_sum, local_seen_ += static_cast<double>(r.samples), local_correct_ += static_cast<double>(r.correct);
+    const double el = wall_time() - t_epoch;
+    const double done = static_cast<double>(st + 1 - first);
+    progress.update(epoch, st, local_loss_ / std::max(local_seen_, 1.0), local_seen_ * comm_.size() / std::max(el, 1e-9),
+                    static_cast<double>((s_.epochs - epoch) * plan.steps() - st - 1) * el / done);
+    if (checkpoints_on() && s_.ckpt_every_steps > 0 && st_.step % s_.ckpt_every_steps == 0 && st + 1 < plan.steps())
+      checkpoint();
+    if (st_.step % 10 == 0 && poll_stop_or_checkpoint()) {
+      out.stop_reason = "signal";
+      progress.finish_line();
+      return false;
+    }
+  }
+  progress.finish_line();
+  comm_.barrier();
+  finish_epoch(epoch, wall_time() - t_epoch, data_s, out);
+  return go_on;
+}
+
+void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOutcome& out) {
+  double sums[3] = {local_loss_, local_seen_, local_correct_};
+  comm_.allreduce_sum(sums, 3);
+  const double seen = st_.seen + sums[1];
+  out.train_loss = (st_.loss_sum + sums[0]) / std::max(seen, 1.0);
+  const double train_acc = (st_.correct + sums[2]) / std::max(seen, 1.0);
+  local_loss_ = local_seen_ = local_correct_ = 0, st_.loss_sum = st_.seen = st_.correct = 0;
+  average_buffers();
+  const double t_eval = wall_time();
+  out.val = eval(data_.val()), out.test = eval(data_.test());
+  const double eval_s = wall_time() - t_eval;
+  nlohmann::json rec = {{"epoch", epoch + 1},       {"step", st_.step},         {"train_loss", out.train_loss},
+                        {"train_accuracy", train_acc}, {"samples_per_s", seen / epoch_s}, {"epoch_s", epoch_s},
+                        {"data_s", data_s},          {"eval_s", eval_s},         {"lr", lr_},
+                        {"elapsed_s", st_.elapsed_s + wall_time() - t0_}};
+  if (data_.val()) rec["val_loss"] = out.val.loss, rec["val_accuracy"] = out.val.accuracy;
+  if (data_.test()) rec["test_loss"] = out.test.loss, rec["test_accuracy"] = out.test.accuracy;
+  if (st_.skipped) rec["skipped_steps"] = st_.skipped;
+  if (data_.val() && early_.update(early_.metric() == "val_loss" ? out.val.loss : out.val.accuracy, epoch + 1)) {
+    best_params_.assign(model_.store().params(), model_.store().params() + model_.store().size());
+    best_buffers_.assign(model_.buffers().params(), model_.buffers().params() + model_.buffers().size());
+    if (comm_.rank() == 0 && !dir_.root.empty())
+      save_model(dir_.file("best_model.h5"), model_, {cfg_.to_yaml(), model_.input_shape(), epoch + 1, st_.step});
+  }
+  if (metrics_.active()) metrics_.write(rec);
+  spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.4f}{}{} | {:.0f} samples/s | {:.1f} s", epoch + 1, s_.epochs,
+               out.train_loss, train_acc,
+               data_.val() ? fmt::format(" | val loss {:.4f} acc {:.4f}", out.val.loss, out.val.accuracy) : "",
+               data_.test() ? fmt::format(" | test loss {:.4f} acc {:.4f}", out.test.loss, out.test.accuracy) : "",
+               seen / epoch_s, epoch_s);
+  out.epochs = epoch + 1;
+  if (st_.step_in_epoch == sampler_.steps_per_epoch()) st_.epoch = epoch + 1, st_.step_in_epoch = 0;
+  if (checkpoints_on() && s_.ckpt_every_epoch) checkpoint();
+}
+
+void Trainer::finish_run(TrainOutcome& out) {
+  if (early_.enabled() && early_.best_epoch() > 0 && !best_params_.empty()) {
+    std::copy(best_params_.begin(), best_params_.end(), model_.store().params());
+    std::copy(best_buffers_.begin(), best_buffers_.end(), model_.buffers().params());
+    out.val = eval(data_.val()), out.test = eval(data_.test());
+    out.best_epoch = early_.best_epoch();
+    spdlog::info("restored the weights of epoch {} (best {} {:.4f})", early_.best_epoch(), early_.metric(), early_.best());
+  }
+  out.steps = st_.step;
+  out.seconds = st_.elapsed_s + wall_time() - t0_;
+  out.params.assign(model_.store().params(), model_.store().params() + model_.store().size());
+  nlohmann::json end = {{"event", "end"}, {"reason", out.stop_reason}, {"step", st_.step}, {"epochs", out.epochs}};
+  if (out.best_epoch) end["best_epoch"] = out.best_epoch, end["best_" + early_.metric()] = early_.best();
+  if (data_.val()) end["val_loss"] = out.val.loss, end["val_accuracy"] = out.val.accuracy;
+  if (data_.test()) end["test_loss"] = out.test.loss, end["test_accuracy"] = out.test.accuracy;
+  if (metrics_.active()) metrics_.write(end);
+  if (comm_.rank() == 0 && !dir_.root.empty() && out.stop_reason != "signal") {
+    save_model(dir_.file("model.h5"), model_, {cfg_.to_yaml(), model_.input_shape(), out.epochs, st_.step});
+    spdlog::info("model written to {}", dir_.file("model.h5"));
+  }
+}
 
 TrainOutcome Trainer::run() {
   log_setup();
+  model_.context().seed = s_.seed;
+  model_.context().allreduce = [this](double* p, int64_t n) { comm_.allreduce_sum(p, n); };
   if (comm_.rank() == 0) model_.init(s_.seed);
   comm_.bcast(model_.store().params(), model_.store().size(), 0);
-  if (comm_.rank() == 0 && !opts_.out_dir.empty())
-    metrics_ = MetricsWriter((std::filesystem::path(opts_.out_dir) / "metrics.jsonl").string());
+  comm_.bcast(model_.buffers().params(), model_.buffers().size(), 0);
+  if (!opts_.resume.empty()) {
+    const std::string path = find_resume_checkpoint();
+    if (path.empty()) spdlog::info("no checkpoint in {}: starting from the beginning", dir_.checkpoints());
+    else restore(path);
+  }
+  if (comm_.rank() == 0 && !dir_.root.empty()) metrics_ = MetricsWriter(dir_.file("metrics.jsonl"));
   TrainOutcome out;
-  t0_ = wall_time();
-  for (int64_t epoch = 0; epoch < s_.epochs && !done(); ++epoch) {
-    comm_.barrier();
-    const double t_epoch = wall_time();
-    double data_s = 0;
-    const int64_t step_before = step_;
-    out.train_loss = train_epoch(epoch, &data_s);
-    comm_.barrier();
-    const double epoch_s = wall_time() - t_epoch;
-    const double t_eval = wall_time();
-    if (test_src_) out.test = evaluate(model_, *loss_, test_shard_, comm_);
-    const double eval_s = wall_time() - t_eval;
-    const int64_t samples = std::min(train_src_.size(), (step_ - step_before) * s_.batch_size);
-    nlohmann::json rec = {{"epoch", epoch + 1},          {"step", step_},
-                          {"train_loss", out.train_loss}, {"train_accuracy", train_correct_},
-                          {"samples_per_s", samples / epoch_s}, {"epoch_s", epoch_s},
-                          {"data_s", data_s},            {"eval_s", eval_s},
-                          {"elapsed_s", wall_time() - t0_}, {"lr", lr_}};
-    if (test_src_) rec["test_loss"] = out.test.loss, rec["test_accuracy"] = out.test.accuracy;
-    if (metrics_.active()) metrics_.write(rec);
-    spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.4f} | test loss {} acc {} | {:.0f} samples/s | {:.1f} s",
-                 epoch + 1, s_.epochs, out.train_loss, train_correct_,
-                 test_src_ ? fmt::format("{:.4f}", out.test.loss) : "-",
-                 test_src_ ? fmt::format("{:.4f}", out.test.accuracy) : "-", samples / epoch_s, epoch_s);
-    out.epochs = epoch + 1;
+  out.stop_reason = "epochs";
+  t0_ = last_ckpt_time_ = wall_time();
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  for (int64_t epoch = st_.epoch; epoch < s_.epochs; ++epoch) {
+    if (!run_epoch(epoch, out)) break;
+    if (early_.should_stop()) {
+      out.stop_reason = "early_stopping";
+      spdlog::info("early stopping: no {} improvement for {} epochs (best epoch {})", early_.metric(), s_.patience,
+                   early_.best_epoch());
+      break;
+    }
   }
-  out.steps = step_;
-  out.seconds = wall_time() - t0_;
-  out.params.assign(model_.store().params(), model_.store().params() + model_.store().size());
-  if (comm_.rank() == 0 && !opts_.out_dir.empty()) {
-    const std::string path = (std::filesystem::path(opts_.out_dir) / "model.h5").string();
-    save_model(path, model_, {cfg_.to_yaml(), model_.input_shape(), out.epochs, step_});
-    spdlog::info("model written to {}", path);
-  }
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGINT, SIG_DFL);
+  if (out.stop_reason == "signal")
+    spdlog::warn("stopped by signal {} at step {}{}", static_cast<int>(g_stop_signal), st_.step,
+                 checkpoints_on() ? "; checkpoint written: continue with --resume auto" : "");
+  if (out.stop_reason == "max_steps" && checkpoints_on() && !s_.ckpt_every_epoch) checkpoint();
+  finish_run(out);
   return out;
 }
 
@@ -204,18 +288,17 @@ TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts
   kern::configure_threads(s.threads > 0 ? s.threads : kern::auto_threads(comm.local_size()));
   const std::string yaml = cfg.to_yaml();
   comm.check_same(std::hash<std::string>{}(yaml), "resolved config (same config file and --set options on every rank?)");
-  // Refuse to clobber an earlier run before any work, on every rank alike (rank 0 looks).
-  int64_t taken = comm.rank() == 0 && !opts.out_dir.empty() && !opts.overwrite &&
-                  std::filesystem::exists(std::filesystem::path(opts.out_dir) / "metrics.jsonl");
-  comm.allreduce_sum(&taken, 1);
-  if (taken) fail("{}: already holds a run (metrics.jsonl); choose another --out or pass --overwrite", opts.out_dir);
-  Trainer t(cfg, comm, opts);     // opens and checks the data before the run directory is touched
-  comm.barrier();                 // a rank that failed its checks has aborted the job by now
+  g_stop_signal = 0;
+  const RunDir dir{opts.out_dir};
+  check_run_dir(dir, opts.overwrite, !opts.resume.empty(), comm);
+  Trainer t(cfg, comm, opts);  // opens and checks the data before the run directory is touched
+  comm.barrier();              // a rank that failed its checks has aborted the job by now
   std::unique_ptr<log::ScopedLogFile> log_file;
-  if (comm.rank() == 0 && !opts.out_dir.empty()) {
-    prepare_run_dir(opts, yaml);
-    log_file = std::make_unique<log::ScopedLogFile>((std::filesystem::path(opts.out_dir) / "train.log").string());
+  if (comm.rank() == 0 && !dir.root.empty()) {
+    prepare_run_dir(dir, yaml, !opts.resume.empty());
+    log_file = std::make_unique<log::ScopedLogFile>(dir.file("train.log"));
   }
+  comm.barrier();  // the checkpoint directory exists before anyone writes into it
   return t.run();
 }
 

@@ -1,6 +1,8 @@
 // Data-parallel training: every rank holds the whole model, trains on its slice of each global
 // batch, all-reduces the gradients (already divided by the global batch, so the sum is the mean)
 // and applies the same optimizer step. Rank 0 initializes the parameters and broadcasts them.
+// Checkpoints are written by all ranks together; a run resumes exactly where it stopped, also on
+// another number of ranks.
 #pragma once
 #include <string>
 #include <vector>
@@ -12,16 +14,18 @@
 namespace dpt {
 
 struct TrainOptions {
-  std::string out_dir;     // run directory (rank 0 writes config.yaml, metrics.jsonl, model.h5); "" = none
+  std::string out_dir;     // run directory; "" = write nothing (tests, benchmarks)
   bool overwrite = false;  // allow an out_dir that already holds a run
   bool quiet = false;      // no progress display
+  std::string resume;      // "" = fresh run; "auto" = newest valid checkpoint in out_dir; else a path
 };
 
 struct TrainOutcome {
-  EvalResult test;            // after the last epoch (samples == 0 without a test split)
+  EvalResult val, test;       // of the final model (the best one with early stopping)
   double train_loss = 0;      // mean over the last epoch's samples
-  int64_t steps = 0, epochs = 0;
+  int64_t steps = 0, epochs = 0, best_epoch = 0;
   double seconds = 0;
+  std::string stop_reason;    // "epochs", "max_steps", "early_stopping", "signal"
   std::vector<float> params;  // final parameters (identical on every rank)
 };
 

@@ -61,3 +61,53 @@ inline double weighted_output_sum(Layer<double>& layer, const std::vector<double
 }
 
 }  // namespace dpt::test
+
+namespace dpt::test {
+
+// A layer bound to its own parameters (drawn uniform in [lo, hi)), zeroed gradients and buffers.
+template <class T>
+struct Bound {
+  std::vector<T> params, grads, buffers;
+};
+template <class T>
+Bound<T> bind_random(Layer<T>& layer, uint64_t seed, double lo = -1.0, double hi = 1.0) {
+  Bound<T> b;
+  int64_t np = 0, nb = 0;
+  for (const auto& p : layer.params()) np += numel(p.shape);
+  for (const auto& q : layer.buffers()) nb += numel(q.shape);
+  for (const double v : random_doubles(static_cast<size_t>(np), seed, lo, hi)) b.params.push_back(static_cast<T>(v));
+  b.grads.assign(b.params.size(), T(0));
+  b.buffers.assign(static_cast<size_t>(nb), T(0));
+  layer.bind(b.params.data(), b.grads.data());
+  if (nb) layer.bind_buffers(b.buffers.data());
+  return b;
+}
+
+// The full check of one Layer<double> on a batch x of B samples, with L = sum(y * R):
+// backward(dy = R) overwrites dx (a buffer full of NaN beforehand) and accumulates into zeroed
+// parameter gradients; both must match central differences of L with respect to x and to every
+// parameter. Every forward runs in the mode the layer's context (if any) sets.
+inline void check_layer_gradients(Layer<double>& layer, Bound<double>& b, std::vector<double>& x, int64_t B,
+                                  uint64_t seed) {
+  const auto R = random_doubles(static_cast<size_t>(B * numel(layer.out_shape())), seed);
+  ASSERT_EQ(x.size(), static_cast<size_t>(B * numel(layer.in_shape())));
+  std::vector<double> y(R.size()), dx(x.size(), std::nan(""));
+  std::fill(b.grads.begin(), b.grads.end(), 0.0);
+  layer.forward(x.data(), y.data(), B);
+  layer.backward(x.data(), y.data(), R.data(), dx.data(), B);
+  const auto loss = [&] { return weighted_output_sum(layer, x, R, B); };
+  expect_gradient_matches("dx", dx, x, loss);
+  if (!b.params.empty()) expect_gradient_matches("dparams", b.grads, b.params, loss);
+}
+
+// Inputs without ties: a random permutation of the grid (k - n/2) / 64, so finite differences of
+// 1e-6 never change which element of a max-pooling window wins.
+inline std::vector<double> distinct_doubles(size_t n, uint64_t seed) {
+  Rng rng(seed);
+  const auto perm = random_permutation(static_cast<int64_t>(n), rng);
+  std::vector<double> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = (static_cast<double>(perm[i]) - static_cast<double>(n) / 2) / 64;
+  return v;
+}
+
+}  // namespace dpt::test

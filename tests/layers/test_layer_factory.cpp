@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
 #include "layers/layer_factory.hpp"
@@ -15,9 +16,9 @@ std::unique_ptr<Layer<double>> build(const std::string& yaml, size_t index = 0, 
   return make_layer<double>(YAML::Load(yaml), index, in, "net.yaml");
 }
 
-std::string error_of(const std::string& yaml, size_t index = 0) {
+std::string error_of(const std::string& yaml, size_t index = 0, Shape in = {2, 3}) {
   try {
-    build(yaml, index);
+    build(yaml, index, std::move(in));
   } catch (const Error& e) {
     return e.what();
   }
@@ -43,16 +44,16 @@ TEST(LayerFactory, BuildsDenseAndReluWithShapeInference) {
   EXPECT_EQ(relu->out_shape(), (Shape{2, 3}));
 
   const auto& types = layer_types();
-  ASSERT_EQ(types.size(), 2u);
+  ASSERT_EQ(types.size(), 10u);
   EXPECT_EQ(types[0].first, "dense");
-  EXPECT_EQ(types[1].first, "relu");
+  EXPECT_EQ(types[5].first, "relu");
 }
 
 TEST(LayerFactory, UnknownTypeListsKnownTypesAndNamesTheIndex) {
   const std::string msg = error_of("{type: conv, filters: 3}", 2);
   EXPECT_HAS(msg, "net.yaml: model.layers[2]");
   EXPECT_HAS(msg, "unknown layer type 'conv'");
-  EXPECT_HAS(msg, "(known: dense, relu)");
+  EXPECT_HAS(msg, "(known: dense, conv2d, maxpool2d, avgpool2d, flatten, relu, sigmoid, tanh, dropout, batchnorm)");
 }
 
 TEST(LayerFactory, EntryMustBeAMappingWithAType) {
@@ -87,6 +88,90 @@ TEST(LayerFactory, ValuesAreValidated) {
   EXPECT_HAS(msg, "init = 'glorot' is not valid: must be one of: torch_default, he_uniform, xavier_uniform");
   msg = error_of("{type: dense, units: 3, init: }", 1);  // empty: caught here, with the layer index
   EXPECT_HAS(msg, "model.layers[1] (dense): init = '' is not valid");
+}
+
+TEST(LayerFactory, BuildsTheConvolutionalLayersWithShapeInference) {
+  struct Case {
+    const char* yaml;
+    Shape in, out;
+    const char* type;
+    size_t params, buffers;
+  } cases[] = {
+      {"{type: conv2d, out_channels: 4, kernel_size: 3}", {2, 7, 5}, {4, 5, 3}, "conv2d", 2, 0},
+      {"{type: conv2d, out_channels: 4, kernel_size: 5, stride: 2, padding: 2, bias: false}", {2, 7, 5}, {4, 4, 3},
+       "conv2d", 1, 0},
+      {"{type: maxpool2d, kernel_size: 2}", {3, 7, 5}, {3, 3, 2}, "maxpool2d", 0, 0},  // stride defaults to 2
+      {"{type: maxpool2d, kernel_size: 3, stride: 1, padding: 1}", {3, 7, 5}, {3, 7, 5}, "maxpool2d", 0, 0},
+      {"{type: avgpool2d, kernel_size: 3, stride: 2, padding: 1}", {3, 7, 5}, {3, 4, 3}, "avgpool2d", 0, 0},
+      {"{type: flatten}", {3, 7, 5}, {105}, "flatten", 0, 0},
+      {"{type: sigmoid}", {3, 7, 5}, {3, 7, 5}, "sigmoid", 0, 0},
+      {"{type: tanh}", {6}, {6}, "tanh", 0, 0},
+      {"{type: dropout, p: 0.25}", {3, 7, 5}, {3, 7, 5}, "dropout", 0, 0},
+      {"{type: batchnorm}", {3, 7, 5}, {3, 7, 5}, "batchnorm", 2, 2},
+      {"{type: batchnorm, momentum: 0.2, eps: 1e-3, sync: true}", {6}, {6}, "batchnorm", 2, 2},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    auto layer = build(c.yaml, 0, c.in);
+    EXPECT_EQ(layer->type(), c.type);
+    EXPECT_EQ(layer->in_shape(), c.in);
+    EXPECT_EQ(layer->out_shape(), c.out);
+    EXPECT_EQ(layer->params().size(), c.params);
+    EXPECT_EQ(layer->buffers().size(), c.buffers);
+  }
+}
+
+TEST(LayerFactory, ConvOnANonImageInputNamesTheLayerAndShape) {
+  const std::string msg = error_of("{type: conv2d, out_channels: 4, kernel_size: 3}", 2, {784});
+  EXPECT_HAS(msg, "net.yaml: model.layers[2] (conv2d)");
+  EXPECT_HAS(msg, "input (784) is not an image (C, H, W)");
+  EXPECT_HAS(error_of("{type: maxpool2d, kernel_size: 2}", 5, {8, 8}), "model.layers[5] (maxpool2d): input (8, 8)");
+  EXPECT_HAS(error_of("{type: batchnorm}", 1, {2, 3}), "model.layers[1] (batchnorm): batchnorm needs features (D)");
+}
+
+TEST(LayerFactory, KernelLargerThanThePaddedInput) {
+  std::string msg = error_of("{type: conv2d, out_channels: 4, kernel_size: 5}", 1, {1, 4, 9});
+  EXPECT_HAS(msg, "model.layers[1] (conv2d)");
+  EXPECT_HAS(msg, "kernel 5x5 is larger than the padded input 4x9 (input (1, 4, 9), padding 0)");
+  // Padding makes room: 4 + 2 = 6 >= 5.
+  EXPECT_EQ(build("{type: conv2d, out_channels: 4, kernel_size: 5, padding: 1}", 0, {1, 4, 9})->out_shape(),
+            (Shape{4, 2, 7}));
+  msg = error_of("{type: avgpool2d, kernel_size: 7, padding: 1}", 3, {2, 4, 5});
+  EXPECT_HAS(msg, "model.layers[3] (avgpool2d): kernel 7x7 is larger than the padded input 6x7");
+}
+
+TEST(LayerFactory, PoolingThatWouldLeaveANegativeSizeIsAnError) {
+  // 28 -> conv 5 -> 24 -> pool 2 -> 12 -> conv 5 -> 8 -> pool 2 -> 4 -> pool 2 -> 2 -> pool 3: nothing left.
+  Shape s{1, 28, 28};
+  const char* chain[] = {"{type: conv2d, out_channels: 2, kernel_size: 5}", "{type: maxpool2d, kernel_size: 2}",
+                         "{type: conv2d, out_channels: 2, kernel_size: 5}", "{type: maxpool2d, kernel_size: 2}",
+                         "{type: avgpool2d, kernel_size: 2}"};
+  for (size_t i = 0; i < 5; ++i) s = build(chain[i], i, s)->out_shape();
+  EXPECT_EQ(s, (Shape{2, 2, 2}));
+  const std::string msg = error_of("{type: maxpool2d, kernel_size: 3}", 5, s);
+  EXPECT_HAS(msg, "model.layers[5] (maxpool2d): kernel 3x3 is larger than the padded input 2x2");
+  // Max-pooling padding beyond half the kernel would make windows of padding only.
+  EXPECT_HAS(error_of("{type: maxpool2d, kernel_size: 2, padding: 2}", 0, {1, 8, 8}),
+             "padding 2 is more than half the kernel 2");
+}
+
+TEST(LayerFactory, DenseInFeaturesMustMatchItsInput) {
+  EXPECT_EQ(build("{type: dense, units: 3, in_features: 105}", 0, {3, 7, 5})->params()[0].shape, (Shape{3, 105}));
+  const std::string msg = error_of("{type: dense, units: 10, in_features: 784}", 4, {3, 7, 5});
+  EXPECT_HAS(msg, "model.layers[4] (dense): in_features = 784 but its input (3, 7, 5) has 105 features");
+}
+
+TEST(LayerFactory, ConvolutionalLayersCheckTheirKeysAndValues) {
+  std::string msg = error_of("{type: conv2d, out_channels: 4, kernel_size: 3, strides: 2}", 2, {1, 8, 8});
+  EXPECT_HAS(msg, "model.layers[2] (conv2d)");
+  EXPECT_HAS(msg, "unknown config key 'strides'");
+  EXPECT_HAS(msg, "did you mean 'stride'");
+  EXPECT_HAS(error_of("{type: conv2d, kernel_size: 3}", 0, {1, 8, 8}), "required option 'out_channels'");
+  EXPECT_HAS(error_of("{type: conv2d, out_channels: 2, kernel_size: 3, stride: 0}", 0, {1, 8, 8}), "out of range");
+  EXPECT_HAS(error_of("{type: conv2d, out_channels: 2, kernel_size: 3, padding: -1}", 0, {1, 8, 8}), "out of range");
+  EXPECT_HAS(error_of("{type: dropout, p: 1}", 0, {4}), "out of range");
+  EXPECT_HAS(error_of("{type: batchnorm, eps: 0}", 0, {4}), "eps");
+  EXPECT_HAS(error_of("{type: flatten, dims: 1}", 0, {1, 2, 2}), "unknown config key 'dims'");
 }
 
 }  // namespace

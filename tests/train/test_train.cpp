@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -113,14 +114,22 @@ TEST_F(TrainTest, LearnsAndWritesTheRunDirectory) {
     std::ifstream m(out + "/metrics.jsonl");
     std::string line;
     int lines = 0;
+    nlohmann::json end;
     while (std::getline(m, line)) {
       const auto j = nlohmann::json::parse(line);
+      if (j.contains("event")) {
+        end = j;
+        continue;
+      }
       for (const char* key : {"epoch", "step", "train_loss", "test_loss", "test_accuracy", "samples_per_s", "elapsed_s"})
         EXPECT_TRUE(j.contains(key)) << key;
       EXPECT_EQ(j["epoch"], ++lines);
       EXPECT_EQ(j["step"], lines * 10);  // 240 samples / 24
     }
     EXPECT_EQ(lines, 6);
+    EXPECT_EQ(end["event"], "end");
+    EXPECT_EQ(end["reason"], "epochs");
+    EXPECT_DOUBLE_EQ(end["test_accuracy"].get<double>(), r.test.accuracy);
     EXPECT_TRUE(std::filesystem::exists(out + "/config.yaml"));
     EXPECT_TRUE(std::filesystem::exists(out + "/train.log"));
     // The saved model reproduces the final test accuracy.
@@ -148,5 +157,68 @@ TEST_F(TrainTest, FewerSamplesThanRanksIsAnErrorOnEveryRank) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(fmt::format("fewer than the {} ranks", world.size())), std::string::npos)
         << e.what();
+  }
+}
+
+TEST_F(TrainTest, GradientAccumulationEqualsOneBigBatch) {
+  const Comm world;
+  const std::string file = synth_file(world, "accum");
+  // Global batch 48 as 1 micro-batch per rank, or as 4 micro-batches per rank: same step.
+  const TrainOutcome one = train(make_config(file, "train: {batch_size: 48, max_steps: 12}"), world, {"", false, true});
+  const TrainOutcome four = train(make_config(file, "train: {batch_size: 48, max_steps: 12, grad_accumulation: 4}"),
+                                  world, {"", false, true});
+  EXPECT_LT(max_rel_diff(one.params, four.params), 1e-5);  // only the order of the float sums differs
+}
+
+TEST_F(TrainTest, ClippingBoundsTheUpdate) {
+  const Comm world;
+  const std::string file = synth_file(world, "clip");
+  const std::string base = "optimizer: {momentum: 0}\ntrain: {max_steps: 1}\n";
+  const TrainOutcome start = train(make_config(file, base + "optimizer: {lr: 1.0e-30}"), world, {"", false, true});
+  const TrainOutcome clipped = train(make_config(file, base + "optimizer: {lr: 1.0}\ntrain: {clip_grad_norm: 0.01}"),
+                                     world, {"", false, true});
+  double norm = 0;  // plain SGD, one step: the update is lr * clipped gradient, of norm <= 0.01
+  for (size_t i = 0; i < start.params.size(); ++i) norm += std::pow(double(clipped.params[i]) - start.params[i], 2);
+  EXPECT_LE(std::sqrt(norm), 0.01 * 1.0001);
+  EXPECT_GT(std::sqrt(norm), 0.009);
+}
+
+TEST_F(TrainTest, NonFiniteGradientsStopEveryRankWithAClearError) {
+  const Comm world;
+  const std::string file = synth_file(world, "nan");
+  const Config cfg = make_config(file, "optimizer: {lr: 1.0e+30, momentum: 0}\ntrain: {epochs: 2}");
+  try {
+    train(cfg, world, {"", false, true});
+    FAIL() << "expected divergence to stop training";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("training diverged"), std::string::npos) << e.what();
+  }
+  // With train.nonfinite = skip the run goes on and reports the skipped steps.
+  const TrainOutcome r = train(make_config(file, "optimizer: {lr: 1.0e+30, momentum: 0}\n"
+                                                 "train: {epochs: 1, nonfinite: skip}"),
+                               world, {"", false, true});
+  EXPECT_EQ(r.steps, 10);
+}
+
+TEST_F(TrainTest, EarlyStoppingStopsOnAPlateauAndRestoresTheBestWeights) {
+  const Comm world;
+  const std::string file = synth_file(world, "early");
+  const std::string out = std::filesystem::path(file).parent_path() / "run";
+  // A learning rate so small that validation loss barely moves: with min_delta 0.5 no epoch after
+  // the first counts as an improvement, so it stops after 1 + patience epochs.
+  const Config cfg = make_config(file, "data: {val_fraction: 0.25}\noptimizer: {lr: 1.0e-4}\n"
+                                       "train: {epochs: 20}\nearly_stopping: {patience: 2, min_delta: 0.5}");
+  const TrainOutcome r = train(cfg, world, {out, false, true});
+  EXPECT_EQ(r.stop_reason, "early_stopping");
+  EXPECT_EQ(r.epochs, 3);
+  EXPECT_EQ(r.best_epoch, 1);
+  if (world.rank() == 0) {  // the final model is the best epoch's (written to best_model.h5 then)
+    const ModelFileInfo best = read_model_info(out + "/best_model.h5");
+    EXPECT_EQ(best.epoch, 1);
+    Config saved(train_options());
+    saved.load_yaml(YAML::Load(best.config_yaml), "saved");
+    Model model(read_settings(saved).layers, best.input_shape, 100, "saved");
+    load_model_params(out + "/best_model.h5", model);
+    EXPECT_EQ(0, std::memcmp(model.store().params(), r.params.data(), r.params.size() * 4));
   }
 }

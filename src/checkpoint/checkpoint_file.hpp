@@ -1,0 +1,51 @@
+// Collective checkpoints: all ranks write one HDF5 file together through parallel HDF5 (MPI-IO).
+// Layout (independent of the rank count, so a run can resume on any number of ranks):
+//   /params     float32 (n)  all parameters, flat, in the model's ParamStore order
+//   /optimizer  float32 (m)  optimizer state, flat (e.g. SGD velocity; Adam m then v)
+//   /buffers    float32 (k)  non-trained state (batchnorm running statistics)
+//   each dataset: attribute crc32 (of its float32 bytes)
+//   root attributes: format = "dptrain-checkpoint", format_version, step, architecture (text),
+//   config (resolved YAML), trainer_state (JSON: epoch, position in the epoch, counters, ...),
+//   param_index (JSON: name, offset, shape of every tensor in /params and /buffers), ranks.
+// Rank r writes the contiguous slice block_range(n, r, P) of every dataset in one collective call.
+// The file is written under NAME.tmp, closed, fsync'd and renamed: NAME is complete or absent.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "comm/comm.hpp"
+
+namespace dpt {
+
+struct CheckpointMeta {
+  int64_t step = 0;
+  std::string architecture;    // must match to resume (layers + input shape)
+  std::string config_yaml;     // the resolved config of the run that wrote it
+  std::string trainer_state;   // JSON owned by the trainer
+  std::string param_index;     // JSON for people reading the file with h5py
+  int64_t ranks = 0;           // rank count that wrote it (information only)
+};
+
+struct CheckpointArrays {  // views; sizes must match on write and read
+  float* params = nullptr;
+  int64_t n_params = 0;
+  float* optimizer = nullptr;
+  int64_t n_optimizer = 0;
+  float* buffers = nullptr;
+  int64_t n_buffers = 0;
+};
+
+constexpr int64_t kCheckpointVersion = 1;
+
+// Collective: every rank of `comm` calls it with the same meta and (replicated) arrays.
+void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const CheckpointArrays& a,
+                      const Comm& comm);
+
+// Reads the attributes; throws naming the file when it is not a readable dptrain checkpoint.
+CheckpointMeta read_checkpoint_meta(const std::string& path);
+// Reads every array at its stored size and verifies its checksum: catches truncated or corrupt files.
+void verify_checkpoint_data(const std::string& path);
+// Reads the arrays into `a` (sizes checked against the file) and verifies the checksums.
+void read_checkpoint_arrays(const std::string& path, CheckpointArrays& a);
+
+}  // namespace dpt

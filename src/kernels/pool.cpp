@@ -1,0 +1,165 @@
+#include "kernels/pool.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace dpt::kern {
+
+namespace {
+// The common 2x2 / stride 2 / no padding case, without bounds checks.
+template <class T>
+void max_plane_2x2(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
+  const int64_t OH = g.OH(), OW = g.OW();
+  for (int64_t oy = 0; oy < OH; ++oy) {
+    const T* r0 = x + 2 * oy * g.W;
+    const T* r1 = r0 + g.W;
+    for (int64_t ox = 0; ox < OW; ++ox) {
+      const int64_t c = 2 * ox;
+      T best = r0[c];
+      int64_t at = 2 * oy * g.W + c;
+      if (r0[c + 1] > best) best = r0[c + 1], at = 2 * oy * g.W + c + 1;
+      if (r1[c] > best) best = r1[c], at = (2 * oy + 1) * g.W + c;
+      if (r1[c + 1] > best) best = r1[c + 1], at = (2 * oy + 1) * g.W + c + 1;
+      y[oy * OW + ox] = best;
+      arg[oy * OW + ox] = static_cast<int32_t>(at);
+    }
+  }
+}
+
+template <class T>
+void max_plane(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
+  if (g.k == 2 && g.stride == 2 && g.pad == 0) return max_plane_2x2(g, x, y, arg);
+  const int64_t OH = g.OH(), OW = g.OW();
+  for (int64_t oy = 0; oy < OH; ++oy)
+    for (int64_t ox = 0; ox < OW; ++ox) {
+      T best = -std::numeric_limits<T>::infinity();
+      int32_t at = -1;
+      for (int64_t i = 0; i < g.k; ++i) {
+        const int64_t yy = oy * g.stride - g.pad + i;
+        if (yy < 0 || yy >= g.H) continue;
+        for (int64_t j = 0; j < g.k; ++j) {
+          const int64_t xx = ox * g.stride - g.pad + j;
+          if (xx < 0 || xx >= g.W) continue;
+          const T v = x[yy * g.W + xx];
+          if (at < 0 || v > best) best = v, at = static_cast<int32_t>(yy * g.W + xx);
+        }
+      }
+      y[oy * OW + ox] = best;
+      arg[oy * OW + ox] = at;
+    }
+}
+
+template <class T>
+void avg_plane(const PoolGeom& g, const T* x, T* y) {
+  const int64_t OH = g.OH(), OW = g.OW();
+  const T inv = T(1) / static_cast<T>(g.k * g.k);
+  for (int64_t oy = 0; oy < OH; ++oy)
+    for (int64_t ox = 0; ox < OW; ++ox) {
+      T sum = 0;
+      for (int64_t i = 0; i < g.k; ++i) {
+        const int64_t yy = oy * g.stride - g.pad + i;
+        if (yy < 0 || yy >= g.H) continue;
+        for (int64_t j = 0; j < g.k; ++j) {
+          const int64_t xx = ox * g.stride - g.pad + j;
+          if (xx >= 0 && xx < g.W) sum += x[yy * g.W + xx];
+        }
+      }
+      y[oy * OW + ox] = sum * inv;
+    }
+}
+
+template <class T>
+void avg_plane_backward(const PoolGeom& g, const T* dy, T* dx) {
+  const int64_t OH = g.OH(), OW = g.OW();
+  const T inv = T(1) / static_cast<T>(g.k * g.k);
+  std::fill(dx, dx + g.H * g.W, T(0));
+  for (int64_t oy = 0; oy < OH; ++oy)
+    for (int64_t ox = 0; ox < OW; ++ox)
+      for (int64_t i = 0; i < g.k; ++i) {
+        const int64_t yy = oy * g.stride - g.pad + i;
+        if (yy < 0 || yy >= g.H) continue;
+        for (int64_t j = 0; j < g.k; ++j) {
+          const int64_t xx = ox * g.stride - g.pad + j;
+          if (xx >= 0 && xx < g.W) dx[yy * g.W + xx] += dy[oy * OW + ox] * inv;
+        }
+      }
+}
+
+template <class F>
+void planes(const PoolGeom& g, F&& f) {
+  const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(g.H * g.W, 1));
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, g.planes, grain), [&](const tbb::blocked_range<int64_t>& r) {
+    for (int64_t p = r.begin(); p < r.end(); ++p) f(p);
+  });
+}
+}  // namespace
+
+template <class T>
+void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
+  const int64_t in = g.H * g.W, out = g.OH() * g.OW();
+  planes(g, [&](int64_t p) { max_plane(g, x + p * in, y + p * out, arg + p * out); });
+}
+
+template <class T>
+void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx) {
+  const int64_t in = g.H * g.W, out = g.OH() * g.OW();
+  planes(g, [&](int64_t p) {
+    T* d = dx + p * in;
+    std::fill(d, d + in, T(0));
+    for (int64_t o = 0; o < out; ++o)
+      if (arg[p * out + o] >= 0) d[arg[p * out + o]] += dy[p * out + o];
+  });
+}
+
+template <class T>
+void avgpool_forward(const PoolGeom& g, const T* x, T* y) {
+  const int64_t in = g.H * g.W, out = g.OH() * g.OW();
+  planes(g, [&](int64_t p) { avg_plane(g, x + p * in, y + p * out); });
+}
+
+template <class T>
+void avgpool_backward(const PoolGeom& g, const T* dy, T* dx) {
+  const int64_t in = g.H * g.W, out = g.OH() * g.OW();
+  planes(g, [&](int64_t p) { avg_plane_backward(g, dy + p * out, dx + p * in); });
+}
+
+namespace ref {
+template <class T>
+void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
+  const int64_t in = g.H * g.W, out = g.OH() * g.OW();
+  for (int64_t p = 0; p < g.planes; ++p) max_plane(g, x + p * in, y + p * out, arg + p * out);
+}
+template <class T>
+void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx) {
+  const int64_t in = g.H * g.W, out = g.OH() * g.OW();
+  std::fill(dx, dx + g.planes * in, T(0));
+  for (int64_t p = 0; p < g.planes; ++p)
+    for (int64_t o = 0; o < out; ++o)
+      if (arg[p * out + o] >= 0) dx[p * in + arg[p * out + o]] += dy[p * out + o];
+}
+template <class T>
+void avgpool_forward(const PoolGeom& g, const T* x, T* y) {
+  const int64_t in = g.H * g.W, out = g.OH() * g.OW();
+  for (int64_t p = 0; p < g.planes; ++p) avg_plane(g, x + p * in, y + p * out);
+}
+template <class T>
+void avgpool_backward(const PoolGeom& g, const T* dy, T* dx) {
+  const int64_t in = g.H * g.W, out = g.OH() * g.OW();
+  for (int64_t p = 0; p < g.planes; ++p) avg_plane_backward(g, dy + p * out, dx + p * in);
+}
+}  // namespace ref
+
+#define DPT_POOL(NS, T)                                                                  \
+  template void NS::maxpool_forward<T>(const PoolGeom&, const T*, T*, int32_t*);         \
+  template void NS::maxpool_backward<T>(const PoolGeom&, const T*, const int32_t*, T*);  \
+  template void NS::avgpool_forward<T>(const PoolGeom&, const T*, T*);                   \
+  template void NS::avgpool_backward<T>(const PoolGeom&, const T*, T*);
+}  // namespace dpt::kern
+DPT_POOL(dpt::kern, float)
+DPT_POOL(dpt::kern, double)
+DPT_POOL(dpt::kern::ref, float)
+DPT_POOL(dpt::kern::ref, double)
+#undef DPT_POOL

@@ -1,0 +1,29 @@
+// 2-D pooling over (B, C, H, W) planes, TBB-parallel over planes, with reference twins.
+// Output (B, C, OH, OW), OH = (H + 2*pad - k) / stride + 1. Padding never wins a max; average
+// pooling divides by the full window (PyTorch's count_include_pad=True).
+#pragma once
+#include <cstdint>
+
+namespace dpt::kern {
+
+struct PoolGeom {
+  int64_t planes, H, W, k, stride, pad;  // planes = B * C
+  int64_t OH() const { return (H + 2 * pad - k) / stride + 1; }
+  int64_t OW() const { return (W + 2 * pad - k) / stride + 1; }
+};
+
+// y: max of each window; arg: index (within the plane) of the max, for backward
+template <class T> void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg);
+// dx = 0, then dx[arg] += dy
+template <class T> void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx);
+template <class T> void avgpool_forward(const PoolGeom& g, const T* x, T* y);
+template <class T> void avgpool_backward(const PoolGeom& g, const T* dy, T* dx);  // dx overwritten
+
+namespace ref {
+template <class T> void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg);
+template <class T> void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx);
+template <class T> void avgpool_forward(const PoolGeom& g, const T* x, T* y);
+template <class T> void avgpool_backward(const PoolGeom& g, const T* dy, T* dx);
+}  // namespace ref
+
+}  // namespace dpt::kern

@@ -1,0 +1,63 @@
+#include "train/checkpointing.hpp"
+
+#include "checkpoint/checkpoint_dir.hpp"
+#include "checkpoint/checkpoint_file.hpp"
+#include "core/error.hpp"
+
+namespace dpt {
+
+namespace {
+nlohmann::json state_json(const TrainState& s, int64_t optimizer_steps, const std::string& optimizer) {
+  return {{"epoch", s.epoch},       {"step_in_epoch", s.step_in_epoch}, {"step", s.step},
+          {"loss_sum", s.loss_sum}, {"seen", s.seen},                   {"correct", s.correct},
+          {"skipped", s.skipped},   {"elapsed_s", s.elapsed_s},         {"early_stopping", s.early},
+          {"optimizer", optimizer}, {"optimizer_steps", optimizer_steps}};
+}
+
+CheckpointArrays arrays(Model& m, Optimizer& opt) {
+  return {m.store().params(), m.store().size(), opt.state().data(), opt.state_size(), m.buffers().params(),
+          m.buffers().size()};
+}
+}  // namespace
+
+std::string param_index(const Model& model) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto* store : {&model.store(), &model.buffers()})
+    for (const auto& v : store->views())
+      j[store == &model.store() ? "params" : "buffers"].push_back(
+          {{"name", v.name}, {"offset", v.offset}, {"shape", v.shape}});
+  return j.dump();
+}
+
+std::string save_checkpoint(const std::string& dir, int keep, Model& model, Optimizer& opt, const TrainState& st,
+                            const std::string& config_yaml, const Comm& comm) {
+  const std::string path = checkpoint_path(dir, st.step);
+  CheckpointMeta meta{st.step, model.architecture(), config_yaml, state_json(st, opt.steps(), opt.name()).dump(),
+                      param_index(model), comm.size()};
+  write_checkpoint(path, meta, arrays(model, opt), comm);
+  if (comm.rank() == 0) prune_checkpoints(dir, keep);
+  return path;
+}
+
+TrainState load_checkpoint(const std::string& path, Model& model, Optimizer& opt) {
+  const CheckpointMeta meta = read_checkpoint_meta(path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(meta.trainer_state);
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: trainer_state is not valid JSON: {}", path, e.what());
+  }
+  if (j.value("optimizer", "") != opt.name())
+    fail("{}: holds '{}' optimizer state but this run uses optimizer.name = {}", path, j.value("optimizer", "?"),
+         opt.name());
+  CheckpointArrays a = arrays(model, opt);
+  read_checkpoint_arrays(path, a);
+  opt.set_steps(j.at("optimizer_steps").get<int64_t>());
+  TrainState s;
+  s.epoch = j.at("epoch"), s.step_in_epoch = j.at("step_in_epoch"), s.step = j.at("step");
+  s.loss_sum = j.at("loss_sum"), s.seen = j.at("seen"), s.correct = j.at("correct");
+  s.skipped = j.at("skipped"), s.elapsed_s = j.at("elapsed_s"), s.early = j.at("early_stopping");
+  return s;
+}
+
+}  // namespace dpt

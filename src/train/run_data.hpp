@@ -1,0 +1,41 @@
+// The data of a run: the training rows (minus a carved validation split), and the validation and
+// test shards each rank evaluates (contiguous blocks of those splits, read once).
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "comm/comm.hpp"
+#include "data/shard_loader.hpp"
+#include "train/train_config.hpp"
+
+namespace dpt {
+
+class RunData {
+ public:
+  // Opens the files and checks shapes and counts (collectively consistent: every rank throws alike).
+  RunData(const TrainSettings& s, const Comm& comm);
+  // Checks every label against the model's output count (each rank checks one block of each split)
+  // and reads this rank's validation and test blocks.
+  void check_and_load(int64_t classes);
+
+  const SampleSource& train_source() const { return train_; }
+  // File rows used for training, ascending (all rows when no validation is carved out).
+  const std::vector<int64_t>& train_rows() const { return train_rows_; }
+  int64_t train_size() const { return static_cast<int64_t>(train_rows_.size()); }
+  const Shard* val() const { return val_src_ || !val_rows_.empty() ? &val_shard_ : nullptr; }
+  const Shard* test() const { return test_src_ ? &test_shard_ : nullptr; }
+  int64_t val_size() const { return val_size_; }
+  int64_t test_size() const { return test_src_ ? test_src_->size() : 0; }
+  std::string describe() const;
+
+ private:
+  const TrainSettings& s_;
+  const Comm& comm_;
+  SampleSource train_;
+  std::unique_ptr<SampleSource> val_src_, test_src_;
+  std::vector<int64_t> train_rows_, val_rows_;  // val_rows_: carved from the training file
+  Shard val_shard_, test_shard_;
+  int64_t val_size_ = 0;
+};
+
+}  // namespace dpt

@@ -1,0 +1,53 @@
+#include "train/run_dir.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+
+namespace dpt {
+
+namespace fs = std::filesystem;
+
+std::string RunDir::file(const std::string& name) const { return (fs::path(root) / name).string(); }
+
+void check_run_dir(const RunDir& dir, bool overwrite, bool resume, const Comm& comm) {
+  int64_t taken = comm.rank() == 0 && !dir.root.empty() && !overwrite && !resume && fs::exists(dir.file("metrics.jsonl"));
+  comm.allreduce_sum(&taken, 1);
+  if (taken)
+    fail("{}: already holds a run (metrics.jsonl); choose another --out, continue it with --resume auto, or pass "
+         "--overwrite",
+         dir.root);
+}
+
+void prepare_run_dir(const RunDir& dir, const std::string& config_yaml, bool resume) {
+  std::error_code ec;
+  fs::create_directories(dir.checkpoints(), ec);
+  if (ec || !fs::is_directory(dir.checkpoints()))
+    fail("{}: cannot create the run directory ({})", dir.root, ec.message());
+  const std::string path = dir.file("config.yaml");
+  std::ofstream f(path, std::ios::trunc);
+  f << config_yaml;
+  if (!f.flush()) fail("{}: cannot write (is the directory writable?)", path);
+  if (!resume) fs::remove(dir.file("metrics.jsonl"));
+}
+
+void truncate_metrics(const RunDir& dir, int64_t step) {
+  const std::string path = dir.file("metrics.jsonl"), tmp = path + ".tmp";
+  std::ifstream in(path);
+  if (!in) return;
+  std::ofstream out(tmp, std::ios::trunc);
+  std::string line;
+  while (std::getline(in, line)) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) continue;  // a line torn by a crash
+    if (j.value("step", int64_t{0}) <= step) out << line << '\n';
+  }
+  if (!out.flush()) fail("{}: cannot write", tmp);
+  out.close();
+  fs::rename(tmp, path);
+}
+
+}  // namespace dpt

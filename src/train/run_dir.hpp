@@ -1,0 +1,25 @@
+// The run directory: config.yaml, metrics.jsonl, train.log, model.h5, best_model.h5, checkpoints/.
+#pragma once
+#include <string>
+
+#include "comm/comm.hpp"
+
+namespace dpt {
+
+struct RunDir {
+  std::string root;  // "" = no run directory (nothing is written)
+  std::string file(const std::string& name) const;
+  std::string checkpoints() const { return file("checkpoints"); }
+};
+
+// Collective. Refuses a directory that already holds a run (metrics.jsonl) unless overwrite or
+// resume; every rank throws alike.
+void check_run_dir(const RunDir& dir, bool overwrite, bool resume, const Comm& comm);
+// Rank 0: creates the directories and writes config.yaml (a fresh run also drops an earlier
+// metrics.jsonl). Call only after the data and model checks passed.
+void prepare_run_dir(const RunDir& dir, const std::string& config_yaml, bool resume);
+// Rank 0, on resume: keeps the metrics.jsonl records up to `step` (later ones belong to work the
+// checkpoint does not hold); rewritten atomically.
+void truncate_metrics(const RunDir& dir, int64_t step);
+
+}  // namespace dpt
