@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package dptrain needs to build, test and run its quickstart.
+# Installs every Debian 12 package dptrain needs to build, test and run its quickstart
+# (gnuplot-nox draws `dptrain plot`).
 # Idempotent: packages already present are skipped. Safe while another apt holds the lock briefly.
 #   cluster/install-deps.sh            # build + test + quickstart dependencies
 #   cluster/install-deps.sh --slurm    # also the local Slurm test cluster (slurmctld slurmd munge)
@@ -14,6 +15,7 @@ PKGS=(
   libgtest-dev googletest
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   dataset-fashion-mnist
+  gnuplot-nox
 )
 for arg in "$@"; do
   case "$arg" in

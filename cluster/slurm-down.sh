@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # cluster/slurm-down.sh STATE_DIR [--purge]
 #   Stops the Slurm that cluster/slurm-up.sh started from STATE_DIR: slurmd(s), slurmctld and its
-#   own munged, each by the PID in its PID file (SIGTERM, then SIGKILL after 5 s), and the job steps
-#   those slurmd left behind. Idempotent: nothing running is fine. --purge also removes STATE_DIR.
+#   own munged, each by the PID in its PID file (SIGTERM, then SIGKILL after 5 s), and whatever
+#   the cluster's jobs left running (found by SLURM_CONF and SLURM_JOB_ID in their environment). Idempotent: nothing running is fine. --purge also removes STATE_DIR.
 set -uo pipefail
 [ $# -ge 1 ] || { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 base=$1
@@ -36,16 +36,32 @@ stop() {  # stop PID...: SIGTERM, wait up to 5 s, then SIGKILL
   kill -KILL "${left[@]}" 2>/dev/null
 }
 
-# slurmstepd processes of this cluster's jobs: their SLURM_CONF points into STATE_DIR.
+# Everything still running for this cluster's jobs (slurmstepd, batch scripts, srun, tasks): their
+# environment has SLURM_CONF pointing here and a SLURM_JOB_ID (clients such as sbatch have none).
+# (slurmstepd itself has no SLURM_JOB_ID.) Never this script or its callers.
+ancestors=" "
+a=$$
+while [ -n "$a" ] && [ "$a" -gt 1 ]; do
+  ancestors+="$a "
+  a=$(awk '{print $4}' "/proc/$a/stat" 2>/dev/null)
+done
 steps=()
-for p in $(pgrep -x slurmstepd 2>/dev/null); do
-  { tr '\0' '\n' < "/proc/$p/environ"; } 2>/dev/null | grep -qx "SLURM_CONF=$base/slurm.conf" && steps+=("$p")
+for e in /proc/[0-9]*/environ; do
+  p=${e#/proc/}; p=${p%/environ}
+  [[ "$ancestors" == *" $p "* ]] && continue
+  env=$({ tr '\0' '\n' < "$e"; } 2>/dev/null) || continue
+  grep -qx "SLURM_CONF=$base/slurm.conf" <<<"$env" || continue
+  if grep -q '^SLURM_JOB_ID=' <<<"$env" || [ "$(cat "/proc/$p/comm" 2>/dev/null)" = slurmstepd ]; then
+    steps+=("$p")
+  fi
 done
 slurmds=()
 for f in "$base"/slurmd.pid "$base"/slurmd-*.pid; do
   p=$(our_pid "$f" slurmd) && slurmds+=("$p")
 done
-stop "${slurmds[@]}" "${steps[@]}"
+# The jobs of a throw-away cluster need no grace period (slurmstepd ignores SIGTERM anyway).
+[ ${#steps[@]} -gt 0 ] && kill -KILL "${steps[@]}" 2>/dev/null
+stop "${slurmds[@]}"
 p=$(our_pid "$base/slurmctld.pid" slurmctld) && stop "$p"
 p=$(our_pid "$base/munge/munged.pid" munged) && stop "$p"
 rm -f "$base/daemons"

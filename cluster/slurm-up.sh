@@ -35,7 +35,11 @@ base=$(cd "$base" && pwd)
 conf=$base/slurm.conf
 export SLURM_CONF=$conf
 
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+alive() {  # alive PIDFILE: its process runs (a zombie does not count)
+  local pid
+  [ -s "$1" ] && pid=$(cat "$1") && [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [ -e "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
 # Already up from this directory (every daemon alive)? Then reuse it.
 if [ -f "$conf" ] && [ -f "$base/daemons" ]; then
   ok=1
@@ -77,8 +81,8 @@ on_node() {  # on_node NODE CMD...: run CMD as if on NODE (its network namespace
 # again in every new cluster, so a directory left in /tmp by a killed step would fail the launch.)
 rm -rf "$base/state" "$base/log" "$base"/spool* "$base"/tmp "$base"/tmp-* "$base/munge"
 mkdir -p "$base/state" "$base/log" "$base/munge"
-# munged checks that its directories are not writable by others: a private dir owned by munge.
-chown munge:munge "$base/munge"
+# munged checks that its directories are not writable by others: a private one. It runs as root
+# here (like slurmctld and slurmd of this test cluster), so STATE_DIR may be anywhere root can write.
 chmod 700 "$base/munge"
 msock=$base/munge/munge.socket
 
@@ -102,6 +106,7 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=1,bf_interval=1
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=pmix
@@ -110,6 +115,9 @@ MailProg=/bin/true
 MinJobAge=600
 SlurmctldTimeout=30
 SlurmdTimeout=30
+# Test-cluster timings: SIGTERM -> SIGKILL after 5 s (default 30), requeued jobs may start again
+# after ~5 s (cred_expire above; default 120), the scheduler looks every second.
+KillWait=5
 EOF
   if [ -z "$netns" ]; then
     cat <<EOF
@@ -138,7 +146,7 @@ EOF
 } > "$conf"
 
 : > "$base/daemons"
-runuser -u munge -- /usr/sbin/munged --force --socket="$msock" --pid-file="$base/munge/munged.pid" \
+/usr/sbin/munged --force --socket="$msock" --pid-file="$base/munge/munged.pid" \
   --log-file="$base/munge/munged.log" --seed-file="$base/munge/munged.seed" 8>&-
 echo "$base/munge/munged.pid" >> "$base/daemons"
 munge -n --socket="$msock" | unmunge --socket="$msock" >/dev/null || die "munge does not work (see $base/munge/munged.log)"
@@ -163,7 +171,7 @@ fi
 
 # Wait until every node is idle (daemons write their PID files after they fork).
 for _ in $(seq 1 150); do
-  states=$(on_node "${names[0]}" sinfo -h -N -o '%N %t' 2>/dev/null || true)
+  states=$(on_node "${names[0]}" timeout 5 sinfo -h -N -o '%N %t' 2>/dev/null || true)
   idle=$(grep -cw 'idle' <<<"$states" || true)
   [ "$idle" -eq "${#names[@]}" ] && break
   sleep 0.2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cluster/with-cluster.sh [--netns] [--rate RATE] [--slurm STATE_DIR] -- COMMAND [ARGS...]
-#   Brings up the local test cluster, runs COMMAND, and always takes the cluster down again: on
-#   success, on failure, on Ctrl-C, SIGTERM or SIGHUP. Exits with COMMAND's status.
+#   Brings up the local test cluster, runs COMMAND (stdin /dev/null), and always takes the cluster
+#   and whatever COMMAND started down again: on success, on failure, on Ctrl-C, SIGTERM or SIGHUP.
+#   Exits with COMMAND's status.
 #   --netns             namespace hosts h1, h2 (cluster/netns-up.sh); holds a lock so that two
 #                       users of this machine never share them (waits up to 10 min)
 #   --rate RATE         tc tbf rate limit on their link (with --netns)
@@ -30,10 +31,10 @@ child=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
-  if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
-    kill -TERM "$child" 2>/dev/null
+  if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then  # COMMAND and everything it started
+    kill -TERM -- "-$child" 2>/dev/null
     for _ in $(seq 1 30); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$child" 2>/dev/null
+    kill -KILL -- "-$child" 2>/dev/null
   fi
   [ -n "$slurm" ] && bash "$here/slurm-down.sh" "$slurm"
   [ $netns -eq 1 ] && bash "$here/netns-down.sh"
@@ -59,9 +60,12 @@ if [ -n "$slurm" ]; then
   eval "$up"
 fi
 # In the background, so that a signal to this script is handled at once (bash runs traps only
-# between foreground commands).
-"$@" &
+# between foreground commands), and in a process group of its own (set -m), so that cleaning up
+# ends everything it started. (So COMMAND cannot read from a terminal.)
+set -m
+"$@" < /dev/null &
 child=$!
+set +m
 while :; do
   wait "$child"
   rc=$?

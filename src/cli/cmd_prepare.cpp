@@ -1,15 +1,19 @@
 // dptrain prepare fashion-mnist --out FILE.h5 [--source DIR]
+// dptrain prepare csv IN.csv --label COLUMN --out OUT.h5 [--drop-duplicates] [--missing drop|mean|median]
+//                     [--normalize none|minmax|zscore] [--split 0.8,0.1,0.1] [--seed N]
+// dptrain prepare idx --train-images F --train-labels F [--test-images F --test-labels F] --out OUT.h5
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "data/idx_to_h5.hpp"
+#include "data/prepare_csv.hpp"
 #include "data/prepare_idx.hpp"
 
 namespace dpt::cli {
 
-Run add_prepare(CLI::App& app) {
-  auto* cmd = app.add_subcommand("prepare", "convert a data set to dptrain's HDF5 layout");
-  cmd->require_subcommand(1);
+namespace {
+Run add_fashion_mnist(CLI::App* cmd) {
   auto* fm = cmd->add_subcommand("fashion-mnist", "Fashion-MNIST IDX files (Debian package dataset-fashion-mnist) -> HDF5");
   struct Args {
     std::string out, source = kFashionMnistDir;
@@ -25,6 +29,75 @@ Run add_prepare(CLI::App& app) {
     spdlog::info("wrote {}: {} training and {} test images; training samples per class: {}", a->out, s.train, s.test,
                  fmt::join(s.train_class_counts, " "));
     return 0;
+  };
+}
+
+Run add_csv(CLI::App* cmd) {
+  auto* c = cmd->add_subcommand("csv", "a CSV table (header row, integer label column, numeric features) -> HDF5");
+  struct Args {
+    CsvPrepareOptions o;
+    std::string missing = "error", normalize = "none", split = "0.8,0.1,0.1";
+  };
+  auto a = std::make_shared<Args>();
+  c->add_option("input", a->o.input, "CSV file")->required();
+  c->add_option("--label,-l", a->o.label, "name of the label column (integer classes 0, 1, ...)")->required();
+  c->add_option("--out,-o", a->o.out, "output HDF5 file")->required();
+  c->add_flag("--drop-duplicates", a->o.drop_duplicates, "drop rows equal to an earlier row (features and label)");
+  c->add_option("--missing", a->missing, "empty/NA/NaN cells: drop the row, or fill with the training mean or median "
+                "(default: stop with an error)")->check(CLI::IsMember({"error", "drop", "mean", "median"}));
+  c->add_option("--normalize", a->normalize, "feature normalization from training statistics, applied by the trainer")
+      ->check(CLI::IsMember({"none", "minmax", "zscore"}))->capture_default_str();
+  c->add_option("--split", a->split, "train,val,test fractions")->capture_default_str();
+  c->add_option("--seed", a->o.seed, "seed of the split assignment")->capture_default_str();
+  c->footer(
+      "Layout: /train/features (N, D) float32 (raw values; attributes feature_names, normalize, offset, scale:\n"
+      "the trainer feeds (x - offset) * scale), /train/labels (N) int32; the same under /val and /test.\n"
+      "Train with data.train_features=/train/features, data.train_labels=/train/labels, and the same for test.\n"
+      "Streams the file (2 passes; 5 with --missing median): files larger than memory work.");
+  return [a] {
+    a->o.missing = parse_missing(a->missing);
+    a->o.normalize = parse_normalize(a->normalize);
+    a->o.split = parse_split(a->split);
+    const CsvPrepareReport r = prepare_csv(a->o);
+    spdlog::info("{}", format_report(a->o, r));
+    return 0;
+  };
+}
+
+Run add_idx(CLI::App* cmd) {
+  auto* c = cmd->add_subcommand("idx", "IDX files of any element type (MNIST family, plain or .gz) -> HDF5");
+  struct Args {
+    IdxSplitFiles train, test;
+    std::string out;
+  };
+  auto a = std::make_shared<Args>();
+  c->add_option("--train-images", a->train.images, "IDX file of the training samples (N, ...)")->required();
+  c->add_option("--train-labels", a->train.labels, "IDX file of the training labels (N), integers")->required();
+  c->add_option("--test-images", a->test.images, "IDX file of the test samples");
+  c->add_option("--test-labels", a->test.labels, "IDX file of the test labels");
+  c->add_option("--out,-o", a->out, "output HDF5 file")->required();
+  c->footer("Layout: /train/images (N, ...) in the IDX element type (uint8, int8, int16, int32, float32, float64),\n"
+            "/train/labels (N) in the labels' integer type; /test/... the same when given.");
+  return [a] {
+    const IdxPrepareSummary s = prepare_idx(a->train, a->test, a->out);
+    std::vector<std::string> counts;
+    for (const auto& [label, n] : s.train_class_counts) counts.push_back(fmt::format("{}: {}", label, n));
+    spdlog::info("wrote {}: {} training and {} test samples of {} {}, labels {}; training samples per class: {{{}}}",
+                 a->out, s.train, s.test, fmt::join(s.sample_dims, "x"), s.image_type, s.label_type,
+                 fmt::join(counts, ", "));
+    return 0;
+  };
+}
+}  // namespace
+
+Run add_prepare(CLI::App& app) {
+  auto* cmd = app.add_subcommand("prepare", "convert a data set to dptrain's HDF5 layout");
+  cmd->require_subcommand(1);
+  const Run fm = add_fashion_mnist(cmd), csv = add_csv(cmd), idx = add_idx(cmd);
+  return [cmd, fm, csv, idx] {
+    if (cmd->got_subcommand("csv")) return csv();
+    if (cmd->got_subcommand("idx")) return idx();
+    return fm();
   };
 }
 

@@ -14,7 +14,7 @@
 namespace {
 
 // DPTRAIN_WATCHDOG_TIMEOUT=SECONDS starts the collective watchdog (src/comm/comm.hpp) for train and
-// evaluate. Stand-in until the config option runtime.watchdog_timeout exists.
+// evaluate and predict. Stand-in until the config option runtime.watchdog_timeout exists.
 void start_watchdog_from_env() {
   const char* v = std::getenv("DPTRAIN_WATCHDOG_TIMEOUT");
   if (!v || !*v) return;
@@ -31,15 +31,24 @@ int run_cli(int argc, char** argv, int rank) {
   const dpt::cli::Run prepare = dpt::cli::add_prepare(app);
   const dpt::cli::Run train = dpt::cli::add_train(app);
   const dpt::cli::Run evaluate = dpt::cli::add_evaluate(app);
+  const dpt::cli::Run bench = dpt::cli::add_bench(app);
+  const dpt::cli::Run predict = dpt::cli::add_predict(app);
+  const dpt::cli::Run plot = dpt::cli::add_plot(app);
+  const dpt::cli::Run docs = dpt::cli::add_docs(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (rank != 0) return e.get_exit_code();  // every rank parses the same line: rank 0 reports it
     return app.exit(e);
   }
+  // Single-process commands: under mpirun with several ranks, rank 0 does the work.
   if (app.got_subcommand("prepare")) return rank == 0 ? prepare() : 0;  // one writer
+  if (app.got_subcommand("plot")) return rank == 0 ? plot() : 0;
+  if (app.got_subcommand("docs")) return rank == 0 ? docs() : 0;
   start_watchdog_from_env();
   if (app.got_subcommand("train")) return train();
+  if (app.got_subcommand("bench")) return bench();
+  if (app.got_subcommand("predict")) return predict();
   return evaluate();
 }
 

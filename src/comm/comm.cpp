@@ -341,8 +341,8 @@ class Watchdog {
         const double quiet = std::chrono::duration<double>(now - known[r].heard).count();
         if (quiet > timeout_)
           watchdog_abort(fmt::format("rank {} sent no heartbeat for {:.1f} s (its process is stopped, hung outside "
-                                     "MPI's reach or unreachable); it was last {}",
-                                     r, quiet, state_of(known[r], now)));
+                                     "MPI's reach or unreachable); its last report said: {}",
+                                     r, quiet, state_of(known[r], known[r].heard)));
       }
       // 5. ranks waiting in a collective for ranks that have not entered it
       if (!releasing) check_waits(known, now, warned);
@@ -613,6 +613,21 @@ void Comm::check_same(uint64_t value, const std::string& what) const {
 
 double wall_time() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void Comm::gatherv_rows(const void* send, const std::vector<int64_t>& counts, void* recv, int64_t row_bytes,
+                        int root, const char* what) const {
+  if (static_cast<int>(counts.size()) != size_ || root < 0 || root >= size_)
+    fail("gatherv_rows: {} counts for {} ranks, root {}", counts.size(), size_, root);
+  std::vector<int64_t> send_counts(static_cast<size_t>(size_), 0), recv_counts(send_counts);
+  send_counts[root] = counts[rank_];
+  if (rank_ == root) recv_counts = counts;
+  alltoallv_rows(send, send_counts, recv, recv_counts, row_bytes, what ? what : "gatherv_rows");
+}
+
+void Comm::wait_requests(void* requests, int n, const char* what) const {
+  Collective c(Op::allreduce_sum, "float", 0, what);
+  check(MPI_Waitall(n, static_cast<MPI_Request*>(requests), MPI_STATUSES_IGNORE), "Waitall");
 }
 
 }  // namespace dpt

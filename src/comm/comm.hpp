@@ -83,6 +83,16 @@ class Comm {
   // Collective calls this process has made so far (the number the next one gets is this + 1).
   static uint64_t collective_calls();
 
+  // The rows of every rank, concatenated in rank order, arrive at `root`: counts[q] rows of
+  // row_bytes each come from rank q (the same counts on every rank). recv (sum of counts rows) is
+  // written on root only and may be null elsewhere. One collective call: an all-to-one
+  // alltoallv_rows. Cost: (P-1) alpha + (all rows' bytes) beta at the root.
+  void gatherv_rows(const void* send, const std::vector<int64_t>& counts, void* recv, int64_t row_bytes, int root,
+                    const char* what = nullptr) const;
+  // For AsyncSum (async_sum.hpp): MPI_Waitall on `n` MPI_Requests at `requests`, watched and counted
+  // as one collective call named `what`.
+  void wait_requests(void* requests, int n, const char* what) const;
+
  private:
   struct Impl;
   explicit Comm(std::shared_ptr<Impl> impl);

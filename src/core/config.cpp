@@ -40,6 +40,16 @@ static std::string scalar_text(const YAML::Node& v) {
   return v.IsScalar() ? v.Scalar() : YAML::Dump(v);
 }
 
+// A StringList value: one non-null scalar, or a non-empty sequence of non-empty scalars.
+static void check_string_list(const OptionSpec& s, const YAML::Node& v, const std::string& origin) {
+  bool ok = v.IsScalar() || (v.IsSequence() && v.size() > 0);
+  if (v.IsSequence())
+    for (const auto& e : v) ok = ok && e.IsScalar() && !e.Scalar().empty();
+  if (!ok)
+    fail("{}: {} must be a string or a non-empty list of strings (e.g. [a.h5, b.h5]), got '{}'", origin, s.key,
+         scalar_text(v));
+}
+
 static void check_range(const OptionSpec& s, double v, const std::string& origin, const std::string& text) {
   const bool below = s.min_exclusive ? !(v > s.min) : !(v >= s.min);
   if (below || !(v <= s.max) || std::isnan(v))
@@ -55,7 +65,14 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
          guess.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", guess));
   }
   const OptionSpec& s = spec(key);
-  if (s.type == OptType::String && value.IsNull()) {  // "key:" or "key: ~" means the empty string
+  if (s.type == OptType::StringList && !value.IsNull()) {
+    check_string_list(s, value, origin);
+    values_[key] = YAML::Clone(value);
+    origins_[key] = origin;
+    return;
+  }
+  // "key:" or "key: ~" means the empty string.
+  if ((s.type == OptType::String || s.type == OptType::StringList) && value.IsNull()) {
     if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), "") == s.choices.end())
       fail("{}: {} = '' is not valid: must be {}", origin, key, describe_constraint(s));
     values_[key] = YAML::Node(std::string());
@@ -83,7 +100,8 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
         if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), text) == s.choices.end())
           fail("{}: {} = '{}' is not valid: must be {}", origin, key, text, describe_constraint(s));
         break;
-      case OptType::List: break;
+      case OptType::List:
+      case OptType::StringList: break;
     }
   } catch (const std::invalid_argument&) {
     fail("{}: {} = '{}' is not a valid {}", origin, key, text, type_name(s.type));
@@ -166,7 +184,19 @@ YAML::Node Config::get_node(const std::string& key) const {
 int64_t Config::get_int(const std::string& key) const { return std::stoll(get_node(key).Scalar()); }
 double Config::get_float(const std::string& key) const { return parse_float_text(get_node(key).Scalar()); }
 bool Config::get_bool(const std::string& key) const { return get_node(key).as<bool>(); }
-std::string Config::get_string(const std::string& key) const { return get_node(key).Scalar(); }
+std::string Config::get_string(const std::string& key) const {
+  const YAML::Node v = get_node(key);
+  if (v.IsSequence()) fail("config: {} is a list ({}); a single value is needed here", key, scalar_text(v));
+  return v.Scalar();
+}
+
+std::vector<std::string> Config::get_strings(const std::string& key) const {
+  const YAML::Node v = get_node(key);
+  if (!v.IsSequence()) return {v.Scalar()};
+  std::vector<std::string> out;
+  for (const auto& e : v) out.push_back(e.Scalar());
+  return out;
+}
 
 std::string Config::origin(const std::string& key) const {
   auto it = origins_.find(key);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/options.hpp"
 
@@ -30,7 +31,9 @@ class Config {
   int64_t get_int(const std::string& key) const;
   double get_float(const std::string& key) const;
   bool get_bool(const std::string& key) const;
-  std::string get_string(const std::string& key) const;
+  std::string get_string(const std::string& key) const;  // throws for a list value
+  // A StringList option: a single string gives one element, a YAML list its elements in order.
+  std::vector<std::string> get_strings(const std::string& key) const;
   YAML::Node get_node(const std::string& key) const;
   // Where a value came from ("default", "run.yaml:12", "--set").
   std::string origin(const std::string& key) const;

@@ -14,6 +14,7 @@ const char* type_name(OptType t) {
     case OptType::String: return "string";
     case OptType::Bool: return "bool";
     case OptType::List: return "list";
+    case OptType::StringList: return "string or list";
   }
   return "?";
 }

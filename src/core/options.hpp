@@ -7,7 +7,8 @@
 
 namespace dpt {
 
-enum class OptType { Int, Float, String, Bool, List };
+// StringList: one string or a YAML list of strings (e.g. data.file: a path, a glob or [a.h5, b.h5]).
+enum class OptType { Int, Float, String, Bool, List, StringList };
 
 struct OptionSpec {
   std::string key;            // dotted path, e.g. "optimizer.lr"

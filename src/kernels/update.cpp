@@ -13,16 +13,29 @@ namespace {
 
 constexpr int64_t kGrain = 32768;
 
-inline void sgd_span(float* p, const float* dp, float* v, int64_t a, int64_t b, const SgdArgs& s) {
-  if (s.momentum == 0.0f) {
-    for (int64_t i = a; i < b; ++i) p[i] -= s.lr * (dp[i] + s.weight_decay * p[i]);
+inline void sgd_span(float* __restrict p, const float* __restrict dp, float* __restrict v, int64_t a, int64_t b,
+                     const SgdArgs& s) {
+  // Arguments copied to locals: the compiler cannot prove the stores to p and v leave `s` alone,
+  // and would otherwise reload it every iteration instead of vectorizing.
+  const float lr = s.lr, mom = s.momentum, wd = s.weight_decay;
+  if (mom == 0.0f) {
+    for (int64_t i = a; i < b; ++i) p[i] -= lr * (dp[i] + wd * p[i]);
+    return;
+  }
+  if (s.nesterov) {
+    for (int64_t i = a; i < b; ++i) {
+      const float g = dp[i] + wd * p[i];
+      const float vi = mom * v[i] + g;
+      v[i] = vi;
+      p[i] -= lr * (g + mom * vi);
+    }
     return;
   }
   for (int64_t i = a; i < b; ++i) {
-    const float g = dp[i] + s.weight_decay * p[i];
-    const float vi = s.momentum * v[i] + g;
+    const float g = dp[i] + wd * p[i];
+    const float vi = mom * v[i] + g;
     v[i] = vi;
-    p[i] -= s.lr * (s.nesterov ? g + s.momentum * vi : vi);
+    p[i] -= lr * vi;
   }
 }
 

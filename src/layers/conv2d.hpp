@@ -26,6 +26,11 @@ class Conv2d final : public Layer<T> {
   void bind(T* params, T* grads) override;
   void init(Rng& rng) override;
   double flops() const override;
+  std::vector<GemmShape> gemms(int64_t B) const override {
+    const int64_t cols = B * oh_ * ow_;
+    return {{false, false, s_.out_channels, cols, ckk()}, {false, true, s_.out_channels, ckk(), cols},
+            {true, false, ckk(), cols, s_.out_channels}};
+  }
   // x: (B, C_in, H, W), y: (B, C_out, OH, OW)
   void forward(const T* x, T* y, int64_t B) override;
   // dy: (B, C_out, OH, OW) -> dx: (B, C_in, H, W); dW: (C_out, C_in, KH, KW) += ...; db: (C_out) += ...

@@ -13,6 +13,12 @@
 
 namespace dpt {
 
+// One matrix product a layer issues per pass (for benchmarks: the sgemm rate at the model's shapes).
+struct GemmShape {
+  bool trans_a, trans_b;
+  int64_t M, N, K;
+};
+
 struct ParamDecl {
   std::string name;  // "weight", "bias"
   Shape shape;       // e.g. weight: (out, in)
@@ -48,6 +54,8 @@ class Layer {
   virtual bool collective() const { return false; }
   // Floating-point operations of forward + backward for one sample (for GFLOP/s reports).
   virtual double flops() const { return 0; }
+  // The GEMMs of one forward + backward over a batch of B.
+  virtual std::vector<GemmShape> gemms(int64_t B) const { return {}; }
   virtual void init(Rng& rng) {}
   virtual void forward(const T* x, T* y, int64_t B) = 0;
   virtual void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) = 0;

@@ -60,13 +60,14 @@ const float* Model::forward(const float* x, int64_t B) {
   return in;
 }
 
-void Model::backward(const float* x, const float* dout, int64_t B) {
+void Model::backward(const float* x, const float* dout, int64_t B, const std::function<void(size_t)>& layer_done) {
   const float* dy = dout;
   float* bufs[2] = {grad_a_.data(), grad_b_.data()};
   for (size_t k = layers_.size(); k-- > 0;) {
     const float* in = k == 0 ? x : acts_[k - 1].data();
     float* dx = k == 0 ? nullptr : bufs[k % 2];
     layers_[k]->backward(in, acts_[k].data(), dy, dx, B);
+    if (layer_done) layer_done(k);
     dy = dx;
   }
 }
@@ -83,6 +84,13 @@ std::string Model::summary() const {
   }
   s += fmt::format("total {} parameters ({:.2f} MB as float32)", store_.size(), store_.size() * 4.0 / 1e6);
   return s;
+}
+
+std::vector<GemmShape> Model::gemms(int64_t B) const {
+  std::vector<GemmShape> all;
+  for (const auto& l : layers_)
+    for (const auto& g : l->gemms(B)) all.push_back(g);
+  return all;
 }
 
 bool Model::has_collective_layers() const {

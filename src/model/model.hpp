@@ -4,6 +4,7 @@
 #pragma once
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,7 +25,10 @@ class Model {
   // x: (B, input...) -> returns the output (B, output...), valid until the next forward().
   const float* forward(const float* x, int64_t B);
   // dout: (B, output...): gradient of the loss w.r.t. the last output; accumulates into grads().
-  void backward(const float* x, const float* dout, int64_t B);
+  // layer_done(k), when given, is called right after layer k's backward (k = last ... 0): its
+  // parameter gradients are final then (the hook that starts overlapped gradient sums).
+  void backward(const float* x, const float* dout, int64_t B,
+                const std::function<void(size_t)>& layer_done = nullptr);
 
   ParamStore& store() { return store_; }
   const ParamStore& store() const { return store_; }
@@ -39,6 +43,7 @@ class Model {
   int64_t max_batch() const { return max_batch_; }
   size_t layer_count() const { return layers_.size(); }
   const Layer<float>& layer(size_t i) const { return *layers_[i]; }
+  std::vector<GemmShape> gemms(int64_t B) const;
   bool has_collective_layers() const;
   // One line naming every layer and shape: checkpoints of another architecture are refused.
   std::string architecture() const;

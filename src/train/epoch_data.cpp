@@ -17,7 +17,7 @@ EpochData::EpochData(const SampleSource& src, const Sampler& sampler, const Comm
   }
 }
 
-Shard EpochData::load(int64_t epoch, const EpochPlan& plan) const {
+const RawRows& EpochData::load(int64_t epoch, const EpochPlan& plan) {
   const ExchangePlan x = make_exchange_plan(sampler_, src_.size(), epoch, comm_.rank(), comm_.size(), rows_);
   std::vector<int64_t> send_counts, recv_counts;
   int64_t send_total = 0, recv_total = 0;
@@ -26,25 +26,24 @@ Shard EpochData::load(int64_t epoch, const EpochPlan& plan) const {
     recv_counts.push_back(static_cast<int64_t>(x.recv_pos[q].size()));
     send_total += send_counts.back(), recv_total += recv_counts.back();
   }
-  std::vector<unsigned char> send(static_cast<size_t>(send_total * row_bytes_)), recv(static_cast<size_t>(recv_total * row_bytes_));
-  unsigned char* out = send.data();
+  send_.resize(static_cast<size_t>(send_total * row_bytes_));  // reused: no page faults after epoch 0
+  recv_.resize(static_cast<size_t>(recv_total * row_bytes_));
+  unsigned char* out = send_.data();
   for (const auto& rows : x.send_rows)
     for (int64_t r : rows) std::memcpy(out, raw_.data() + r * row_bytes_, static_cast<size_t>(row_bytes_)), out += row_bytes_;
-  comm_.alltoallv_rows(send.data(), send_counts, recv.data(), recv_counts, row_bytes_);
+  comm_.alltoallv_rows(send_.data(), send_counts, recv_.data(), recv_counts, row_bytes_);
 
-  Shard s;
-  s.rows = static_cast<int64_t>(plan.indices.size());
-  s.D = src_.sample_numel();
-  s.x.resize(static_cast<size_t>(s.rows * s.D));
-  s.y.resize(static_cast<size_t>(s.rows));
-  const unsigned char* in = recv.data();
+  shard_.src = &src_;
+  shard_.n = static_cast<int64_t>(plan.indices.size());
+  shard_.row_bytes = row_bytes_;
+  shard_.bytes.resize(static_cast<size_t>(shard_.n * row_bytes_));
+  const unsigned char* in = recv_.data();
   for (const auto& positions : x.recv_pos)
     for (int64_t pos : positions) {
-      src_.convert_row(in, s.x.data() + pos * s.D);
-      std::memcpy(&s.y[static_cast<size_t>(pos)], in + src_.row_bytes(), 4);
+      std::memcpy(shard_.bytes.data() + pos * row_bytes_, in, static_cast<size_t>(row_bytes_));
       in += row_bytes_;
     }
-  return s;
+  return shard_;
 }
 
 }  // namespace dpt

@@ -61,10 +61,16 @@ void RunData::check_and_load(int64_t classes) {
 }
 
 std::string RunData::describe() const {
-  return fmt::format("train {} samples of {} from {}{}; validation {}; test {}", train_size(),
+  const size_t files = train_.files().size();
+  const FeatureNorm& norm = train_.norm();
+  return fmt::format("train {} samples of {} from {}{}{}; validation {}; test {}{}", train_size(),
                      shape_str(train_.sample_shape()), s_.train.file,
+                     files > 1 ? fmt::format(" ({} files)", files) : "",
                      val_rows_.empty() ? "" : fmt::format(" ({} carved out for validation)", val_rows_.size()),
-                     val_size_ ? std::to_string(val_size_) : "none", test_src_ ? std::to_string(test_size()) : "none");
+                     val_size_ ? std::to_string(val_size_) : "none", test_src_ ? std::to_string(test_size()) : "none",
+                     norm.active() ? fmt::format("; applying the stored {} normalization (offset/scale attributes)",
+                                                 norm.method.empty() ? "feature" : norm.method)
+                                   : "");
 }
 
 }  // namespace dpt

@@ -8,10 +8,32 @@
 namespace dpt {
 
 StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, const Comm& comm, const TrainSettings& s)
-    : model_(model), loss_(loss), opt_(opt), comm_(comm), s_(s),
-      dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))) {}
+    : model_(model), loss_(loss), opt_(opt), comm_(comm), s_(s), async_(comm),
+      dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))), x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
+      y_(static_cast<size_t>(model.max_batch())) {
+  // Buckets: whole layers, from the last one backwards, closed once they hold bucket_floats.
+  const auto& views = model.store().views();
+  int64_t lo = model.store().size(), hi = lo;
+  for (size_t k = views.size(); k-- > 0;) {
+    lo = views[k].offset;
+    const bool layer_start = k == 0 || views[k - 1].layer != views[k].layer;
+    if (layer_start && (hi - lo >= s.bucket_floats || k == 0)) {
+      buckets_.push_back({views[k].layer, lo, hi - lo});
+      hi = lo;
+    }
+  }
+}
 
-StepResult StepRunner::run(const Shard& shard, const EpochPlan& plan, int64_t st, int64_t global_step, float lr) {
+StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64_t st, int64_t global_step, float lr,
+                           StepTimes* times) {
+  StepTimes local;
+  StepTimes& t = times ? *times : local;
+  double mark = wall_time();
+  auto lap = [&mark](double& acc) {
+    const double now = wall_time();
+    acc += now - mark;
+    mark = now;
+  };
   const int64_t b = plan.local_size(st), off = plan.step_begin[st], C = numel(model_.output_shape());
   const int64_t slice_offset = block_range(plan.global_size[st], comm_.rank(), comm_.size()).first;
   const float grad_scale = 1.0f / static_cast<float>(plan.global_size[st]);
@@ -19,19 +41,37 @@ StepResult StepRunner::run(const Shard& shard, const EpochPlan& plan, int64_t st
   PassContext& ctx = model_.context();
   ctx.training = true, ctx.step = global_step;
   store.zero_grads();
+  lap(t.optimizer);  // zeroing the gradients belongs to the update's cost
   StepResult r;
   const int64_t k = s_.grad_accumulation;
+  size_t started = 0;  // gradient buckets whose sums are running
   for (int64_t m = 0; m < k; ++m) {  // micro-batch m: rows [b*m/k, b*(m+1)/k) of the slice
     const auto [lo, hi] = block_range(b, static_cast<int>(m), static_cast<int>(k));
     if (hi == lo && !model_.has_collective_layers()) continue;
     ctx.sample_offset = slice_offset + lo;
-    const float* x = shard.x_at(off + lo);
-    const float* out = model_.forward(x, hi - lo);
-    const LossResult lr_ = loss_.compute(out, Targets{shard.y.data() + off + lo}, hi - lo, C, grad_scale, dout_.data());
-    model_.backward(x, dout_.data(), hi - lo);
+    shard.batch(off + lo, hi - lo, x_.data(), y_.data());
+    lap(t.data);
+    const float* out = model_.forward(x_.data(), hi - lo);
+    const LossResult lr_ = loss_.compute(out, Targets{y_.data()}, hi - lo, C, grad_scale, dout_.data());
+    lap(t.forward);
+    const bool last = m == k - 1;
+    auto layer_done = [&](size_t layer) {
+      while (started < buckets_.size() && layer <= buckets_[started].lowest_layer)
+        async_.start(store.grads() + buckets_[started].offset, buckets_[started].count), ++started;
+      async_.poll();
+    };
+    model_.backward(x_.data(), dout_.data(), hi - lo, s_.overlap && last ? layer_done : std::function<void(size_t)>());
+    lap(t.backward);
     r.loss_sum += lr_.loss_sum, r.correct += lr_.correct, r.samples += hi - lo;
   }
-  comm_.allreduce_sum(store.grads(), store.size());
+  if (s_.overlap) {
+    for (; started < buckets_.size(); ++started)  // not started during backward (e.g. an empty slice)
+      async_.start(store.grads() + buckets_[started].offset, buckets_[started].count);
+    async_.wait_all("gradients");
+  } else {
+    comm_.allreduce_sum(store.grads(), store.size(), "gradients");
+  }
+  lap(t.comm);
   r.grad_norm = std::sqrt(kern::sum_squares(store.grads(), store.size()));  // same bits on every rank
   if (!std::isfinite(r.grad_norm)) {
     if (!s_.skip_nonfinite)
@@ -44,6 +84,7 @@ StepResult StepRunner::run(const Shard& shard, const EpochPlan& plan, int64_t st
   if (s_.clip_grad_norm > 0 && r.grad_norm > s_.clip_grad_norm)  // torch.nn.utils.clip_grad_norm_
     kern::scale(store.grads(), store.size(), static_cast<float>(s_.clip_grad_norm / (r.grad_norm + 1e-6)));
   opt_.step(store, lr);
+  lap(t.optimizer);
   return r;
 }
 

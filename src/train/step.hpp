@@ -3,6 +3,7 @@
 // all-reduce of the flat gradient buffer, the global gradient norm (identical on every rank),
 // clipping, the non-finite check, and the optimizer update.
 #pragma once
+#include "comm/async_sum.hpp"
 #include "comm/comm.hpp"
 #include "data/sampler.hpp"
 #include "data/shard_loader.hpp"
@@ -20,11 +21,17 @@ struct StepResult {
   bool skipped = false;  // non-finite and train.nonfinite = skip
 };
 
+// Seconds spent in the parts of one step (filled when run() gets a pointer).
+struct StepTimes {
+  double data = 0, forward = 0, backward = 0, comm = 0, optimizer = 0;
+};
+
 class StepRunner {
  public:
   StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, const Comm& comm, const TrainSettings& s);
   // Step `st` of `plan` over `shard` (this rank's samples of the epoch); global_step counts from 0.
-  StepResult run(const Shard& shard, const EpochPlan& plan, int64_t st, int64_t global_step, float lr);
+  StepResult run(const SampleRows& shard, const EpochPlan& plan, int64_t st, int64_t global_step, float lr,
+                 StepTimes* times = nullptr);
 
  private:
   Model& model_;
@@ -32,7 +39,14 @@ class StepRunner {
   Optimizer& opt_;
   const Comm& comm_;
   const TrainSettings& s_;
-  Buffer<float> dout_;
+  struct Bucket {
+    size_t lowest_layer;    // complete once backward has finished this layer
+    int64_t offset, count;  // in the flat gradient buffer
+  };
+  std::vector<Bucket> buckets_;  // in the order backward fills them (last layers first)
+  AsyncSum async_;
+  Buffer<float> dout_, x_;  // (max local batch, outputs), (max local batch, input features)
+  std::vector<int32_t> y_;
 };
 
 }  // namespace dpt

@@ -1,5 +1,7 @@
 #include "train/train_config.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "core/error.hpp"
@@ -20,14 +22,16 @@ OptionSpec choice(std::string key, std::string dflt, std::string help, std::vect
 const OptionTable& train_options() {
   static const OptionTable t = {
       opt("seed", OptType::Int, "1234", "seed for initialization, data order, validation split and dropout", 0),
-      {"data.file", OptType::String, "", "HDF5 file with the data set", -inf, inf, false, {}, true},
+      {"data.file", OptType::StringList, "",
+       "HDF5 file with the data set; or a glob (data/shard-*.h5) or a list of files forming one data set", -inf, inf,
+       false, {}, true},
       opt("data.train_features", OptType::String, "/train/images", "training features dataset (N, ...)"),
       opt("data.train_labels", OptType::String, "/train/labels", "training labels dataset (N)"),
       opt("data.val_fraction", OptType::Float, "0", "carve this fraction of the training rows out as validation", 0, 0.9),
-      opt("data.val_file", OptType::String, "", "HDF5 file of a separate validation split (default: data.file)"),
+      opt("data.val_file", OptType::StringList, "", "HDF5 file(s) of a separate validation split (default: data.file)"),
       opt("data.val_features", OptType::String, "", "validation features dataset (empty: none, or val_fraction)"),
       opt("data.val_labels", OptType::String, "", "validation labels dataset"),
-      opt("data.test_file", OptType::String, "", "HDF5 file with the test split (default: data.file)"),
+      opt("data.test_file", OptType::StringList, "", "HDF5 file(s) with the test split (default: data.file)"),
       opt("data.test_features", OptType::String, "/test/images", "test features dataset; empty: no test evaluation"),
       opt("data.test_labels", OptType::String, "/test/labels", "test labels dataset"),
       opt("data.scale", OptType::Float, "1", "features are multiplied by this after conversion to float32 (e.g. 1/255)",
@@ -56,7 +60,7 @@ const OptionTable& train_options() {
       opt("train.epochs", OptType::Int, "10", "passes over the training data", 1),
       opt("train.batch_size", OptType::Int, "128", "GLOBAL batch per optimizer step, split across the ranks", 1),
       opt("train.grad_accumulation", OptType::Int, "1", "micro-batches per rank per step (same result, less memory)", 1),
-      opt("train.eval_batch_size", OptType::Int, "1000", "batch size per rank for evaluation", 1),
+      opt("train.eval_batch_size", OptType::Int, "256", "batch size per rank for evaluation (memory: activations of this many samples)", 1),
       opt("train.max_steps", OptType::Int, "0", "stop after this many optimizer steps (0: no limit)", 0),
       opt("train.clip_grad_norm", OptType::Float, "0", "clip the global gradient norm to this (0: off)", 0),
       choice("train.nonfinite", "stop", "a NaN/Inf loss or gradient: stop, or skip the step", {"stop", "skip"}),
@@ -68,6 +72,9 @@ const OptionTable& train_options() {
       opt("checkpoint.every_minutes", OptType::Float, "0", "write a checkpoint every T minutes (0: off)", 0),
       opt("checkpoint.every_epoch", OptType::Bool, "true", "write a checkpoint at the end of every epoch"),
       opt("checkpoint.keep", OptType::Int, "3", "checkpoints kept (older ones are deleted)", 1),
+      opt("comm.overlap", OptType::Bool, "true",
+          "sum gradient buckets while backward runs (false: one allreduce after backward)"),
+      opt("comm.bucket_kb", OptType::Int, "256", "gradient bucket size in KiB for comm.overlap", 4),
       opt("log.progress_interval", OptType::Float, "10", "seconds between progress lines when stderr is not a terminal",
           0, inf, true),
       opt("log.all_ranks", OptType::Bool, "false", "every rank logs (default: rank 0 only, others warnings)"),
@@ -81,22 +88,34 @@ const OptionTable& train_options() {
 namespace {
 std::string str_or_empty(const Config& c, const std::string& key) { return c.has(key) ? c.get_string(key) : ""; }
 
-SplitPaths split(const Config& c, const std::string& name, const std::string& default_file) {
+// The files of a file option (a path, a glob, or a list: .files, with .file naming them for messages);
+// false when the option is unset or empty.
+bool read_files(const Config& c, const std::string& key, SplitPaths& p) {
+  const std::vector<std::string> v = c.has(key) ? c.get_strings(key) : std::vector<std::string>{};
+  if (v.empty() || (v.size() == 1 && v[0].empty())) return false;
+  p.file = v.size() == 1 ? v[0] : fmt::format("{}", fmt::join(v, ", "));
+  p.files = v.size() == 1 ? std::vector<std::string>{} : v;
+  return true;
+}
+
+SplitPaths split(const Config& c, const std::string& name, const SplitPaths& train) {
   const std::string features = str_or_empty(c, "data." + name + "_features");
   if (features.empty()) return {};
-  const std::string file = str_or_empty(c, "data." + name + "_file");
-  return {file.empty() ? default_file : file, features, c.get_string("data." + name + "_labels"),
-          "data." + name + "_features", "data." + name + "_labels"};
+  SplitPaths p{train.file, features, c.get_string("data." + name + "_labels"), "data." + name + "_features",
+               "data." + name + "_labels", train.files};
+  read_files(c, "data." + name + "_file", p);
+  return p;
 }
 }  // namespace
 
 TrainSettings read_settings(const Config& c) {
   TrainSettings s;
   s.seed = static_cast<uint64_t>(c.get_int("seed"));
-  s.train = {c.get_string("data.file"), c.get_string("data.train_features"), c.get_string("data.train_labels"),
-             "data.train_features", "data.train_labels"};
-  s.val = split(c, "val", s.train.file);
-  s.test = split(c, "test", s.train.file);
+  s.train = {"", c.get_string("data.train_features"), c.get_string("data.train_labels"), "data.train_features",
+             "data.train_labels"};
+  read_files(c, "data.file", s.train);
+  s.val = split(c, "val", s.train);
+  s.test = split(c, "test", s.train);
   s.val_fraction = c.get_float("data.val_fraction");
   if (s.val_fraction > 0 && !s.val.file.empty())
     fail("config: data.val_fraction = {} and data.val_features = '{}' both define a validation split; use one",
@@ -142,6 +161,8 @@ TrainSettings read_settings(const Config& c) {
   s.log_all_ranks = c.get_bool("log.all_ranks");
   s.threads = static_cast<int>(c.get_int("runtime.threads"));
   s.watchdog_timeout = c.get_float("runtime.watchdog_timeout");
+  s.overlap = c.get_bool("comm.overlap");
+  s.bucket_floats = c.get_int("comm.bucket_kb") * 1024 / 4;
   return s;
 }
 

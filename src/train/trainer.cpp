@@ -153,7 +153,7 @@ bool Trainer::poll_stop_or_checkpoint() {
 bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
   const double t_epoch = wall_time();
   const EpochPlan plan = sampler_.plan(epoch, comm_.rank(), comm_.size());
-  const Shard shard = epoch_data_->load(epoch, plan);
+  const RawRows& shard = epoch_data_->load(epoch, plan);
   const double data_s = wall_time() - t_epoch;
   const int64_t first = epoch == st_.epoch ? st_.step_in_epoch : 0;
   st_.epoch = epoch;
@@ -289,6 +289,7 @@ TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts
   const std::string yaml = cfg.to_yaml();
   comm.check_same(std::hash<std::string>{}(yaml), "resolved config (same config file and --set options on every rank?)");
   g_stop_signal = 0;
+  if (s.watchdog_timeout > 0 && !Comm::watchdog_running()) Comm::start_watchdog(s.watchdog_timeout);  // collective
   const RunDir dir{opts.out_dir};
   check_run_dir(dir, opts.overwrite, !opts.resume.empty(), comm);
   Trainer t(cfg, comm, opts);  // opens and checks the data before the run directory is touched

@@ -104,3 +104,25 @@ TEST(Comm, LocalSizeCountsRanksOnThisNode) {
   EXPECT_GE(c.local_size(), 1);
   EXPECT_LE(c.local_size(), c.size());
 }
+
+TEST(Comm, GathervRowsConcatenatesEveryRanksRowsInRankOrderAtTheRoot) {
+  const Comm c;
+  const int P = c.size();
+  std::vector<int64_t> counts(static_cast<size_t>(P));
+  for (int q = 0; q < P; ++q) counts[q] = (q * 3) % 4;  // uneven, rank 0 sends none
+  const int64_t total = std::accumulate(counts.begin(), counts.end(), int64_t{0});
+  for (int root : {0, P - 1}) {
+    std::vector<int32_t> send(static_cast<size_t>(2 * counts[c.rank()]));  // rows of 2: (rank, k)
+    for (int64_t k = 0; k < counts[c.rank()]; ++k) send[2 * k] = c.rank(), send[2 * k + 1] = static_cast<int32_t>(k);
+    std::vector<int32_t> recv(c.rank() == root ? static_cast<size_t>(2 * total) : 0, -1);
+    c.gatherv_rows(send.data(), counts, c.rank() == root ? recv.data() : nullptr, 2 * sizeof(int32_t), root);
+    if (c.rank() != root) continue;
+    size_t at = 0;
+    for (int q = 0; q < P; ++q)
+      for (int64_t k = 0; k < counts[q]; ++k, at += 2) {
+        EXPECT_EQ(recv[at], q);
+        EXPECT_EQ(recv[at + 1], k);
+      }
+    EXPECT_EQ(at, recv.size());
+  }
+}

@@ -1,0 +1,90 @@
+// dptrain predict --model RUN/model.h5 --data FILE.h5 [--features PATH] --out FILE.{h5,csv}
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "cli/trained_model.hpp"
+#include "comm/comm.hpp"
+#include "data/prediction_file.hpp"
+#include "data/sampler.hpp"
+#include "data/shard_loader.hpp"
+#include "kernels/softmax.hpp"
+#include "kernels/threads.hpp"
+
+namespace dpt::cli {
+
+namespace {
+// Class probabilities and arg-max of this rank's rows.
+void predict_block(Model& model, const Shard& shard, float* probs, int32_t* predicted) {
+  const int64_t C = numel(model.output_shape());
+  model.context().training = false;
+  for (int64_t i = 0; i < shard.rows; i += model.max_batch()) {
+    const int64_t b = std::min(model.max_batch(), shard.rows - i);
+    const float* logits = model.forward(shard.x_at(i), b);
+    kern::softmax_rows(logits, b, C, probs + i * C, predicted + i);
+  }
+}
+
+// Every rank's block, gathered in row order on rank 0 (other ranks return rows = 0).
+Predictions gather(const Comm& world, int64_t n, int64_t C, const std::vector<float>& probs,
+                   const std::vector<int32_t>& predicted) {
+  std::vector<int64_t> counts(static_cast<size_t>(world.size()));
+  for (int q = 0; q < world.size(); ++q) {
+    const auto [begin, end] = block_range(n, q, world.size());
+    counts[q] = end - begin;
+  }
+  Predictions p;
+  if (world.rank() == 0) {
+    p.rows = n, p.classes = C;
+    p.probabilities.resize(static_cast<size_t>(n * C));
+    p.predicted.resize(static_cast<size_t>(n));
+  }
+  world.gatherv_rows(probs.data(), counts, p.probabilities.data(), C * static_cast<int64_t>(sizeof(float)), 0,
+                     "probabilities");
+  world.gatherv_rows(predicted.data(), counts, p.predicted.data(), sizeof(int32_t), 0, "predicted classes");
+  return p;
+}
+}  // namespace
+
+Run add_predict(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "predict", "class probabilities (softmax) and the predicted class of every sample, to HDF5 or CSV (any rank count)");
+  struct Args {
+    std::string model, data, out, features = "/test/images", labels = "/test/labels";
+    int64_t batch = 1000;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--model,-m", a->model, "model file written by train (RUN_DIR/model.h5)")->required();
+  cmd->add_option("--data,-d", a->data, "HDF5 file (default: the training config's data.file)");
+  cmd->add_option("--features", a->features, "features dataset")->capture_default_str();
+  cmd->add_option("--labels", a->labels, "labels dataset of the same rows (read with the features, not used)")
+      ->capture_default_str();
+  cmd->add_option("--out,-o", a->out,
+                  "FILE.h5: /probabilities (N, C) float32 and /predicted (N) int32; FILE.csv: header "
+                  "row,predicted,p0,...; rows in the order of the data set; an existing file is replaced")
+      ->required();
+  cmd->add_option("--batch", a->batch, "batch size per rank")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->footer(model_config_help());
+  return [a] {
+    const Comm world;
+    if (world.rank() == 0) prediction_format(a->out);  // a bad --out fails before the work
+    kern::configure_threads(kern::auto_threads(world.local_size()));
+    TrainedModel m = load_trained_model(a->model, a->batch);
+    const SplitPaths paths{a->data.empty() ? m.settings.train.file : a->data, a->features, a->labels, "--features",
+                           "--labels"};
+    const SampleSource src = open_split_for(m, paths);
+    const auto [lo, hi] = block_range(src.size(), world.rank(), world.size());
+    const Shard shard = load_block(src, lo, hi);
+    const int64_t C = m.classes();
+    std::vector<float> probs(static_cast<size_t>(shard.rows * C));
+    std::vector<int32_t> predicted(static_cast<size_t>(shard.rows));
+    predict_block(*m.model, shard, probs.data(), predicted.data());
+    Predictions p = gather(world, src.size(), C, probs, predicted);
+    if (world.rank() != 0) return 0;
+    p.provenance = {{"model", a->model}, {"data", paths.file}, {"features", paths.features}};
+    write_predictions(a->out, p);
+    spdlog::info("wrote {}: {} samples x {} class probabilities and the predicted class", a->out, p.rows, p.classes);
+    return 0;
+  };
+}
+
+}  // namespace dpt::cli

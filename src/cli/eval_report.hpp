@@ -1,0 +1,23 @@
+// What `dptrain evaluate` prints: a table for people or one JSON object for programs.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "train/evaluator.hpp"
+
+namespace dpt::cli {
+
+struct EvalReportInfo {
+  std::string model, data, features;
+  std::vector<std::string> class_names;  // empty: unknown (classes are shown by index)
+};
+
+// Summary line, per-class accuracy and the confusion matrix (rows: true class, columns: predicted).
+std::string eval_table(const ClassEval& e, const EvalReportInfo& info);
+// {"model", "data", "features", "samples", "loss", "accuracy", "per_class_accuracy" (null for a
+//  class without samples), "per_class_samples", "confusion" ([true][predicted]), "class_names"?}
+nlohmann::json eval_json(const ClassEval& e, const EvalReportInfo& info);
+
+}  // namespace dpt::cli

@@ -1,0 +1,27 @@
+#include "cli/trained_model.hpp"
+
+#include "core/error.hpp"
+
+namespace dpt::cli {
+
+TrainedModel load_trained_model(const std::string& path, int64_t max_batch) {
+  TrainedModel m;
+  m.path = path;
+  m.info = read_model_info(path);
+  Config cfg(train_options());
+  cfg.load_yaml(YAML::Load(m.info.config_yaml), path + ":config");
+  m.settings = read_settings(cfg);
+  m.model = std::make_unique<Model>(m.settings.layers, m.info.input_shape, max_batch, path + ":config");
+  load_model_params(path, *m.model);
+  return m;
+}
+
+SampleSource open_split_for(const TrainedModel& m, const SplitPaths& paths) {
+  SampleSource src(paths, m.settings.scale);
+  if (src.sample_shape() != m.info.input_shape)
+    fail("{}: samples '{}' are {} but the model {} takes {}", paths.file, paths.features, shape_str(src.sample_shape()),
+         m.path, shape_str(m.info.input_shape));
+  return src;
+}
+
+}  // namespace dpt::cli

@@ -1,0 +1,74 @@
+// One split of a data set in one or more HDF5 files: a features dataset (N, ...) of any integer or
+// float type, read as float32, and a labels dataset (N) or (N, 1) of any integer type.
+// Several files (a list or a glob, see data/file_list.hpp) form one data set addressed by one
+// global sample index: file k holds the rows [begin_k, begin_k + n_k) in list order (a prefix sum
+// of the counts), and reads split at file boundaries transparently. Every file must have the same
+// per-sample shape, element type and stored normalization.
+// Conversion: x = raw * scale, or with stored normalization (data/feature_norm.hpp)
+// x = (raw - offset) * norm_scale * scale, feature by feature.
+// Reads select only the requested rows (hyperslabs over chunk-sized windows); nothing reads a
+// whole dataset at once. At most one file is open at a time.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/feature_norm.hpp"
+#include "tensor/shape.hpp"
+
+namespace dpt {
+
+struct SplitPaths {
+  std::string file;                            // a path or a glob; with `files`: a name for messages
+  std::string features, labels;                // dataset paths inside the file(s)
+  std::string features_option, labels_option;  // config keys that named them, for errors
+  std::vector<std::string> files;              // several files (paths or globs) in order; empty: `file`
+};
+
+class SampleSource {
+ public:
+  SampleSource(const SplitPaths& paths, float scale);
+  ~SampleSource();
+  SampleSource(SampleSource&&) noexcept;
+
+  int64_t size() const { return n_; }
+  // Per-sample shape: (N, D) -> (D); (N, H, W) -> (1, H, W); (N, C, H, W) -> (C, H, W).
+  const Shape& sample_shape() const { return sample_shape_; }
+  int64_t sample_numel() const { return numel(sample_shape_); }
+  const SplitPaths& paths() const { return paths_; }
+  const std::vector<std::string>& files() const { return files_; }
+  std::string element_type() const;  // the stored feature type: "uint8", "int16", "float32", ...
+  // The stored normalization (attributes normalize/offset/scale), applied by convert_row when active.
+  const FeatureNorm& norm() const { return norm_; }
+
+  // Rows idx[i] -> x[i]: (idx.size(), D) and y[i]; any order, no duplicates needed.
+  void read(const std::vector<int64_t>& idx, float* x, int32_t* y) const;
+  // Rows [begin, end) in the file's own element type (row_bytes() each), and their labels.
+  void read_raw(int64_t begin, int64_t end, unsigned char* raw, int32_t* y) const;
+  int64_t row_bytes() const { return sample_numel() * static_cast<int64_t>(elem_size_); }
+  // One row from read_raw() -> float32 features, scaled and normalized: x: (D).
+  void convert_row(const unsigned char* raw, float* x) const;
+  // Throws naming file, dataset, row and value if a label in rows [begin, end) is outside [0, classes).
+  void check_labels(int64_t begin, int64_t end, int64_t classes) const;
+
+ private:
+  void add_file(const std::string& path);
+  // Rows [first, first + count) of file `part` (global indices; all inside that file).
+  void read_window(size_t part, int64_t first, int64_t count, unsigned char* raw, int32_t* y) const;
+  size_t part_of(int64_t row) const;        // the file holding global row `row`
+  int64_t window_end(int64_t row) const;    // end of the chunk-aligned window starting at `row`
+
+  SplitPaths paths_;
+  std::vector<std::string> files_;
+  float scale_;
+  struct Handles;  // HDF5 handles (hdf5.h stays out of this header)
+  std::unique_ptr<Handles> h_;
+  int64_t n_ = 0;
+  size_t elem_size_ = 4;
+  Shape sample_shape_;
+  FeatureNorm norm_;
+  std::vector<float> offset_, mul_;  // stored normalization: x = (raw - offset) * mul (mul includes scale)
+};
+
+}  // namespace dpt

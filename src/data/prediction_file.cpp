@@ -1,0 +1,87 @@
+#include "data/prediction_file.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "data/h5_file.hpp"
+
+namespace dpt {
+
+namespace fs = std::filesystem;
+
+PredictionFormat prediction_format(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const fs::path dir = fs::path(path).parent_path();
+  if (!dir.empty() && !fs::is_directory(dir)) fail("{}: directory '{}' does not exist", path, dir.string());
+  if (ext == ".h5" || ext == ".hdf5") return PredictionFormat::hdf5;
+  if (ext == ".csv") return PredictionFormat::csv;
+  fail("{}: unknown output format '{}': name the file .h5, .hdf5 or .csv", path, ext);
+}
+
+namespace {
+void write_dataset(hid_t file, const char* name, const std::vector<hsize_t>& dims, hid_t file_type, hid_t mem_type,
+                   const void* data, const std::string& path) {
+  h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  h5::Handle d(H5Dcreate2(file, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  if (!d.valid() || H5Dwrite(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    fail("{}: writing '{}' failed (disk full?)", path, name);
+}
+
+void write_h5(const std::string& tmp, const Predictions& p) {
+  h5::Handle f = h5::create(tmp);
+  const auto n = static_cast<hsize_t>(p.rows), c = static_cast<hsize_t>(p.classes);
+  write_dataset(f.get(), "probabilities", {n, c}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.probabilities.data(), tmp);
+  write_dataset(f.get(), "predicted", {n}, H5T_STD_I32LE, H5T_NATIVE_INT32, p.predicted.data(), tmp);
+  for (const auto& [name, value] : p.provenance) h5::write_attr(f.get(), name.c_str(), value);
+  if (H5Fflush(f.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed (disk full?)", tmp);
+}
+
+void write_csv(const std::string& tmp, const Predictions& p) {
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) fail("{}: cannot open for writing", tmp);
+  fmt::memory_buffer line;
+  fmt::format_to(std::back_inserter(line), "row,predicted");
+  for (int64_t j = 0; j < p.classes; ++j) fmt::format_to(std::back_inserter(line), ",p{}", j);
+  line.push_back('\n');
+  bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
+  for (int64_t i = 0; i < p.rows && ok; ++i) {
+    line.clear();
+    fmt::format_to(std::back_inserter(line), "{},{}", i, p.predicted[i]);
+    for (int64_t j = 0; j < p.classes; ++j)  // shortest text that reads back as the same float
+      fmt::format_to(std::back_inserter(line), ",{}", p.probabilities[i * p.classes + j]);
+    line.push_back('\n');
+    ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
+  }
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok) fail("{}: writing failed (disk full?)", tmp);
+}
+}  // namespace
+
+void write_predictions(const std::string& path, const Predictions& p) {
+  const PredictionFormat format = prediction_format(path);
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  try {
+    if (format == PredictionFormat::hdf5) write_h5(tmp, p);
+    else write_csv(tmp, p);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    fail("{}: cannot move the finished file into place: {}", path, ec.message());
+  }
+}
+
+}  // namespace dpt

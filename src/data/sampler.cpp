@@ -1,0 +1,42 @@
+#include "data/sampler.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <numeric>
+
+#include "core/rng.hpp"
+
+namespace dpt {
+
+Sampler::Sampler(int64_t n, int64_t global_batch, uint64_t seed, bool shuffle)
+    : n_(n), batch_(global_batch), seed_(seed), shuffle_(shuffle) {}
+
+std::vector<int64_t> Sampler::permutation(int64_t epoch) const {
+  if (!shuffle_) {
+    std::vector<int64_t> p(static_cast<std::size_t>(n_));
+    std::iota(p.begin(), p.end(), int64_t{0});
+    return p;
+  }
+  Rng rng(derive_seed(seed_, 0x5a3b1e, static_cast<uint64_t>(epoch)));
+  return random_permutation(n_, rng);
+}
+
+std::pair<int64_t, int64_t> block_range(int64_t n, int rank, int ranks) {
+  return {n * rank / ranks, n * (rank + 1) / ranks};
+}
+
+EpochPlan Sampler::plan(int64_t epoch, int rank, int ranks) const {
+  const auto perm = permutation(epoch);
+  EpochPlan p;
+  p.step_begin.push_back(0);
+  for (int64_t lo = 0; lo < n_; lo += batch_) {
+    const int64_t len = std::min(batch_, n_ - lo);
+    const auto [a, b] = block_range(len, rank, ranks);
+    p.indices.insert(p.indices.end(), perm.begin() + lo + a, perm.begin() + lo + b);
+    p.step_begin.push_back(static_cast<int64_t>(p.indices.size()));
+    p.global_size.push_back(len);
+  }
+  return p;
+}
+
+}  // namespace dpt

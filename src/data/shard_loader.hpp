@@ -1,0 +1,44 @@
+// A rank's samples for one pass, held in memory in the order they will be used.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "data/h5_dataset.hpp"
+
+namespace dpt {
+
+// Samples a training step can take batches from: rows [first, first + count) as float32
+// features x: (count, D) and labels y: (count).
+class SampleRows {
+ public:
+  virtual ~SampleRows() = default;
+  virtual int64_t size() const = 0;
+  virtual void batch(int64_t first, int64_t count, float* x, int32_t* y) const = 0;
+};
+
+// Samples already converted to float32 (evaluation splits; tests).
+struct Shard final : SampleRows {
+  int64_t rows = 0, D = 0;
+  Buffer<float> x;          // (rows, D)
+  std::vector<int32_t> y;   // (rows)
+  int64_t size() const override { return rows; }
+  const float* x_at(int64_t row) const { return x.data() + row * D; }
+  void batch(int64_t first, int64_t count, float* bx, int32_t* by) const override;
+};
+
+// Samples kept in the file's element type with their labels, `row_bytes` per row (features then a
+// 4-byte label); converted to float32 only when a batch is taken: 4x less memory for byte images.
+struct RawRows final : SampleRows {
+  const SampleSource* src = nullptr;
+  int64_t n = 0, row_bytes = 0;
+  std::vector<unsigned char> bytes;  // (n, row_bytes)
+  int64_t size() const override { return n; }
+  void batch(int64_t first, int64_t count, float* bx, int32_t* by) const override;
+};
+
+// Reads exactly the rows `idx` of `src` (only this rank's samples).
+Shard load_shard(const SampleSource& src, const std::vector<int64_t>& idx);
+// Reads the contiguous rows [begin, end).
+Shard load_block(const SampleSource& src, int64_t begin, int64_t end);
+
+}  // namespace dpt

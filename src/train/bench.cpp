@@ -1,0 +1,110 @@
+#include "train/bench.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+
+#include "core/rng.hpp"
+#include "data/h5_dataset.hpp"
+#include "data/sampler.hpp"
+#include "kernels/blas_env.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/threads.hpp"
+#include "train/step.hpp"
+#include "train/train_config.hpp"
+
+namespace dpt {
+
+namespace {
+// Seconds per call of all the model's GEMMs at batch B (median of a few repetitions).
+double gemm_seconds(const Model& model, int64_t B, double* flops) {
+  const auto shapes = model.gemms(B);
+  int64_t most = 0;
+  for (const auto& g : shapes) most = std::max({most, g.M * g.K, g.K * g.N, g.M * g.N});
+  Buffer<float> a(static_cast<size_t>(most), 0.5f), b(static_cast<size_t>(most), 0.25f), c(static_cast<size_t>(most));
+  *flops = 0;
+  for (const auto& g : shapes) *flops += 2.0 * static_cast<double>(g.M * g.N * g.K);
+  std::vector<double> runs;
+  for (int rep = 0; rep < 7; ++rep) {
+    const double t0 = wall_time();
+    for (const auto& g : shapes) kern::gemm<float>(g.trans_a, g.trans_b, g.M, g.N, g.K, 1.0f, a.data(), b.data(), 0.0f, c.data());
+    runs.push_back(wall_time() - t0);
+  }
+  std::sort(runs.begin(), runs.end());
+  return runs[runs.size() / 2];
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+}  // namespace
+
+nlohmann::json run_bench(const Config& cfg, const Comm& comm, const BenchOptions& o) {
+  TrainSettings s = read_settings(cfg);
+  kern::configure_threads(s.threads > 0 ? s.threads : kern::auto_threads(comm.local_size()));
+  const Shape input = SampleSource(s.train, s.scale).sample_shape();
+  const int64_t P = comm.size(), B = s.batch_size, local = (B + P - 1) / P;
+  Model model(s.layers, input, local, s.layers_origin);
+  model.init(s.seed);
+  auto loss = make_loss<float>(s.loss);
+  auto opt = make_optimizer(s.optimizer, model.store().size());
+  // In-memory data: one global batch of random samples, the same every step.
+  const int64_t C = numel(model.output_shape()), D = numel(input);
+  Shard data;
+  data.rows = B, data.D = D;
+  data.x.resize(static_cast<size_t>(B * D)), data.y.resize(static_cast<size_t>(B));
+  Rng rng(derive_seed(s.seed, 0xbe4c, 0));
+  for (auto& v : data.x) v = static_cast<float>(rng.uniform01());
+  for (auto& v : data.y) v = static_cast<int32_t>(rng.below(static_cast<uint64_t>(C)));
+  const EpochPlan plan = Sampler(B, B, s.seed, false).plan(0, comm.rank(), comm.size());
+  // The plan indexes rows of the global batch; this rank's slice starts at step_begin[0] = 0.
+  Shard mine;
+  mine.D = D, mine.rows = plan.local_size(0);
+  mine.x.assign(data.x.begin() + plan.indices[0] * D, data.x.begin() + (plan.indices[0] + mine.rows) * D);
+  mine.y.assign(data.y.begin() + plan.indices[0], data.y.begin() + plan.indices[0] + mine.rows);
+  StepRunner runner(model, *loss, *opt, comm, s);
+  std::vector<double> step_s;
+  StepTimes sum;
+  for (int64_t i = 0; i < o.warmup + o.steps; ++i) {
+    StepTimes t;
+    comm.barrier();
+    const double t0 = wall_time();
+    runner.run(mine, plan, 0, i, s.lr, &t);
+    if (i < o.warmup) continue;
+    step_s.push_back(wall_time() - t0);
+    sum.data += t.data, sum.forward += t.forward, sum.backward += t.backward, sum.comm += t.comm,
+        sum.optimizer += t.optimizer;
+  }
+  std::sort(step_s.begin(), step_s.end());
+  const double median = step_s[step_s.size() / 2], p90 = step_s[step_s.size() * 9 / 10];
+  double gflop = 0;
+  const double gemm_s = gemm_seconds(model, mine.rows, &gflop);
+  double rss = peak_rss_mb();
+  {  // max over ranks via a sum of one-hot slots
+    std::vector<double> all(static_cast<size_t>(P), 0.0);
+    all[static_cast<size_t>(comm.rank())] = rss;
+    comm.allreduce_sum(all.data(), P);
+    rss = *std::max_element(all.begin(), all.end());
+  }
+  const double n = static_cast<double>(o.steps), model_flops = model.flops_per_sample() * static_cast<double>(mine.rows);
+  return {{"model", model.architecture()},
+          {"ranks", P},
+          {"threads_per_rank", kern::configured_threads()},
+          {"blas", kern::blas_description()},
+          {"global_batch", B},
+          {"per_rank_batch", mine.rows},
+          {"steps", o.steps},
+          {"samples_per_s", static_cast<double>(B) / median},
+          {"step_ms", {{"median", median * 1e3}, {"p90", p90 * 1e3}}},
+          {"breakdown_ms",
+           {{"data", sum.data / n * 1e3}, {"forward", sum.forward / n * 1e3}, {"backward", sum.backward / n * 1e3},
+            {"comm_exposed", sum.comm / n * 1e3}, {"optimizer", sum.optimizer / n * 1e3}}},
+          {"gflops_per_s_per_rank", model_flops / median / 1e9},
+          {"sgemm_gflops_per_s", gflop / gemm_s / 1e9},
+          {"fraction_of_sgemm", (model_flops / median) / (gflop / gemm_s)},
+          {"peak_rss_mb", rss}};
+}
+
+}  // namespace dpt

@@ -1,0 +1,21 @@
+// `dptrain bench`: training steps of a config's model on in-memory random data, timed per part,
+// next to the sgemm rate measured in the same process at the model's own GEMM shapes.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "comm/comm.hpp"
+#include "core/config.hpp"
+
+namespace dpt {
+
+struct BenchOptions {
+  int64_t steps = 200, warmup = 20;
+};
+
+// Collective. Returns the report (complete on rank 0): samples_per_s, step_ms {median, p90},
+// breakdown_ms (mean per step: data, forward, backward, comm, optimizer), gflops_per_s_per_rank,
+// sgemm_gflops_per_s (at the model's shapes, this rank's threads), fraction_of_sgemm,
+// peak_rss_mb (max over ranks), and the setup.
+nlohmann::json run_bench(const Config& cfg, const Comm& comm, const BenchOptions& o);
+
+}  // namespace dpt

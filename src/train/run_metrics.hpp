@@ -1,0 +1,26 @@
+// Reading a run's metrics.jsonl back (for `dptrain plot`): the per-epoch records, in file order.
+// Records with an "event" key (end-of-run summaries) are skipped; a missing or null value (a
+// diverged run writes NaN as null) reads as NaN.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dpt {
+
+struct EpochPoint {
+  int64_t epoch = 0;
+  double elapsed_s, train_loss, train_accuracy, val_loss, val_accuracy, test_loss, test_accuracy;
+};
+
+struct RunMetrics {
+  std::string path;  // the metrics.jsonl read
+  std::vector<EpochPoint> epochs;
+};
+
+// `run` is a run directory (its metrics.jsonl is read) or a metrics .jsonl file. Throws naming the
+// path when it does not exist, holds no metrics.jsonl or no epoch record, or a line is not JSON
+// (a torn last line, as a crash can leave it, is skipped with a warning).
+RunMetrics read_run_metrics(const std::string& run);
+
+}  // namespace dpt
