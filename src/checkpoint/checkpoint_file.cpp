@@ -91,6 +91,11 @@ void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const
   if (failed) fail("{}: cannot rename the finished checkpoint into place", path);
 }
 
+std::string read_format(const std::string& path) {
+  h5::Handle f = h5::open_read(path);
+  return h5::has_attr(f.get(), "format") ? h5::read_string_attr(f.get(), "format", path) : "";
+}
+
 CheckpointMeta read_checkpoint_meta(const std::string& path) {
   h5::Handle f = h5::open_read(path);
   if (!h5::has_attr(f.get(), "format") || h5::read_string_attr(f.get(), "format", path) != "dptrain-checkpoint")

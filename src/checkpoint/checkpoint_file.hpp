@@ -41,6 +41,9 @@ constexpr int64_t kCheckpointVersion = 1;
 void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const CheckpointArrays& a,
                       const Comm& comm);
 
+// The file's `format` attribute ("dptrain-checkpoint", "dptrain-model"), "" when it has none;
+// throws when the file is missing or not HDF5.
+std::string read_format(const std::string& path);
 // Reads the attributes; throws naming the file when it is not a readable dptrain checkpoint.
 CheckpointMeta read_checkpoint_meta(const std::string& path);
 // Reads every array at its stored size and verifies its checksum: catches truncated or corrupt files.

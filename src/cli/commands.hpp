@@ -17,6 +17,7 @@ Run add_prepare(CLI::App& app);
 Run add_train(CLI::App& app);
 Run add_evaluate(CLI::App& app);
 Run add_bench(CLI::App& app);
+Run add_inspect(CLI::App& app);
 Run add_predict(CLI::App& app);
 Run add_plot(CLI::App& app);
 Run add_docs(CLI::App& app);

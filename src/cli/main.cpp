@@ -35,6 +35,7 @@ int run_cli(int argc, char** argv, int rank) {
   const dpt::cli::Run predict = dpt::cli::add_predict(app);
   const dpt::cli::Run plot = dpt::cli::add_plot(app);
   const dpt::cli::Run docs = dpt::cli::add_docs(app);
+  const dpt::cli::Run inspect = dpt::cli::add_inspect(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,6 +46,7 @@ int run_cli(int argc, char** argv, int rank) {
   if (app.got_subcommand("prepare")) return rank == 0 ? prepare() : 0;  // one writer
   if (app.got_subcommand("plot")) return rank == 0 ? plot() : 0;
   if (app.got_subcommand("docs")) return rank == 0 ? docs() : 0;
+  if (app.got_subcommand("inspect")) return rank == 0 ? inspect() : 0;
   start_watchdog_from_env();
   if (app.got_subcommand("train")) return train();
   if (app.got_subcommand("bench")) return bench();

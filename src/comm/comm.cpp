@@ -626,7 +626,7 @@ void Comm::gatherv_rows(const void* send, const std::vector<int64_t>& counts, vo
 }
 
 void Comm::wait_requests(void* requests, int n, const char* what) const {
-  Collective c(Op::allreduce_sum, "float", 0, what);
+  Collective c(Op::allreduce_sum, "buckets", n, what);  // shown as "allreduce_sum #k (what) [buckets x n]"
   check(MPI_Waitall(n, static_cast<MPI_Request*>(requests), MPI_STATUSES_IGNORE), "Waitall");
 }
 

@@ -12,7 +12,10 @@
 // collective and the missing ranks, or when a rank sends nothing for longer than the timeout (its
 // process is stopped or unreachable); the other ranks abort when rank 0 goes silent that long.
 // Slow steps never trigger it: only time spent waiting in a collective for a missing rank counts.
-// Per collective it costs one clock read and an uncontended mutex (~50 ns).
+// Per collective it costs two clock reads and two uncontended mutex locks (~0.1 us). The numbers
+// line up across ranks because every rank makes the same collective calls in the same order (true
+// for dptrain, whose collectives are all on the world communicator; ranks making different numbers
+// of calls on sub-communicators would be compared at different numbers).
 //
 // Test-only fault injection: DPTRAIN_FAULT="KIND:rank=R:call=N[:secs=S]" (read once, when the
 // first Comm is made) makes rank R (or every rank for rank=*) act before its N-th collective call:

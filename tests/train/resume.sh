@@ -51,8 +51,12 @@ done
 
 # 3. A torn newest checkpoint: truncated to half its size -> skipped with a warning.
 newest=$(ls torn/checkpoints/ckpt-*.h5 | tail -1)
+"$dptrain" inspect "$newest" | grep -q "integrity        ok" || fail "inspect does not vouch for a good checkpoint"
+"$dptrain" inspect "$newest" --json | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["step"] > 0 and j["trainer_state"]["step_in_epoch"] > 0, j' \
+  || fail "inspect --json lacks the position in the epoch"
 truncate -s $(( $(stat -c %s "$newest") / 2 )) "$newest"
 run 2 --out torn --resume auto > torn.log 2>&1 || { cat torn.log; fail "resume after a torn checkpoint failed"; }
+"$dptrain" inspect "$newest" 2>&1 | grep -q "integrity        ok" && fail "inspect vouches for a truncated checkpoint"
 grep -q "warn.*skipping checkpoint $newest" torn.log || { cat torn.log; fail "no warning about the torn checkpoint"; }
 same_params full/model.h5 torn/model.h5 || fail "resume from the previous checkpoint is not bit-identical"
 echo "ok 3: torn checkpoint skipped"
@@ -63,3 +67,5 @@ out=$(timeout 60 "$mpiexec" -n 2 "$dptrain" train -q -c good.yaml --set 'model.l
       --out other --resume "$ckpt" 2>&1 < /dev/null) && fail "a checkpoint of another model was accepted"
 grep -q "error: $ckpt: written for another model" <<<"$out" || { echo "$out"; fail "unclear error"; }
 echo "ok 4: other architecture refused"
+"$dptrain" inspect full/model.h5 | grep -q "format\|dptrain-model" || fail "inspect of a model file"
+echo "ok 5: inspect"
