@@ -3,6 +3,8 @@
 // rank never leaves the others waiting in a collective.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
 #include <cstdlib>
 
 #include "cli/commands.hpp"
@@ -58,6 +60,9 @@ int run_cli(int argc, char** argv, int rank) {
 
 int main(int argc, char** argv) {
   dpt::kern::ensure_blas_coretype(argv);  // may re-exec: must run before anything else
+  // Over a file-size limit a write should fail with EFBIG (reported, previous files kept), not
+  // kill the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   dpt::Comm::init(&argc, &argv);
   const dpt::Comm world;
   dpt::log::init(world.rank(), false, false);

@@ -134,10 +134,14 @@ void Trainer::checkpoint() {
   st.loss_sum += sums[0], st.seen += sums[1], st.correct += sums[2];
   st.elapsed_s += wall_time() - t0_;
   st.early = early_.to_json();
+  const double t_write = wall_time();
   const std::string path = save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt_keep), model_, *opt_, st,
                                            cfg_.to_yaml(), comm_);
   last_ckpt_time_ = wall_time();
-  spdlog::info("checkpoint {} (step {})", path, st_.step);
+  std::error_code ec;
+  const auto bytes = comm_.rank() == 0 ? std::filesystem::file_size(path, ec) : 0;
+  spdlog::info("checkpoint {} (step {}, {:.1f} MB in {:.3f} s)", path, st_.step, static_cast<double>(bytes) / 1e6,
+               last_ckpt_time_ - t_write);
 }
 
 bool Trainer::poll_stop_or_checkpoint() {

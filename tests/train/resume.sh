@@ -22,15 +22,17 @@ same_params() { h5diff -q "$1" "$2" /params /params > /dev/null 2>&1 && h5diff -
 run 2 --out full > full.log 2>&1 || { cat full.log; fail "uninterrupted run failed"; }
 [ -s full/model.h5 ] || fail "no model.h5"
 
-# 1. SIGKILL of rank 1 before its 50th collective (mid-run), then resume on 2 ranks. Checkpoints
-#    every 5 steps with 4 steps per epoch: the newest one is mid-epoch.
-DPTRAIN_FAULT="kill:rank=1:call=50" run 2 --out crash > crash.log 2>&1 && fail "the killed run exited 0"
+# 1. SIGKILL of rank 1 before a random collective call (mid-run), then resume on 2 ranks.
+#    Checkpoints every 5 steps with 4 steps per epoch: the newest one is mid-epoch.
+call=$(( 45 + RANDOM % 40 ))
+echo "killing rank 1 before its collective call $call"
+DPTRAIN_FAULT="kill:rank=1:call=$call" run 2 --out crash > crash.log 2>&1 && fail "the killed run exited 0"
 [ -e crash/model.h5 ] && fail "a killed run wrote model.h5"
 ls crash/checkpoints/ckpt-*.h5 > /dev/null 2>&1 || fail "no checkpoint before the crash"
 cp -r crash crash1 && cp -r crash crash3 && cp -r crash torn
 run 2 --out crash --resume auto > resume.log 2>&1 || { cat resume.log; fail "resume failed"; }
-grep -qE "resumed from .*ckpt-.* at step [0-9]+ \(epoch [0-9]+, step [123] of it\)" resume.log \
-  || { cat resume.log; fail "resume did not load a mid-epoch checkpoint"; }
+grep -qE "resumed from .*ckpt-.* at step [0-9]+ \(epoch [0-9]+, step [0-9]+ of it\)" resume.log \
+  || { cat resume.log; fail "resume did not load a checkpoint"; }
 same_params full/model.h5 crash/model.h5 || fail "resumed run differs from the uninterrupted run (same rank count)"
 python3 - full/metrics.jsonl crash/metrics.jsonl <<'PY' || fail "metrics.jsonl of the resumed run differ"
 import json, sys
@@ -42,12 +44,20 @@ PY
 echo "ok 1: kill -9 + resume on 2 ranks is bit-identical"
 
 # 2. The same crash resumed on 1 and on 3 ranks.
-for np in 1 3; do
+for np in 1 3 4; do
   run $np --out crash$np --resume auto > resume$np.log 2>&1 || { cat resume$np.log; fail "resume on $np ranks failed"; }
   # Another rank count sums gradients in another order: equal to float rounding, not bitwise.
   h5diff -q -p 1e-4 full/model.h5 crash$np/model.h5 /params /params > /dev/null || fail "resume on $np ranks drifted"
   echo "ok 2: resume on $np ranks matches (relative 1e-4 per value)"
 done
+
+# 1b. One rank, stopped at an epoch boundary (max_steps 20 = 5 epochs) and resumed: bit-identical.
+run 1 --out one_full > one_full.log 2>&1 || { cat one_full.log; fail "1-rank run failed"; }
+run 1 --out one_stop --set train.max_steps=20 --set checkpoint.every_epoch=true > one_stop.log 2>&1 || fail "1-rank stop"
+run 1 --out one_stop --resume auto > one_resume.log 2>&1 || { cat one_resume.log; fail "1-rank resume failed"; }
+grep -qE "at step 20 \(epoch 6, step 0 of it\)" one_resume.log || { cat one_resume.log; fail "not resumed at the epoch boundary"; }
+same_params one_full/model.h5 one_stop/model.h5 || fail "1-rank resume at an epoch boundary is not bit-identical"
+echo "ok 1b: 1 rank, epoch boundary, bit-identical"
 
 # 3. A torn newest checkpoint: truncated to half its size -> skipped with a warning.
 newest=$(ls torn/checkpoints/ckpt-*.h5 | tail -1)
@@ -69,3 +79,4 @@ grep -q "error: $ckpt: written for another model" <<<"$out" || { echo "$out"; fa
 echo "ok 4: other architecture refused"
 "$dptrain" inspect full/model.h5 | grep -q "format\|dptrain-model" || fail "inspect of a model file"
 echo "ok 5: inspect"
+
