@@ -51,12 +51,6 @@ void write_array(hid_t file, const Array& a, const Comm& comm, const std::string
     fail("{}: writing '{}' failed (disk full or quota?)", path, a.name);
 }
 
-void fsync_path(const std::string& p, bool directory) {
-  const int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
 }  // namespace
 
 void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const CheckpointArrays& a,
@@ -80,12 +74,12 @@ void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const
   }  // collective close: the data is in the file
   int64_t failed = 0;
   if (comm.rank() == 0) {
-    fsync_path(tmp, false);
+    h5::fsync_path(tmp, false);
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     failed = ec ? 1 : 0;
     const auto parent = std::filesystem::path(path).parent_path();
-    fsync_path(parent.empty() ? "." : parent.string(), true);
+    h5::fsync_path(parent.empty() ? "." : parent.string(), true);
   }
   comm.allreduce_sum(&failed, 1);
   if (failed) fail("{}: cannot rename the finished checkpoint into place", path);

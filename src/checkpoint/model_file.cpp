@@ -40,12 +40,6 @@ void read_store(hid_t file, const char* group, ParamStore& store, const std::str
   }
 }
 
-void fsync_path(const std::string& p, bool directory) {
-  const int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
 }  // namespace
 
 void save_model(const std::string& path, const Model& model, const ModelFileInfo& info) {
@@ -65,7 +59,7 @@ void save_model(const std::string& path, const Model& model, const ModelFileInfo
     std::filesystem::remove(tmp);
     throw;
   }
-  fsync_path(tmp, false);
+  h5::fsync_path(tmp, false);
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
@@ -73,7 +67,7 @@ void save_model(const std::string& path, const Model& model, const ModelFileInfo
     fail("{}: cannot move the finished model file into place: {}", path, ec.message());
   }
   const auto parent = std::filesystem::path(path).parent_path();
-  fsync_path(parent.empty() ? "." : parent.string(), true);
+  h5::fsync_path(parent.empty() ? "." : parent.string(), true);
 }
 
 ModelFileInfo read_model_info(const std::string& path) {

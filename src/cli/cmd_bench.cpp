@@ -21,10 +21,7 @@ Run add_bench(CLI::App& app) {
   cmd->add_option("--steps", a->o.steps, "timed steps")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", a->o.warmup, "untimed steps first")->capture_default_str()->check(CLI::NonNegativeNumber);
   return [a] {
-    Config cfg(train_options());
-    cfg.load_file(a->config);
-    for (const auto& s : a->sets) cfg.set_override(s);
-    cfg.check_required();
+    const Config cfg = load_train_config(a->config, a->sets);
     const Comm world;
     const nlohmann::json r = run_bench(cfg, world, a->o);
     if (world.rank() == 0) fmt::print("{}\n", r.dump(2));

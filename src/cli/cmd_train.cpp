@@ -32,10 +32,7 @@ Run add_train(CLI::App& app) {
     footer += "\n" + options_help(table, "Layer '" + type + "' (an entry of model.layers: {type: " + type + ", ...})");
   cmd->footer(footer);
   return [a] {
-    Config cfg(train_options());
-    cfg.load_file(a->config);
-    for (const auto& s : a->sets) cfg.set_override(s);
-    cfg.check_required();
+    const Config cfg = load_train_config(a->config, a->sets);
     const Comm world;
     log::init(world.rank(), cfg.get_bool("log.all_ranks"), a->verbose);
     spdlog::info("resolved config:\n{}", cfg.to_yaml());

@@ -30,6 +30,9 @@ class Handle {
 };
 
 void silence_errors();  // turn off HDF5's automatic error-stack printing (once per process)
+// fsync a file or a directory by path (after writing under a temporary name / after a rename);
+// best effort: errors are ignored, the data was already written.
+void fsync_path(const std::string& path, bool directory);
 
 // Opens an existing file read-only (independent I/O with the default driver).
 Handle open_read(const std::string& path);

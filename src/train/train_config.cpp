@@ -166,4 +166,12 @@ TrainSettings read_settings(const Config& c) {
   return s;
 }
 
+Config load_train_config(const std::string& path, const std::vector<std::string>& overrides) {
+  Config cfg(train_options());
+  cfg.load_file(path);
+  for (const auto& o : overrides) cfg.set_override(o);
+  cfg.check_required();
+  return cfg;
+}
+
 }  // namespace dpt

@@ -43,5 +43,7 @@ struct TrainSettings {
 };
 
 TrainSettings read_settings(const Config& c);
+// The train table's Config from a YAML file plus "key=value" overrides, with required options checked.
+Config load_train_config(const std::string& path, const std::vector<std::string>& overrides);
 
 }  // namespace dpt
