@@ -26,7 +26,33 @@ void start_watchdog_from_env() {
   if (t > 0) dpt::Comm::start_watchdog(t);
 }
 
+// Commands with one writer (prepare, plot, docs, inspect) run on rank 0 only. The other ranks wait
+// in a broadcast of its outcome, so an error on rank 0 ends every rank with exit code 1 through
+// MPI_Finalize: no rank has left the job before rank 0 reports, and nothing needs MPI_Abort.
+int on_rank0(const dpt::cli::Run& run, const dpt::Comm& world) {
+  std::string error;
+  int rc = 0;
+  if (world.rank() == 0) {
+    try {
+      rc = run();
+    } catch (const std::exception& e) {
+      error = e.what();
+      rc = 1;
+    }
+  }
+  if (world.size() > 1) {
+    std::string status = error.empty() ? std::to_string(rc) : "E" + error;
+    world.bcast(status, 0, "single-writer command");
+    if (status[0] != 'E') return std::stoi(status);
+    error = status.substr(1);
+  }
+  if (error.empty()) return rc;
+  if (world.rank() == 0) spdlog::error("{}", error);
+  return 1;
+}
+
 int run_cli(int argc, char** argv, int rank) {
+  const dpt::Comm world;
   CLI::App app{"dptrain: data-parallel neural-network training on MPI, HDF5, oneTBB and OpenBLAS"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "dptrain 0.1.0");
@@ -45,10 +71,10 @@ int run_cli(int argc, char** argv, int rank) {
     return app.exit(e);
   }
   // Single-process commands: under mpirun with several ranks, rank 0 does the work.
-  if (app.got_subcommand("prepare")) return rank == 0 ? prepare() : 0;  // one writer
-  if (app.got_subcommand("plot")) return rank == 0 ? plot() : 0;
-  if (app.got_subcommand("docs")) return rank == 0 ? docs() : 0;
-  if (app.got_subcommand("inspect")) return rank == 0 ? inspect() : 0;
+  if (app.got_subcommand("prepare")) return on_rank0(prepare, world);
+  if (app.got_subcommand("plot")) return on_rank0(plot, world);
+  if (app.got_subcommand("docs")) return on_rank0(docs, world);
+  if (app.got_subcommand("inspect")) return on_rank0(inspect, world);
   start_watchdog_from_env();
   if (app.got_subcommand("train")) return train();
   if (app.got_subcommand("bench")) return bench();
