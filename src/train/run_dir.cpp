@@ -31,7 +31,10 @@ void prepare_run_dir(const RunDir& dir, const std::string& config_yaml, bool res
   std::ofstream f(path, std::ios::trunc);
   f << config_yaml;
   if (!f.flush()) fail("{}: cannot write (is the directory writable?)", path);
-  if (!resume) fs::remove(dir.file("metrics.jsonl"));
+  if (!resume) {  // a fresh run (--overwrite): nothing of the earlier run's logs carries over
+    fs::remove(dir.file("metrics.jsonl"));
+    fs::remove(dir.file("train.log"));
+  }
 }
 
 void truncate_metrics(const RunDir& dir, int64_t step) {
