@@ -1,5 +1,7 @@
 #include "train/trainer.hpp"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 
@@ -64,6 +66,7 @@ class Trainer {
   double local_loss_ = 0, local_seen_ = 0, local_correct_ = 0;  // since the last checkpoint/epoch start
   double t0_ = 0, last_ckpt_time_ = 0;
   float lr_ = 0;
+  int64_t last_ckpt_step_ = -1;
 };
 
 Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
@@ -128,6 +131,8 @@ void Trainer::restore(const std::string& path) {
 }
 
 void Trainer::checkpoint() {
+  if (st_.step == last_ckpt_step_) return;  // e.g. max_steps at a step that was just saved
+  last_ckpt_step_ = st_.step;
   TrainState st = st_;
   double sums[3] = {local_loss_, local_seen_, local_correct_};
   comm_.allreduce_sum(sums, 3);  // the epoch's counters so far, independent of the rank count
@@ -150,7 +155,11 @@ bool Trainer::poll_stop_or_checkpoint() {
                    wall_time() - last_ckpt_time_ >= 60.0 * s_.ckpt_every_minutes;
   int64_t v[2] = {due ? 1 : 0, g_stop_signal != 0 ? 1 : 0};
   comm_.allreduce_sum(v, 2);
+  // Stopping on a signal: if a peer is gone the collective checkpoint cannot finish; SIGALRM's
+  // default action then ends this process after 20 s instead of leaving it to the launcher.
+  if (v[1]) alarm(20);
   if ((v[0] || v[1]) && checkpoints_on()) checkpoint();
+  if (v[1]) alarm(0);  // written: every rank is alive
   return v[1] != 0;
 }
 
