@@ -1,6 +1,8 @@
 // dptrain evaluate --model RUN/model.h5 [--data FILE.h5] [--features PATH --labels PATH] [--json]
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "cli/commands.hpp"
 #include "cli/eval_report.hpp"
 #include "cli/trained_model.hpp"
@@ -11,6 +13,14 @@
 #include "train/evaluator.hpp"
 
 namespace dpt::cli {
+
+namespace {
+// Class names from the data file's `classes` attribute; none for a data set spread over files.
+std::vector<std::string> class_names_of(const SplitPaths& p, int64_t classes) {
+  return p.files.size() <= 1 && std::filesystem::is_regular_file(p.file) ? read_class_names(p.file, classes)
+                                                                          : std::vector<std::string>{};
+}
+}  // namespace
 
 Run add_evaluate(CLI::App& app) {
   auto* cmd = app.add_subcommand(
@@ -34,14 +44,12 @@ Run add_evaluate(CLI::App& app) {
     const Comm world;
     kern::configure_threads(kern::auto_threads(world.local_size()));
     TrainedModel m = load_trained_model(a->model, a->batch);
-    const SplitPaths paths{a->data.empty() ? m.settings.train.file : a->data, a->features, a->labels, "--features",
-                           "--labels"};
-    const SampleSource src = open_split_for(m, paths);
+    const SampleSource src = open_eval_split(m, a->data, a->features, a->labels);
     const auto [lo, hi] = block_range(src.size(), world.rank(), world.size());
     src.check_labels(lo, hi, m.classes());
     const ClassEval r = evaluate_classes(*m.model, *make_loss<float>(m.settings.loss), load_block(src, lo, hi), world);
     if (world.rank() != 0) return 0;
-    const EvalReportInfo info{a->model, paths.file, paths.features, read_class_names(paths.file, m.classes())};
+    const EvalReportInfo info{a->model, src.paths().file, src.paths().features, class_names_of(src.paths(), m.classes())};
     if (a->json) fmt::print("{}\n", eval_json(r, info).dump());
     else fmt::print("{}", eval_table(r, info));
     return 0;

@@ -69,9 +69,7 @@ Run add_predict(CLI::App& app) {
     if (world.rank() == 0) prediction_format(a->out);  // a bad --out fails before the work
     kern::configure_threads(kern::auto_threads(world.local_size()));
     TrainedModel m = load_trained_model(a->model, a->batch);
-    const SplitPaths paths{a->data.empty() ? m.settings.train.file : a->data, a->features, a->labels, "--features",
-                           "--labels"};
-    const SampleSource src = open_split_for(m, paths);
+    const SampleSource src = open_eval_split(m, a->data, a->features, a->labels);
     const auto [lo, hi] = block_range(src.size(), world.rank(), world.size());
     const Shard shard = load_block(src, lo, hi);
     const int64_t C = m.classes();
@@ -80,7 +78,7 @@ Run add_predict(CLI::App& app) {
     predict_block(*m.model, shard, probs.data(), predicted.data());
     Predictions p = gather(world, src.size(), C, probs, predicted);
     if (world.rank() != 0) return 0;
-    p.provenance = {{"model", a->model}, {"data", paths.file}, {"features", paths.features}};
+    p.provenance = {{"model", a->model}, {"data", src.paths().file}, {"features", src.paths().features}};
     write_predictions(a->out, p);
     spdlog::info("wrote {}: {} samples x {} class probabilities and the predicted class", a->out, p.rows, p.classes);
     return 0;

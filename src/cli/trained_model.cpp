@@ -24,4 +24,11 @@ SampleSource open_split_for(const TrainedModel& m, const SplitPaths& paths) {
   return src;
 }
 
+SampleSource open_eval_split(const TrainedModel& m, const std::string& data, const std::string& features,
+                             const std::string& labels) {
+  SplitPaths paths{data, features, labels, "--features", "--labels", {}};
+  if (data.empty()) paths.file = m.settings.train.file, paths.files = m.settings.train.files;
+  return open_split_for(m, paths);
+}
+
 }  // namespace dpt::cli

@@ -25,5 +25,9 @@ TrainedModel load_trained_model(const std::string& path, int64_t max_batch);
 // Opens a split; throws naming the file, the dataset and both shapes when its samples are not
 // the model's input shape.
 SampleSource open_split_for(const TrainedModel& m, const SplitPaths& paths);
+// The split evaluate/predict read: `data` (or, when empty, the training data of the model's config,
+// all of its files) with the datasets `features` and `labels` (named by --features/--labels).
+SampleSource open_eval_split(const TrainedModel& m, const std::string& data, const std::string& features,
+                             const std::string& labels);
 
 }  // namespace dpt::cli

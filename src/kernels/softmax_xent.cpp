@@ -33,18 +33,24 @@ double row_xent(const T* z, int32_t label, int64_t C, T grad_scale, T* dz, bool*
 
 template <class T>
 XentResult softmax_xent(const T* z, const int32_t* labels, int64_t B, int64_t C, T grad_scale, T* dz) {
-  std::vector<double> loss(static_cast<size_t>(B));
-  std::vector<char> hit(static_cast<size_t>(B));
+  // Per-row results, reused across calls (no allocation per step once the largest batch was seen).
+  thread_local std::vector<double> loss;
+  thread_local std::vector<char> hit;
+  loss.resize(static_cast<size_t>(B));
+  hit.resize(static_cast<size_t>(B));
+  // Plain pointers for the tasks: a thread_local named inside the lambda would be the worker's own.
+  double* const row_loss = loss.data();
+  char* const row_hit = hit.data();
   const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(C, 1));
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, B, grain), [&](const tbb::blocked_range<int64_t>& r) {
     for (int64_t i = r.begin(); i < r.end(); ++i) {
       bool h = false;
-      loss[i] = row_xent(z + i * C, labels[i], C, grad_scale, dz ? dz + i * C : nullptr, &h);
-      hit[i] = h;
+      row_loss[i] = row_xent(z + i * C, labels[i], C, grad_scale, dz ? dz + i * C : nullptr, &h);
+      row_hit[i] = h;
     }
   });
   XentResult res;
-  for (int64_t i = 0; i < B; ++i) res.loss_sum += loss[i], res.correct += hit[i];
+  for (int64_t i = 0; i < B; ++i) res.loss_sum += row_loss[i], res.correct += row_hit[i];
   return res;
 }
 

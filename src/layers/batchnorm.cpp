@@ -66,7 +66,8 @@ void BatchNorm<T>::forward(const T* x, T* y, int64_t B) {
 template <class T>
 void BatchNorm<T>::backward(const T* x, const T* /*y*/, const T* dy, T* dx, int64_t B) {
   const kern::BnShape s{B, C_, M_};
-  std::vector<double> g(static_cast<size_t>(2 * C_));
+  std::vector<double>& g = grad_sums_;
+  g.resize(static_cast<size_t>(2 * C_));
   kern::bn_backward_sums(s, x, dy, mean_.data(), invstd_.data(), g.data());
   for (int64_t c = 0; c < C_; ++c) dbeta_[c] += static_cast<T>(g[c]), dgamma_[c] += static_cast<T>(g[C_ + c]);
   if (!dx) return;

@@ -36,7 +36,8 @@ class BatchNorm final : public Layer<T> {
   bool sync_;
   T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;
   T *running_mean_ = nullptr, *running_var_ = nullptr;
-  std::vector<double> mean_, invstd_, sums_;  // of the last forward
+  std::vector<double> mean_, invstd_, sums_;
+  std::vector<double> grad_sums_;  // backward: (2C) [sum dy, sum dy * xhat], reused  // of the last forward
   double count_ = 0;
   bool batch_stats_ = false;  // the last forward normalized with batch (training) statistics
 };
