@@ -5,6 +5,7 @@
 #   cluster/install-deps.sh            # build + test + quickstart dependencies
 #   cluster/install-deps.sh --slurm    # also the local Slurm test cluster (slurmctld slurmd munge)
 #   cluster/install-deps.sh --torch    # also python3-torch (only to regenerate golden test values)
+#   cluster/install-deps.sh --sklearn-data  # also python3-sklearn (its diabetes data: datasets/diabetes.sh)
 set -euo pipefail
 
 PKGS=(
@@ -21,7 +22,8 @@ for arg in "$@"; do
   case "$arg" in
     --slurm) PKGS+=(slurmctld slurmd slurm-client munge iproute2) ;;
     --torch) PKGS+=(python3-torch python3-numpy python3-h5py libopenblas0-openmp) ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --slurm, --torch)" >&2; exit 2 ;;
+    --sklearn-data) PKGS+=(python3-sklearn) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --slurm, --torch, --sklearn-data)" >&2; exit 2 ;;
   esac
 done
 

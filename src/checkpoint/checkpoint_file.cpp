@@ -1,9 +1,13 @@
 #include "checkpoint/checkpoint_file.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -32,14 +36,45 @@ int64_t crc_of(const float* p, int64_t n) {
   return static_cast<int64_t>(crc);
 }
 
-// Collective write of one flat dataset: rank r writes its block of rows.
-void write_array(hid_t file, const Array& a, const Comm& comm, const std::string& path) {
+// A rank's failure: its one-line message (naming the file and the OS error) and errno (0: unknown).
+struct Failure {
+  std::string msg;  // "" = no failure
+  int err = 0;
+};
+// `what` failed with errno `err` (cleared before the call, so 0 means no OS error was reported).
+Failure failure(const std::string& what, int err) {
+  return {fmt::format("{}: {}", what, err ? std::strerror(err) : "no OS error reported (disk full or quota?)"), err};
+}
+
+// A write into `path` up to byte `end` failed. MPI-IO does not always leave errno set (a write that
+// crosses the limit comes back short, without an error), so when it is 0 the two usual causes are
+// checked: this process's file-size limit (ulimit -f) and the free space of the file system.
+Failure write_failure(const std::string& what, int err, const std::string& path, int64_t end) {
+  if (err) return failure(what, err);
+  rlimit lim{};
+  std::error_code ec;
+  const auto size = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+      std::max(end, ec ? 0 : size) >= static_cast<int64_t>(lim.rlim_cur))
+    return {fmt::format("{}: {} (the file-size limit of this process, ulimit -f, is {} bytes)", what,
+                        std::strerror(EFBIG), lim.rlim_cur), EFBIG};
+  struct statvfs fs{};
+  const auto dir = std::filesystem::path(path).parent_path();
+  if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && fs.f_bavail * fs.f_frsize < (1u << 20))
+    return {fmt::format("{}: {} ({} bytes free)", what, std::strerror(ENOSPC), fs.f_bavail * fs.f_frsize), ENOSPC};
+  return failure(what, 0);
+}
+
+// Collective write of one flat dataset: rank r writes its block of rows. Returns this rank's failure,
+// if any (the caller makes every rank agree before anything else collective happens).
+Failure write_array(hid_t file, const Array& a, const Comm& comm, const std::string& path) {
   const hsize_t n = static_cast<hsize_t>(a.size);
   h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  errno = 0;
   h5::Handle d(H5Dcreate2(file, a.name, H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-  if (!d.valid()) fail("{}: cannot create dataset '{}'", path, a.name);
+  if (!d.valid()) return failure(fmt::format("{}: cannot create dataset '{}'", path, a.name), errno);
   h5::write_attr(d.get(), "crc32", std::vector<int64_t>{crc_of(a.data, a.size)});
-  if (a.size == 0) return;  // every rank skips alike
+  if (a.size == 0) return {};  // every rank skips alike
   const auto [lo, hi] = block_range(a.size, comm.rank(), comm.size());
   const hsize_t start = static_cast<hsize_t>(lo), count = static_cast<hsize_t>(hi - lo);
   h5::Handle mem(H5Screate_simple(1, &count, nullptr), H5Sclose);
@@ -47,8 +82,65 @@ void write_array(hid_t file, const Array& a, const Comm& comm, const std::string
   else H5Sselect_none(space.get()), H5Sselect_none(mem.get());
   h5::Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE);
-  if (H5Dwrite(d.get(), H5T_NATIVE_FLOAT, mem.get(), space.get(), dxpl.get(), a.data + lo) < 0)
-    fail("{}: writing '{}' failed (disk full or quota?)", path, a.name);
+  errno = 0;
+  if (H5Dwrite(d.get(), H5T_NATIVE_FLOAT, mem.get(), space.get(), dxpl.get(), a.data + lo) < 0) {
+    const int err = errno;
+    const haddr_t at = H5Dget_offset(d.get());
+    const int64_t end = at == HADDR_UNDEF ? 0 : static_cast<int64_t>(at) + hi * 4;
+    return write_failure(fmt::format("{}: writing '{}' failed", path, a.name), err, path, end);
+  }
+  return {};
+}
+
+// Collective: every rank learns whether some rank failed; then all throw one failing rank's message
+// (naming that rank: the lowest one that saw an OS error, else the lowest one; in collective MPI-IO
+// only the ranks that did the failing write know errno) after rank 0 removed the partial `tmp`.
+// A rank that failed alone must not go on to the next HDF5 collective (the others would wait in a
+// different one: a hang, seen with ulimit -f before this check existed), and the file is not closed
+// on this path (closing is collective and flushes again): the caller's error ends the job.
+// Cost: one 1-double allreduce; on failure one bcast of the message.
+void agree(const Failure& mine, const std::string& tmp, const Comm& comm,
+           const char* outcome = "; the checkpoint was not written, earlier checkpoints are kept") {
+  const int P = comm.size();
+  double v = mine.msg.empty() ? 0 : (mine.err ? 2 * P : P) - comm.rank();
+  comm.allreduce_max(&v, 1, "checkpoint status");
+  if (v == 0) return;
+  const int root = (v > P ? 2 * P : P) - static_cast<int>(v);
+  std::string msg = mine.msg;
+  comm.bcast(msg, root, "checkpoint error");
+  if (comm.rank() == 0) ::unlink(tmp.c_str());  // frees the space; a *.tmp is never taken for a checkpoint
+  if (comm.size() > 1) msg += fmt::format(" (on rank {})", root);
+  fail("{}{}", msg, outcome);
+}
+
+// Rank 0: fsync the finished temporary file and rename it into place.
+Failure publish(const std::string& tmp, const std::string& path) {
+  errno = 0;
+  const int fd = ::open(tmp.c_str(), O_RDONLY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    return failure(fmt::format("{}: fsync failed", tmp), err);
+  }
+  ::close(fd);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec)
+    return {fmt::format("{}: cannot rename the finished checkpoint into place: {}", path, ec.message()), ec.value()};
+  const auto parent = std::filesystem::path(path).parent_path();
+  h5::fsync_path(parent.empty() ? "." : parent.string(), true);
+  return {};
+}
+
+void write_attrs(hid_t f, const CheckpointMeta& meta, const Comm& comm) {
+  h5::write_attr(f, "format", std::string("dptrain-checkpoint"));
+  h5::write_attr(f, "format_version", std::vector<int64_t>{kCheckpointVersion});
+  h5::write_attr(f, "step", std::vector<int64_t>{meta.step});
+  h5::write_attr(f, "ranks", std::vector<int64_t>{comm.size()});
+  h5::write_attr(f, "architecture", meta.architecture);
+  h5::write_attr(f, "config", meta.config_yaml);
+  h5::write_attr(f, "trainer_state", meta.trainer_state);
+  h5::write_attr(f, "param_index", meta.param_index);
 }
 
 }  // namespace
@@ -57,32 +149,33 @@ void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const
                       const Comm& comm) {
   h5::silence_errors();
   const std::string tmp = path + ".tmp";
-  {
-    h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-    H5Pset_fapl_mpio(fapl.get(), *static_cast<const MPI_Comm*>(comm.native_handle()), MPI_INFO_NULL);
-    h5::Handle f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
-    if (!f.valid()) fail("{}: cannot create checkpoint (is the directory writable?)", tmp);
-    for (const Array& arr : arrays_of(a)) write_array(f.get(), arr, comm, tmp);
-    h5::write_attr(f.get(), "format", std::string("dptrain-checkpoint"));
-    h5::write_attr(f.get(), "format_version", std::vector<int64_t>{kCheckpointVersion});
-    h5::write_attr(f.get(), "step", std::vector<int64_t>{meta.step});
-    h5::write_attr(f.get(), "ranks", std::vector<int64_t>{comm.size()});
-    h5::write_attr(f.get(), "architecture", meta.architecture);
-    h5::write_attr(f.get(), "config", meta.config_yaml);
-    h5::write_attr(f.get(), "trainer_state", meta.trainer_state);
-    h5::write_attr(f.get(), "param_index", meta.param_index);
-  }  // collective close: the data is in the file
-  int64_t failed = 0;
-  if (comm.rank() == 0) {
-    h5::fsync_path(tmp, false);
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    failed = ec ? 1 : 0;
-    const auto parent = std::filesystem::path(path).parent_path();
-    h5::fsync_path(parent.empty() ? "." : parent.string(), true);
+  h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_fapl_mpio(fapl.get(), *static_cast<const MPI_Comm*>(comm.native_handle()), MPI_INFO_NULL);
+  errno = 0;
+  const hid_t f = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  agree(f < 0 ? failure(fmt::format("{}: cannot create checkpoint", tmp), errno) : Failure{}, tmp, comm);
+  for (const Array& arr : arrays_of(a)) agree(write_array(f, arr, comm, tmp), tmp, comm);
+  write_attrs(f, meta, comm);
+  errno = 0;
+  const herr_t closed = H5Fclose(f);  // collective: flushes the metadata
+  const int err = errno;
+  agree(closed < 0 ? write_failure(fmt::format("{}: writing the file failed", tmp), err, tmp, 0) : Failure{}, tmp, comm);
+  agree(comm.rank() == 0 ? publish(tmp, path) : Failure{}, tmp, comm);
+}
+
+void check_checkpoint_dir_writable(const std::string& dir, const Comm& comm) {
+  const std::string probe =
+      (std::filesystem::path(dir) / fmt::format("ckpt-probe-{}-{}.tmp", comm.rank(), ::getpid())).string();
+  errno = 0;
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  bool ok = fd >= 0 && ::write(fd, "x", 1) == 1;
+  int err = errno;
+  if (fd >= 0) {
+    if (::close(fd) != 0 && ok) ok = false, err = errno;
+    ::unlink(probe.c_str());
   }
-  comm.allreduce_sum(&failed, 1);
-  if (failed) fail("{}: cannot rename the finished checkpoint into place", path);
+  agree(ok ? Failure{} : failure(fmt::format("{}: the checkpoint directory is not writable", dir), err), probe, comm,
+        "; checked before training");
 }
 
 std::string read_format(const std::string& path) {

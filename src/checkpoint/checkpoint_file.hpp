@@ -9,6 +9,9 @@
 //   param_index (JSON: name, offset, shape of every tensor in /params and /buffers), ranks.
 // Rank r writes the contiguous slice block_range(n, r, P) of every dataset in one collective call.
 // The file is written under NAME.tmp, closed, fsync'd and renamed: NAME is complete or absent.
+// A failed write (disk full, file-size limit, I/O error) throws on every rank the same one-line
+// message naming the file and the OS error; the partial NAME.tmp is removed, earlier checkpoints
+// are untouched. The HDF5 file is left open on that path: the error must end the job.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -38,8 +41,15 @@ struct CheckpointArrays {  // views; sizes must match on write and read
 constexpr int64_t kCheckpointVersion = 1;
 
 // Collective: every rank of `comm` calls it with the same meta and (replicated) arrays.
+// Cost: the file's bytes through MPI-IO, plus six 1-double allreduces (every rank agrees after each
+// step whether all succeeded; on failure one bcast of the message) and rank 0's fsyncs.
 void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const CheckpointArrays& a,
                       const Comm& comm);
+// Collective, before training: every rank creates, writes one byte to and removes a probe file
+// (DIR/ckpt-probe-*.tmp) in the checkpoint directory `dir`; throws on every rank naming the directory
+// and the OS error (read-only file system, permissions, disk full) when some rank cannot.
+// Cost: one 1-double allreduce.
+void check_checkpoint_dir_writable(const std::string& dir, const Comm& comm);
 
 // The file's `format` attribute ("dptrain-checkpoint", "dptrain-model"), "" when it has none;
 // throws when the file is missing or not HDF5.

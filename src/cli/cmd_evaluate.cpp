@@ -24,7 +24,8 @@ std::vector<std::string> class_names_of(const SplitPaths& p, int64_t classes) {
 
 Run add_evaluate(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "evaluate", "loss, accuracy, per-class accuracy and confusion matrix of a trained model (any rank count)");
+      "evaluate", "loss, accuracy, per-class accuracy and confusion matrix of a trained model; for a regression model "
+                  "(loss mse) mse, rmse, mae and r2 (any rank count)");
   struct Args {
     std::string model, data, features = "/test/images", labels = "/test/labels";
     int64_t batch = 1000;
@@ -38,7 +39,8 @@ Run add_evaluate(CLI::App& app) {
   cmd->add_option("--batch", a->batch, "batch size per rank")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--json", a->json,
                 "print one JSON object: samples, loss, accuracy, per_class_accuracy, per_class_samples, "
-                "confusion [true][predicted], class_names (when the file has them)");
+                "confusion [true][predicted], class_names (when the file has them); regression: samples, loss, mse, "
+                "rmse, mae, r2");
   cmd->footer(model_config_help());
   return [a] {
     const Comm world;
@@ -47,7 +49,16 @@ Run add_evaluate(CLI::App& app) {
     const SampleSource src = open_eval_split(m, a->data, a->features, a->labels);
     const auto [lo, hi] = block_range(src.size(), world.rank(), world.size());
     src.check_labels(lo, hi, m.classes());
-    const ClassEval r = evaluate_classes(*m.model, *make_loss<float>(m.settings.loss), load_block(src, lo, hi), world);
+    const auto loss = make_loss<float>(m.settings.loss);
+    if (loss->regression()) {
+      const EvalResult r = evaluate(*m.model, *loss, load_block(src, lo, hi), world);
+      if (world.rank() != 0) return 0;
+      const EvalReportInfo info{a->model, src.paths().file, src.paths().features, {}};
+      if (a->json) fmt::print("{}\n", regression_json(r, info).dump());
+      else fmt::print("{}", regression_text(r, info));
+      return 0;
+    }
+    const ClassEval r = evaluate_classes(*m.model, *loss, load_block(src, lo, hi), world);
     if (world.rank() != 0) return 0;
     const EvalReportInfo info{a->model, src.paths().file, src.paths().features, class_names_of(src.paths(), m.classes())};
     if (a->json) fmt::print("{}\n", eval_json(r, info).dump());

@@ -8,38 +8,43 @@
 #include "data/sampler.hpp"
 #include "data/shard_loader.hpp"
 #include "kernels/softmax.hpp"
+#include "layers/loss.hpp"
 #include "kernels/threads.hpp"
 
 namespace dpt::cli {
 
 namespace {
-// Class probabilities and arg-max of this rank's rows.
+// Class probabilities and arg-max of this rank's rows; for regression (predicted null) the outputs.
 void predict_block(Model& model, const Shard& shard, float* probs, int32_t* predicted) {
   const int64_t C = numel(model.output_shape());
   model.context().training = false;
   for (int64_t i = 0; i < shard.rows; i += model.max_batch()) {
     const int64_t b = std::min(model.max_batch(), shard.rows - i);
-    const float* logits = model.forward(shard.x_at(i), b);
-    kern::softmax_rows(logits, b, C, probs + i * C, predicted + i);
+    const float* out = model.forward(shard.x_at(i), b);
+    if (predicted) kern::softmax_rows(out, b, C, probs + i * C, predicted + i);
+    else std::copy_n(out, b * C, probs + i * C);
   }
 }
 
 // Every rank's block, gathered in row order on rank 0 (other ranks return rows = 0).
 Predictions gather(const Comm& world, int64_t n, int64_t C, const std::vector<float>& probs,
-                   const std::vector<int32_t>& predicted) {
+                   const std::vector<int32_t>& predicted, bool regression) {
   std::vector<int64_t> counts(static_cast<size_t>(world.size()));
   for (int q = 0; q < world.size(); ++q) {
     const auto [begin, end] = block_range(n, q, world.size());
     counts[q] = end - begin;
   }
   Predictions p;
+  p.regression = regression;
+  std::vector<float>& out = regression ? p.values : p.probabilities;
   if (world.rank() == 0) {
     p.rows = n, p.classes = C;
-    p.probabilities.resize(static_cast<size_t>(n * C));
-    p.predicted.resize(static_cast<size_t>(n));
+    out.resize(static_cast<size_t>(n * C));
+    if (!regression) p.predicted.resize(static_cast<size_t>(n));
   }
-  world.gatherv_rows(probs.data(), counts, p.probabilities.data(), C * static_cast<int64_t>(sizeof(float)), 0,
-                     "probabilities");
+  world.gatherv_rows(probs.data(), counts, out.data(), C * static_cast<int64_t>(sizeof(float)), 0,
+                     regression ? "predicted values" : "probabilities");
+  if (regression) return p;
   world.gatherv_rows(predicted.data(), counts, p.predicted.data(), sizeof(int32_t), 0, "predicted classes");
   return p;
 }
@@ -47,7 +52,8 @@ Predictions gather(const Comm& world, int64_t n, int64_t C, const std::vector<fl
 
 Run add_predict(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "predict", "class probabilities (softmax) and the predicted class of every sample, to HDF5 or CSV (any rank count)");
+      "predict", "class probabilities (softmax) and the predicted class of every sample (regression: the predicted "
+                 "values), to HDF5 or CSV (any rank count)");
   struct Args {
     std::string model, data, out, features = "/test/images", labels = "/test/labels";
     int64_t batch = 1000;
@@ -60,7 +66,8 @@ Run add_predict(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--out,-o", a->out,
                   "FILE.h5: /probabilities (N, C) float32 and /predicted (N) int32; FILE.csv: header "
-                  "row,predicted,p0,...; rows in the order of the data set; an existing file is replaced")
+                  "row,predicted,p0,...; regression (loss mse): /predicted (N) or (N, T) float32, CSV row,predicted "
+                  "(or predicted0,...); rows in the order of the data set; an existing file is replaced")
       ->required();
   cmd->add_option("--batch", a->batch, "batch size per rank")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->footer(model_config_help());
@@ -74,13 +81,15 @@ Run add_predict(CLI::App& app) {
     const Shard shard = load_block(src, lo, hi);
     const int64_t C = m.classes();
     std::vector<float> probs(static_cast<size_t>(shard.rows * C));
-    std::vector<int32_t> predicted(static_cast<size_t>(shard.rows));
-    predict_block(*m.model, shard, probs.data(), predicted.data());
-    Predictions p = gather(world, src.size(), C, probs, predicted);
+    const bool regression = is_regression_loss(m.settings.loss);
+    std::vector<int32_t> predicted(static_cast<size_t>(regression ? 0 : shard.rows));
+    predict_block(*m.model, shard, probs.data(), regression ? nullptr : predicted.data());
+    Predictions p = gather(world, src.size(), C, probs, predicted, regression);
     if (world.rank() != 0) return 0;
     p.provenance = {{"model", a->model}, {"data", src.paths().file}, {"features", src.paths().features}};
     write_predictions(a->out, p);
-    spdlog::info("wrote {}: {} samples x {} class probabilities and the predicted class", a->out, p.rows, p.classes);
+    if (regression) spdlog::info("wrote {}: {} samples x {} predicted value(s)", a->out, p.rows, p.classes);
+    else spdlog::info("wrote {}: {} samples x {} class probabilities and the predicted class", a->out, p.rows, p.classes);
     return 0;
   };
 }

@@ -1,11 +1,13 @@
 // dptrain prepare fashion-mnist --out FILE.h5 [--source DIR]
 // dptrain prepare csv IN.csv --label COLUMN --out OUT.h5 [--drop-duplicates] [--missing drop|mean|median]
 //                     [--normalize none|minmax|zscore] [--split 0.8,0.1,0.1] [--seed N]
+//                     [--task classification|regression] [--standardize-target]
 // dptrain prepare idx --train-images F --train-labels F [--test-images F --test-labels F] --out OUT.h5
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "core/error.hpp"
 #include "data/idx_to_h5.hpp"
 #include "data/prepare_csv.hpp"
 #include "data/prepare_idx.hpp"
@@ -36,11 +38,18 @@ Run add_csv(CLI::App* cmd) {
   auto* c = cmd->add_subcommand("csv", "a CSV table (header row, integer label column, numeric features) -> HDF5");
   struct Args {
     CsvPrepareOptions o;
-    std::string missing = "error", normalize = "none", split = "0.8,0.1,0.1";
+    std::string missing = "error", normalize = "none", split = "0.8,0.1,0.1", task = "classification";
   };
   auto a = std::make_shared<Args>();
   c->add_option("input", a->o.input, "CSV file")->required();
-  c->add_option("--label,-l", a->o.label, "name of the label column (integer classes 0, 1, ...)")->required();
+  c->add_option("--label,-l", a->o.label, "name of the label column (integer classes 0, 1, ...; regression: the target)")
+      ->required();
+  c->add_option("--task", a->task, "classification: integer labels stored as int32; regression: a numeric target "
+                "stored as float32 (train with loss: mse)")->check(CLI::IsMember({"classification", "regression"}))
+      ->capture_default_str();
+  c->add_flag("--standardize-target", a->o.standardize_target,
+              "regression: store the target as (t - mean) / sd of the training split (attributes target_offset, "
+              "target_scale on the labels)");
   c->add_option("--out,-o", a->o.out, "output HDF5 file")->required();
   c->add_flag("--drop-duplicates", a->o.drop_duplicates, "drop rows equal to an earlier row (features and label)");
   c->add_option("--missing", a->missing, "empty/NA/NaN cells: drop the row, or fill with the training mean or median "
@@ -55,6 +64,8 @@ Run add_csv(CLI::App* cmd) {
       "Train with data.train_features=/train/features, data.train_labels=/train/labels, and the same for test.\n"
       "Streams the file (2 passes; 5 with --missing median): files larger than memory work.");
   return [a] {
+    a->o.regression = a->task == "regression";
+    if (a->o.standardize_target && !a->o.regression) fail("--standardize-target needs --task regression");
     a->o.missing = parse_missing(a->missing);
     a->o.normalize = parse_normalize(a->normalize);
     a->o.split = parse_split(a->split);

@@ -39,7 +39,10 @@ Run add_train(CLI::App& app) {
     const TrainOutcome r = train(cfg, world, {a->out, a->overwrite, a->quiet, a->resume});
     if (r.stop_reason == "signal") return 143;  // 128 + SIGTERM: a scheduler sees the job was interrupted
     const std::string best = r.best_epoch ? fmt::format(" (best epoch {} by early stopping)", r.best_epoch) : "";
-    if (r.test.samples > 0)
+    if (r.test.samples > 0 && r.test.regression)
+      spdlog::info("final test {} after {} epochs{}, {} steps, {:.1f} s; stopped: {}", eval_text(r.test), r.epochs,
+                   best, r.steps, r.seconds, r.stop_reason);
+    else if (r.test.samples > 0)
       spdlog::info("final test accuracy {:.4f} (loss {:.4f}) after {} epochs{}, {} steps, {:.1f} s; stopped: {}",
                    r.test.accuracy, r.test.loss, r.epochs, best, r.steps, r.seconds, r.stop_reason);
     else

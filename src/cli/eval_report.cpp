@@ -69,4 +69,15 @@ nlohmann::json eval_json(const ClassEval& e, const EvalReportInfo& info) {
   return j;
 }
 
+std::string regression_text(const EvalResult& e, const EvalReportInfo& info) {
+  return fmt::format("{}: {} samples of {}: mse {:.6g}, rmse {:.6g}, mae {:.6g}, r2 {:.4f}\n", info.model, e.samples,
+                     info.data, e.mse, e.rmse, e.mae, e.r2);
+}
+
+nlohmann::json regression_json(const EvalResult& e, const EvalReportInfo& info) {
+  return {{"model", info.model}, {"data", info.data}, {"features", info.features}, {"samples", e.samples},
+          {"loss", e.loss},      {"mse", e.mse},      {"rmse", e.rmse},           {"mae", e.mae},
+          {"r2", std::isfinite(e.r2) ? nlohmann::json(e.r2) : nlohmann::json()}};
+}
+
 }  // namespace dpt::cli

@@ -20,4 +20,9 @@ std::string eval_table(const ClassEval& e, const EvalReportInfo& info);
 //  class without samples), "per_class_samples", "confusion" ([true][predicted]), "class_names"?}
 nlohmann::json eval_json(const ClassEval& e, const EvalReportInfo& info);
 
+// A regression model: "MODEL: N samples of DATA: mse .., rmse .., mae .., r2 .."
+std::string regression_text(const EvalResult& e, const EvalReportInfo& info);
+// {"model", "data", "features", "samples", "loss" (= mse), "mse", "rmse", "mae", "r2" (null when undefined)}
+nlohmann::json regression_json(const EvalResult& e, const EvalReportInfo& info);
+
 }  // namespace dpt::cli

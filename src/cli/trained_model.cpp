@@ -28,6 +28,7 @@ SampleSource open_eval_split(const TrainedModel& m, const std::string& data, con
                              const std::string& labels) {
   SplitPaths paths{data, features, labels, "--features", "--labels", {}};
   if (data.empty()) paths.file = m.settings.train.file, paths.files = m.settings.train.files;
+  paths.float_targets = m.settings.train.float_targets;  // regression targets with loss mse
   return open_split_for(m, paths);
 }
 

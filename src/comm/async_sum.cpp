@@ -1,29 +1,143 @@
 #include "comm/async_sum.hpp"
 
 #include <mpi.h>
+#include <spdlog/spdlog.h>
 
 #include <climits>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
 #include <vector>
 
+#include "comm/collective.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
 
-struct AsyncSum::Impl {
-  std::vector<MPI_Request> requests;
+namespace {
+MPI_Comm mpi_comm(const Comm& c) { return *static_cast<const MPI_Comm*>(c.native_handle()); }
+constexpr int64_t kChunk = INT_MAX / 2;  // MPI counts are int
+}  // namespace
+
+// The communication thread: takes buckets in start() order and sums each with a blocking
+// MPI_Allreduce on its own communicator. The main thread only enqueues and waits.
+struct AsyncSum::Worker {
+  explicit Worker(Comm dup) : comm(std::move(dup)), thread([this] { run(); }) {}
+  ~Worker() {
+    {
+      std::lock_guard lock(m);
+      stopping = true;
+    }
+    cv.notify_all();
+    thread.join();
+  }
+  bool idle() {
+    std::lock_guard lock(m);
+    return finished == started;
+  }
+  void push(float* buf, int64_t n) {
+    {
+      std::lock_guard lock(m);
+      queue.push_back({buf, n});
+      ++started;
+    }
+    cv.notify_all();
+  }
+  // Blocks until every pushed bucket is summed; throws the thread's MPI error, if any.
+  void wait() {
+    std::unique_lock lock(m);
+    done_cv.wait(lock, [this] { return finished == started; });
+    if (!error.empty()) fail("{}", error);
+  }
+
+  void run() {
+    const MPI_Comm c = mpi_comm(comm);
+    for (;;) {
+      Item it;
+      {
+        std::unique_lock lock(m);
+        cv.wait(lock, [this] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;  // stopping, nothing left
+        it = queue.front();
+        queue.pop_front();
+      }
+      int rc = MPI_SUCCESS;
+      for (int64_t off = 0; off < it.n && rc == MPI_SUCCESS; off += kChunk)
+        rc = MPI_Allreduce(MPI_IN_PLACE, it.buf + off, static_cast<int>(std::min(kChunk, it.n - off)), MPI_FLOAT,
+                           MPI_SUM, c);
+      {
+        std::lock_guard lock(m);
+        if (rc != MPI_SUCCESS && error.empty()) {
+          char msg[MPI_MAX_ERROR_STRING];
+          int len = 0;
+          MPI_Error_string(rc, msg, &len);
+          error = fmt::format("MPI Allreduce of a gradient bucket ({} floats) failed in the communication thread: {}",
+                              it.n, std::string(msg, static_cast<size_t>(len)));
+        }
+        ++finished;
+      }
+      done_cv.notify_all();
+    }
+  }
+
+  struct Item {
+    float* buf = nullptr;
+    int64_t n = 0;
+  };
+  Comm comm;  // duplicate of the caller's communicator: the thread's collectives never meet the caller's
+  std::mutex m;
+  std::condition_variable cv, done_cv;
+  std::deque<Item> queue;
+  uint64_t started = 0, finished = 0;
+  bool stopping = false;
+  std::string error;
+  std::thread thread;  // last: starts after everything above exists
 };
 
-AsyncSum::AsyncSum(const Comm& comm) : comm_(comm), impl_(std::make_unique<Impl>()) {}
+struct AsyncSum::Impl {
+  std::vector<MPI_Request> requests;  // poll
+  std::unique_ptr<Worker> worker;     // thread
+  int64_t buckets = 0;                // started since the last wait_all (thread)
+};
 
-AsyncSum::~AsyncSum() {
-  if (!impl_->requests.empty()) MPI_Waitall(static_cast<int>(impl_->requests.size()), impl_->requests.data(), MPI_STATUSES_IGNORE);
+AsyncSum::AsyncSum(const Comm& comm, Progress progress) : comm_(comm), impl_(std::make_unique<Impl>()) {
+  if (progress != Progress::thread || comm.size() == 1) return;
+  int provided = 0;
+  MPI_Query_thread(&provided);
+  if (provided < MPI_THREAD_MULTIPLE) {  // every rank runs the same MPI library: all fall back alike
+    spdlog::warn("comm.progress=thread: this MPI does not provide MPI_THREAD_MULTIPLE; polling instead");
+    return;
+  }
+  impl_->worker = std::make_unique<Worker>(comm.split(0));  // collective: same ranks, same order
 }
 
+AsyncSum::~AsyncSum() {
+  if (!impl_->requests.empty())
+    MPI_Waitall(static_cast<int>(impl_->requests.size()), impl_->requests.data(), MPI_STATUSES_IGNORE);
+  // Sums still running mean an error is unwinding this rank (wait_all was not reached): a blocking
+  // MPI_Allreduce cannot be cancelled and the peers may never join it, so the thread and its Worker
+  // are left to the MPI_Abort that follows instead of being waited for.
+  if (impl_->worker && !impl_->worker->idle()) {
+    impl_->worker->thread.detach();
+    (void)impl_->worker.release();
+  }
+  impl_->worker.reset();
+}
+
+AsyncSum::Progress AsyncSum::progress() const { return impl_->worker ? Progress::thread : Progress::poll; }
+
 void AsyncSum::start(float* buf, int64_t n) {
-  const MPI_Comm c = *static_cast<const MPI_Comm*>(comm_.native_handle());
-  for (int64_t off = 0; off < n; off += INT_MAX / 2) {
+  if (impl_->worker) {
+    impl_->worker->push(buf, n);
+    ++impl_->buckets;
+    return;
+  }
+  const MPI_Comm c = mpi_comm(comm_);
+  for (int64_t off = 0; off < n; off += kChunk) {
     MPI_Request r;
-    const int k = static_cast<int>(std::min<int64_t>(INT_MAX / 2, n - off));
+    const int k = static_cast<int>(std::min(kChunk, n - off));
     if (MPI_Iallreduce(MPI_IN_PLACE, buf + off, k, MPI_FLOAT, MPI_SUM, c, &r) != MPI_SUCCESS)
       fail("MPI_Iallreduce of {} floats failed", k);
     impl_->requests.push_back(r);
@@ -37,6 +151,13 @@ void AsyncSum::poll() {
 }
 
 void AsyncSum::wait_all(const char* what) {
+  if (impl_->worker) {
+    // shown as "allreduce_sum #k (what) [buckets x n]", like the polled path
+    detail::Collective c(detail::Op::allreduce_sum, "buckets", impl_->buckets, what);
+    impl_->buckets = 0;
+    impl_->worker->wait();
+    return;
+  }
   comm_.wait_requests(impl_->requests.data(), static_cast<int>(impl_->requests.size()), what);
   impl_->requests.clear();
 }

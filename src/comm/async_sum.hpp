@@ -1,8 +1,23 @@
-// Gradient sums that overlap with backward: each bucket of the flat gradient buffer is started
-// (MPI_Iallreduce, in place) as soon as backward has filled it, MPI is polled between layers so
-// the sums progress while the rank computes, and wait_all() finishes them before the update.
-// Cost: the same bytes as one allreduce of the whole buffer, in several messages; what it saves
-// is the part of the communication that runs while later layers still compute.
+// Gradient sums that overlap with backward: each bucket of the flat gradient buffer is started as
+// soon as backward has filled it and wait_all() finishes them all before the update. Two ways to
+// make the sums progress while the rank computes:
+//   poll    MPI_Iallreduce per bucket (in place); poll() (MPI_Testall) between layers drives them.
+//           Open MPI's non-blocking collectives (libnbc) advance only inside MPI calls.
+//   thread  a communication thread runs one blocking MPI_Allreduce per bucket, in start() order, on
+//           its own duplicate of the communicator (so it never interleaves with the collectives of
+//           the calling thread); poll() does nothing. Needs MPI_THREAD_MULTIPLE; without it, or on
+//           one rank, AsyncSum falls back to poll (progress() says which runs).
+// Either way wait_all() is one collective call, counted and watched by the watchdog like every
+// Comm collective: a rank whose sums wait for a missing rank is seen waiting in it.
+// Cost: the same bytes as one allreduce of the whole buffer, in several messages (~2 log P alpha +
+// 2 (P-1)/P n beta per bucket); what it saves is the part that runs while later layers compute.
+// thread: one extra thread per AsyncSum (sleeping on a condition variable between buckets) and,
+// at construction, one collective (Comm::split) that makes the duplicate communicator. Open MPI's
+// blocking allreduce busy-polls while it waits for the peers; on a core shared with backward, run
+// with `--mca mpi_yield_when_idle 1` (OMPI_MCA_mpi_yield_when_idle=1) so that waiting yields.
+// The buckets' sums are the same MPI_SUM over the same ranks as a blocking allreduce; for 1-2
+// ranks bit-identical to it; for more ranks Open MPI may pick another algorithm (and with it
+// another order of the additions) for a bucket than for the whole buffer.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -13,17 +28,20 @@ namespace dpt {
 
 class AsyncSum {
  public:
-  explicit AsyncSum(const Comm& comm);
+  enum class Progress { poll, thread };
+  explicit AsyncSum(const Comm& comm, Progress progress = Progress::poll);  // collective for thread
   ~AsyncSum();
   AsyncSum(const AsyncSum&) = delete;
   AsyncSum& operator=(const AsyncSum&) = delete;
 
   void start(float* buf, int64_t n);  // sum buf[0, n) across ranks, in place; every rank, same order
-  void poll();                        // let MPI progress the started sums (MPI_Testall)
+  void poll();                        // poll: let MPI progress the started sums (MPI_Testall)
   void wait_all(const char* what);    // finish every started sum (one watched collective call)
+  Progress progress() const;          // the mode that runs (thread may have fallen back to poll)
 
  private:
   struct Impl;
+  struct Worker;
   const Comm& comm_;
   std::unique_ptr<Impl> impl_;
 };

@@ -59,6 +59,10 @@ class Comm {
   void allreduce_sum(float* buf, int64_t n, const char* what = nullptr) const;
   void allreduce_sum(double* buf, int64_t n, const char* what = nullptr) const;
   void allreduce_sum(int64_t* buf, int64_t n, const char* what = nullptr) const;
+  void allreduce_sum(int32_t* buf, int64_t n, const char* what = nullptr) const;
+  // Element-wise maximum across ranks, in place (exact: the result does not depend on the order).
+  // Cost: as allreduce_sum.
+  void allreduce_max(double* buf, int64_t n, const char* what = nullptr) const;
   // Cost (binomial tree / scatter-allgather): ~log P alpha + n beta.
   void bcast(float* buf, int64_t n, int root, const char* what = nullptr) const;
   void bcast(std::string& s, int root, const char* what = nullptr) const;

@@ -96,6 +96,14 @@ void parse_row(const CsvSchema& s, const std::vector<std::string_view>& fields, 
   out.label = 0;
   if (out.label_missing) return;
   double v = 0;
+  if (s.float_label) {
+    if (parse_number(lab, v) != Cell::Number)
+      fail("{}: row {} (line {}), target column '{}': value '{}' is not a number (regression targets must be finite "
+           "numbers within float32 range)", s.file, row, line, s.columns[s.label_col], lab);
+    const float f = v == 0 ? 0.0f : static_cast<float>(v);  // -0 and +0 are the same target
+    std::memcpy(&out.label, &f, sizeof f);
+    return;
+  }
   if (!to_double(trim(lab), v) || v != std::floor(v) || v < 0 || v > std::numeric_limits<int32_t>::max())
     fail("{}: row {} (line {}), label column '{}': value '{}' is not a class label (an integer 0, 1, 2, ...)", s.file,
          row, line, s.columns[s.label_col], lab);

@@ -15,6 +15,7 @@ struct CsvSchema {
   std::vector<std::string> columns;   // all header names, in order
   size_t label_col = 0;               // index of the label column in `columns`
   std::vector<std::string> features;  // the other columns, in order
+  bool float_label = false;           // regression: the label column holds float targets
   size_t width() const { return columns.size(); }
 };
 
@@ -26,7 +27,7 @@ struct CsvRow {
   std::vector<float> x;          // (D); NaN where missing
   std::vector<uint8_t> missing;  // (D); 1 where the cell was missing
   int64_t n_missing = 0;
-  int32_t label = 0;
+  int32_t label = 0;  // the class; with CsvSchema::float_label the float32 target's bits
   bool label_missing = false;
 };
 
@@ -37,7 +38,7 @@ bool is_missing(std::string_view text);
 
 // Parses one record (row: 1-based data row; line: its line in the file) into `out`.
 // Throws for a wrong field count, a non-numeric or non-finite feature, or a label that is not a
-// non-negative integer below 2^31.
+// non-negative integer below 2^31 (float_label: not a finite number within float32 range).
 void parse_row(const CsvSchema& s, const std::vector<std::string_view>& fields, int64_t row, int64_t line, CsvRow& out);
 
 // A 64-bit hash of the row's content (features as float32 bits, missing cells, label): rows with

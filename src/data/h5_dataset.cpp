@@ -1,6 +1,7 @@
 #include "data/h5_dataset.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -69,6 +70,16 @@ Opened open_file(const SplitPaths& p, const std::string& path) {
   return o;
 }
 
+// Regression targets: (N) or (N, T) integers or floats (read as float32).
+void check_targets(const SplitPaths& p, const std::string& path, H5T_class_t lc, const std::vector<int64_t>& ld) {
+  if (lc != H5T_INTEGER && lc != H5T_FLOAT)
+    fail("{}: dataset '{}' ({}) has {} elements; regression targets (loss mse) must be floats or integers", path,
+         p.labels, p.labels_option, class_name(lc));
+  if (ld.size() != 1 && ld.size() != 2)
+    fail("{}: dataset '{}' ({}) has shape {}; regression targets must be (N) or (N, T)", path, p.labels,
+         p.labels_option, shape_str(ld));
+}
+
 // Checks one file's datasets; returns the features' dims.
 std::vector<int64_t> check_file(const SplitPaths& p, const std::string& path, const Opened& o) {
   const auto fd = dims_of(o.feat.get()), ld = dims_of(o.lab.get());
@@ -79,12 +90,16 @@ std::vector<int64_t> check_file(const SplitPaths& p, const std::string& path, co
   if (fc != H5T_INTEGER && fc != H5T_FLOAT)
     fail("{}: dataset '{}' ({}) has {} elements; features must be integers or floats", path, p.features,
          p.features_option, class_name(fc));
-  if (lc != H5T_INTEGER)
-    fail("{}: dataset '{}' ({}) has {} elements; class labels must be integers", path, p.labels, p.labels_option,
-         class_name(lc));
-  if (!(ld.size() == 1 || (ld.size() == 2 && ld[1] == 1)))
-    fail("{}: dataset '{}' ({}) has shape {}; labels must be (N) or (N, 1)", path, p.labels, p.labels_option,
-         shape_str(ld));
+  if (p.float_targets) {
+    check_targets(p, path, lc, ld);
+  } else {
+    if (lc != H5T_INTEGER)
+      fail("{}: dataset '{}' ({}) has {} elements; class labels must be integers (loss cross_entropy; for "
+           "regression targets set loss: mse)", path, p.labels, p.labels_option, class_name(lc));
+    if (!(ld.size() == 1 || (ld.size() == 2 && ld[1] == 1)))
+      fail("{}: dataset '{}' ({}) has shape {}; labels must be (N) or (N, 1)", path, p.labels, p.labels_option,
+           shape_str(ld));
+  }
   if (ld[0] != fd[0])
     fail("{}: '{}' has {} samples but '{}' has {} labels ({} / {})", path, p.features, fd[0], p.labels, ld[0],
          p.features_option, p.labels_option);
@@ -100,6 +115,7 @@ struct SampleSource::Handles {
   struct Part {
     std::string path;
     int64_t begin = 0, n = 0, window = 1024;  // global rows [begin, begin + n); rows per read window
+    int64_t chunk = 0;                         // the features' chunk rows (0: not chunked)
   };
   std::vector<Part> parts;
   size_t current = SIZE_MAX;  // the part whose file is open
@@ -142,6 +158,12 @@ void SampleSource::add_file(const std::string& path) {
   const bool is_signed = cls == H5T_FLOAT || H5Tget_sign(ftype.get()) == H5T_SGN_2;
   const size_t size = H5Tget_size(mem.get());
   FeatureNorm norm = read_feature_norm(o.feat.get(), path, p.features, numel(shape));
+  const auto ld = dims_of(o.lab.get());
+  const int64_t slots = p.float_targets && ld.size() == 2 ? ld[1] : 1;
+  if (!h_->parts.empty() && slots != target_slots_)
+    fail("{}: '{}' ({}) has {} targets per sample but {} has {}; all files of a data set must agree", path, p.labels,
+         p.labels_option, slots, files_[0], target_slots_);
+  target_slots_ = slots;
   if (h_->parts.empty()) {
     if (size != 1 && size != 2 && size != 4 && size != 8)
       fail("{}: dataset '{}' ({}) has {}-byte elements; supported: 1, 2, 4 or 8 bytes", path, p.features,
@@ -157,10 +179,16 @@ void SampleSource::add_file(const std::string& path) {
          "of a data set must agree", path, p.features, files_[0]);
   }
   Handles::Part part{path, n_, fd[0], 1024};
-  if (const int64_t c = chunk_rows(o.feat.get()); c > 0) part.window = std::max<int64_t>(c, 64);
+  if (const int64_t c = chunk_rows(o.feat.get()); c > 0) part.window = std::max<int64_t>(c, 64), part.chunk = c;
   h_->parts.push_back(part);
   n_ += fd[0];
   h_->open = std::move(o), h_->current = h_->parts.size() - 1;
+}
+
+std::vector<SampleSource::FileExtent> SampleSource::extents() const {
+  std::vector<FileExtent> v;
+  for (const auto& q : h_->parts) v.push_back({q.begin, q.n, q.chunk});
+  return v;
 }
 
 std::string SampleSource::element_type() const { return type_text(h_->cls, h_->is_signed, elem_size_); }
@@ -221,7 +249,8 @@ void SampleSource::read_window(size_t part, int64_t first, int64_t count, unsign
   hid_t lmem = H5I_INVALID_HID;
   h5::Handle lspace = row_space(dims_of(o.lab.get()), local, count, &lmem);
   h5::Handle lmspace(lmem, H5Sclose);
-  if (H5Dread(o.lab.get(), H5T_NATIVE_INT32, lmspace.get(), lspace.get(), H5P_DEFAULT, y) < 0)
+  const hid_t ltype = paths_.float_targets ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32;  // float: its bits in the slots
+  if (H5Dread(o.lab.get(), ltype, lmspace.get(), lspace.get(), H5P_DEFAULT, y) < 0)
     fail("{}: reading rows {}..{} of '{}' failed (corrupt or truncated file?)", path, local, local + count - 1,
          paths_.labels);
 }
@@ -244,12 +273,12 @@ void SampleSource::read(const std::vector<int64_t>& idx, float* x, int32_t* y) c
     while (j < order.size() && idx[order[j]] < end) ++j;
     const int64_t count = idx[order[j - 1]] - first + 1;
     wx.resize(static_cast<size_t>(count * row_bytes));
-    wy.resize(static_cast<size_t>(count));
+    wy.resize(static_cast<size_t>(count * target_slots_));
     read_window(part_of(first), first, count, wx.data(), wy.data());
     for (size_t k = i; k < j; ++k) {
       const int64_t row = idx[order[k]] - first, dst = order[k];
       convert_row(wx.data() + row * row_bytes, x + dst * D);
-      y[dst] = wy[static_cast<size_t>(row)];
+      std::copy_n(wy.data() + row * target_slots_, target_slots_, y + dst * target_slots_);
     }
     i = j;
   }
@@ -258,12 +287,13 @@ void SampleSource::read(const std::vector<int64_t>& idx, float* x, int32_t* y) c
 void SampleSource::read_raw(int64_t begin, int64_t end, unsigned char* raw, int32_t* y) const {
   for (int64_t first = begin; first < end;) {
     const int64_t count = std::min(window_end(first), end) - first;
-    read_window(part_of(first), first, count, raw + (first - begin) * row_bytes(), y + (first - begin));
+    read_window(part_of(first), first, count, raw + (first - begin) * row_bytes(), y + (first - begin) * target_slots_);
     first += count;
   }
 }
 
 void SampleSource::check_labels(int64_t begin, int64_t end, int64_t classes) const {
+  if (paths_.float_targets) return check_targets(begin, end, classes);
   std::vector<int32_t> y;
   for (int64_t first = begin; first < end;) {
     const size_t part = part_of(first);
@@ -280,6 +310,30 @@ void SampleSource::check_labels(int64_t begin, int64_t end, int64_t classes) con
       if (y[i] < 0 || y[i] >= classes)
         fail("{}: '{}' ({}) row {} has label {}, outside [0, {}) for a model with {} outputs", q.path, paths_.labels,
              paths_.labels_option, first - q.begin + i, y[i], classes, classes);
+    first += count;
+  }
+}
+
+void SampleSource::check_targets(int64_t begin, int64_t end, int64_t outputs) const {
+  if (target_slots_ != outputs)
+    fail("{}: '{}' ({}) has {} regression target(s) per sample but the model has {} outputs", paths_.file,
+         paths_.labels, paths_.labels_option, target_slots_, outputs);
+  std::vector<float> y;
+  for (int64_t first = begin; first < end;) {
+    const size_t part = part_of(first);
+    const auto& q = h_->parts[part];
+    const int64_t count = std::min(window_end(first), end) - first;
+    const Opened& o = h_->at(paths_, part);
+    y.resize(static_cast<size_t>(count * target_slots_));
+    hid_t mem = H5I_INVALID_HID;
+    h5::Handle fspace = row_space(dims_of(o.lab.get()), first - q.begin, count, &mem);
+    h5::Handle mspace(mem, H5Sclose);
+    if (H5Dread(o.lab.get(), H5T_NATIVE_FLOAT, mspace.get(), fspace.get(), H5P_DEFAULT, y.data()) < 0)
+      fail("{}: reading '{}' failed (corrupt or truncated file?)", q.path, paths_.labels);
+    for (int64_t i = 0; i < count * target_slots_; ++i)
+      if (!std::isfinite(y[i]))
+        fail("{}: '{}' ({}) row {} has target {}; regression targets must be finite (as float32)", q.path,
+             paths_.labels, paths_.labels_option, first - q.begin + i / target_slots_, y[i]);
     first += count;
   }
 }

@@ -24,6 +24,9 @@ struct SplitPaths {
   std::string features, labels;                // dataset paths inside the file(s)
   std::string features_option, labels_option;  // config keys that named them, for errors
   std::vector<std::string> files;              // several files (paths or globs) in order; empty: `file`
+  // Regression (loss mse): the labels dataset holds targets (N) or (N, T) of any integer or float
+  // type, read as float32; otherwise it holds integer class labels (N) or (N, 1), read as int32.
+  bool float_targets = false;
 };
 
 class SampleSource {
@@ -42,6 +45,8 @@ class SampleSource {
   // The stored normalization (attributes normalize/offset/scale), applied by convert_row when active.
   const FeatureNorm& norm() const { return norm_; }
 
+  // 4-byte target slots per row in y below: 1 (an int32 class label), or T float32 targets (their bits).
+  int64_t target_slots() const { return target_slots_; }
   // Rows idx[i] -> x[i]: (idx.size(), D) and y[i]; any order, no duplicates needed.
   void read(const std::vector<int64_t>& idx, float* x, int32_t* y) const;
   // Rows [begin, end) in the file's own element type (row_bytes() each), and their labels.
@@ -49,11 +54,19 @@ class SampleSource {
   int64_t row_bytes() const { return sample_numel() * static_cast<int64_t>(elem_size_); }
   // One row from read_raw() -> float32 features, scaled and normalized: x: (D).
   void convert_row(const unsigned char* raw, float* x) const;
-  // Throws naming file, dataset, row and value if a label in rows [begin, end) is outside [0, classes).
+  // Throws naming file, dataset, row and value if a label in rows [begin, end) is outside [0, classes);
+  // with float targets: unless there are `classes` (the model's outputs) per row, all finite.
   void check_labels(int64_t begin, int64_t end, int64_t classes) const;
+  // The files' global row ranges [begin, begin + rows) in order, and their features' chunk rows
+  // (0: not chunked); the streaming reader aligns its blocks to these.
+  struct FileExtent {
+    int64_t begin = 0, rows = 0, chunk_rows = 0;
+  };
+  std::vector<FileExtent> extents() const;
 
  private:
   void add_file(const std::string& path);
+  void check_targets(int64_t begin, int64_t end, int64_t outputs) const;  // float targets
   // Rows [first, first + count) of file `part` (global indices; all inside that file).
   void read_window(size_t part, int64_t first, int64_t count, unsigned char* raw, int32_t* y) const;
   size_t part_of(int64_t row) const;        // the file holding global row `row`
@@ -66,6 +79,7 @@ class SampleSource {
   std::unique_ptr<Handles> h_;
   int64_t n_ = 0;
   size_t elem_size_ = 4;
+  int64_t target_slots_ = 1;
   Shape sample_shape_;
   FeatureNorm norm_;
   std::vector<float> offset_, mul_;  // stored normalization: x = (raw - offset) * mul (mul includes scale)

@@ -37,8 +37,13 @@ void write_dataset(hid_t file, const char* name, const std::vector<hsize_t>& dim
 void write_h5(const std::string& tmp, const Predictions& p) {
   h5::Handle f = h5::create(tmp);
   const auto n = static_cast<hsize_t>(p.rows), c = static_cast<hsize_t>(p.classes);
-  write_dataset(f.get(), "probabilities", {n, c}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.probabilities.data(), tmp);
-  write_dataset(f.get(), "predicted", {n}, H5T_STD_I32LE, H5T_NATIVE_INT32, p.predicted.data(), tmp);
+  if (p.regression) {
+    const std::vector<hsize_t> dims = c == 1 ? std::vector<hsize_t>{n} : std::vector<hsize_t>{n, c};
+    write_dataset(f.get(), "predicted", dims, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.values.data(), tmp);
+  } else {
+    write_dataset(f.get(), "probabilities", {n, c}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.probabilities.data(), tmp);
+    write_dataset(f.get(), "predicted", {n}, H5T_STD_I32LE, H5T_NATIVE_INT32, p.predicted.data(), tmp);
+  }
   for (const auto& [name, value] : p.provenance) h5::write_attr(f.get(), name.c_str(), value);
   if (H5Fflush(f.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed (disk full?)", tmp);
 }
@@ -47,15 +52,20 @@ void write_csv(const std::string& tmp, const Predictions& p) {
   std::FILE* f = std::fopen(tmp.c_str(), "w");
   if (!f) fail("{}: cannot open for writing", tmp);
   fmt::memory_buffer line;
-  fmt::format_to(std::back_inserter(line), "row,predicted");
-  for (int64_t j = 0; j < p.classes; ++j) fmt::format_to(std::back_inserter(line), ",p{}", j);
+  fmt::format_to(std::back_inserter(line), "row");
+  if (p.regression && p.classes == 1) fmt::format_to(std::back_inserter(line), ",predicted");
+  if (!p.regression) fmt::format_to(std::back_inserter(line), ",predicted");
+  for (int64_t j = 0; j < p.classes && !(p.regression && p.classes == 1); ++j)
+    fmt::format_to(std::back_inserter(line), fmt::runtime(p.regression ? ",predicted{}" : ",p{}"), j);
   line.push_back('\n');
   bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
+  const std::vector<float>& v = p.regression ? p.values : p.probabilities;
   for (int64_t i = 0; i < p.rows && ok; ++i) {
     line.clear();
-    fmt::format_to(std::back_inserter(line), "{},{}", i, p.predicted[i]);
+    fmt::format_to(std::back_inserter(line), "{}", i);
+    if (!p.regression) fmt::format_to(std::back_inserter(line), ",{}", p.predicted[i]);
     for (int64_t j = 0; j < p.classes; ++j)  // shortest text that reads back as the same float
-      fmt::format_to(std::back_inserter(line), ",{}", p.probabilities[i * p.classes + j]);
+      fmt::format_to(std::back_inserter(line), ",{}", v[i * p.classes + j]);
     line.push_back('\n');
     ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
   }

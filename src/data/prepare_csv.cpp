@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <sstream>
 
@@ -60,6 +61,7 @@ class RowStream {
   explicit RowStream(const CsvPrepareOptions& o) : r_(o.input, o.buffer_bytes) {
     if (!r_.next(fields_)) fail("{}: empty file; expected a header row", o.input);
     schema_ = make_schema(o.input, fields_, o.label);
+    schema_.float_label = o.regression;
   }
   bool next(CsvRow& row) {
     if (!r_.next(fields_)) return false;
@@ -76,6 +78,12 @@ class RowStream {
   CsvSchema schema_;
   int64_t rows_ = 0;
 };
+
+double target_of(const CsvRow& row) {
+  float t;
+  std::memcpy(&t, &row.label, sizeof t);
+  return t;
+}
 
 struct Scan {
   CsvSchema schema;
@@ -119,7 +127,8 @@ Scan scan(const CsvPrepareOptions& o, CsvPrepareReport& rep) {
     if (!keep) continue;
     const int sp = split_of(o.seed, in.index(), o.split);
     ++rep.split_rows[sp];
-    ++rep.class_counts[sp][row.label];
+    if (o.regression) rep.targets[sp].add(0, target_of(row));
+    else ++rep.class_counts[sp][row.label];
     for (size_t j = 0; j < D; ++j) {
       if (row.missing[j]) ++s.kept_missing[j];
       if (sp != 0) continue;
@@ -200,6 +209,7 @@ int64_t auto_chunk_rows(size_t D) { return std::clamp<int64_t>((1 << 20) / (4 * 
 void write_root_attrs(hid_t f, const CsvPrepareOptions& o, const CsvSchema& s, const std::vector<double>& fill) {
   h5::write_attr(f, "source", o.input);
   h5::write_attr(f, "label_column", o.label);
+  h5::write_attr(f, "task", std::string(o.regression ? "regression" : "classification"));
   h5::write_string_list_attr(f, "feature_names", s.features);
   h5::write_attr(f, "split", std::vector<double>(o.split.begin(), o.split.end()));
   h5::write_attr(f, "seed", std::vector<int64_t>{static_cast<int64_t>(o.seed)});
@@ -211,7 +221,8 @@ void write_root_attrs(hid_t f, const CsvPrepareOptions& o, const CsvSchema& s, c
 void write_pass(const CsvPrepareOptions& o, const Scan& s, const CsvPrepareReport& rep, const std::string& tmp) {
   h5::Handle f = h5::create(tmp);
   const size_t D = s.schema.features.size();
-  SplitWriter w(f.get(), tmp, s.schema.features, o.label, o.chunk_rows > 0 ? o.chunk_rows : auto_chunk_rows(D));
+  SplitWriter w(f.get(), tmp, s.schema.features, o.label, o.chunk_rows > 0 ? o.chunk_rows : auto_chunk_rows(D),
+                o.regression);
   RowStream in(o);
   CsvRow row;
   while (in.next(row)) {
@@ -220,11 +231,21 @@ void write_pass(const CsvPrepareOptions& o, const Scan& s, const CsvPrepareRepor
     if (!s.keep[i]) continue;
     for (size_t j = 0; j < D; ++j)
       if (row.missing[j]) row.x[j] = static_cast<float>(rep.fill[j]);
+    if (o.regression && o.standardize_target) {
+      const auto t = static_cast<float>((target_of(row) - rep.target_offset) * rep.target_scale);
+      std::memcpy(&row.label, &t, sizeof t);
+    }
     w.add(split_of(o.seed, in.index(), o.split), row.x.data(), row.label);
   }
   for (int sp = 0; sp < 3; ++sp)
     if (w.rows(sp) != rep.split_rows[sp]) fail("{}: the file changed while it was being read", o.input);
   w.finish(rep.norm);
+  if (o.regression && o.standardize_target)
+    for (int sp = 0; sp < 3; ++sp) {
+      h5::write_attr(w.labels(sp), "target_normalize", std::string("zscore"));
+      h5::write_attr(w.labels(sp), "target_offset", std::vector<double>{rep.target_offset});
+      h5::write_attr(w.labels(sp), "target_scale", std::vector<double>{rep.target_scale});
+    }
   write_root_attrs(f.get(), o, s.schema, rep.fill);
   if (H5Fflush(f.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed (disk full?)", tmp);
 }
@@ -237,6 +258,10 @@ CsvPrepareReport prepare_csv(const CsvPrepareOptions& o) {
   rep.features = s.schema.features;
   rep.fill = fill_values(o, s, rep);
   rep.norm = make_norm(s.train, o.normalize);
+  if (o.regression && o.standardize_target) {
+    const double sd = rep.targets[0].stddev(0);
+    rep.target_offset = rep.targets[0].mean(0), rep.target_scale = sd > 0 ? 1.0 / sd : 1.0;
+  }
   try {
     write_pass(o, s, rep, tmp);
     ++rep.passes;
@@ -257,7 +282,17 @@ std::string format_report(const CsvPrepareOptions& o, const CsvPrepareReport& r)
   s += fmt::format("  missing values: {} ({}); rows dropped: {} with missing features, {} without a label; "
                    "values filled: {}\n", r.values_missing, missing_name(o.missing), r.rows_dropped_missing,
                    r.rows_dropped_no_label, r.values_filled);
-  for (int sp = 0; sp < 3; ++sp) {
+  for (int sp = 0; sp < 3 && o.regression; ++sp) {
+    const ColumnStats& t = r.targets[sp];
+    s += t.count(0) == 0 ? fmt::format("  {:<5} 0 rows\n", kSplitNames[sp])
+                         : fmt::format("  {:<5} {} rows; target mean {:.6g}, sd {:.6g}, min {:.6g}, max {:.6g}\n",
+                                       kSplitNames[sp], r.split_rows[sp], t.mean(0), t.stddev(0), t.min(0), t.max(0));
+  }
+  if (o.regression && o.standardize_target)
+    s += fmt::format("  target standardized with the training mean {:.6g} and sd {:.6g}: stored (t - {:.6g}) * {:.6g} "
+                     "(attributes target_offset, target_scale)\n", r.target_offset, 1.0 / r.target_scale,
+                     r.target_offset, r.target_scale);
+  for (int sp = 0; sp < 3 && !o.regression; ++sp) {
     std::vector<std::string> counts;
     for (const auto& [label, n] : r.class_counts[sp]) counts.push_back(fmt::format("{}: {}", label, n));
     s += fmt::format("  {:<5} {} rows; classes {{{}}}\n", kSplitNames[sp], r.split_rows[sp], fmt::join(counts, ", "));

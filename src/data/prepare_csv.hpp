@@ -17,6 +17,10 @@
 // spread), and a row's split depends only on the seed and its position, never on the other rows.
 // Statistics (fill values, normalization) come from the training split only. Features are stored
 // raw; the normalization goes into attributes that the trainer applies (data/feature_norm.hpp).
+// Regression (`regression`): the label column holds float targets, stored as float32 labels (N);
+// with standardize_target they are stored as (t - mean) / sd with the training split's mean and
+// population sd (sd 0: 1), and the labels datasets get the attributes target_normalize = zscore,
+// target_offset = mean, target_scale = 1 / sd (t = stored / target_scale + target_offset).
 // The output is written to a temporary file and renamed into place when complete.
 #pragma once
 #include <array>
@@ -38,6 +42,8 @@ int split_of(uint64_t seed, int64_t row, const std::array<double, 3>& fractions)
 
 struct CsvPrepareOptions {
   std::string input, out, label;
+  bool regression = false;          // float targets instead of integer class labels
+  bool standardize_target = false;  // regression: store (t - train mean) / train sd
   bool drop_duplicates = false;
   MissingMode missing = MissingMode::Error;  // Error: a missing value stops with its row and column
   Normalize normalize = Normalize::None;
@@ -52,7 +58,9 @@ struct CsvPrepareReport {
   int64_t rows_read = 0, duplicates = 0, rows_dropped_missing = 0, rows_dropped_no_label = 0;
   int64_t values_missing = 0, values_filled = 0;
   std::array<int64_t, 3> split_rows{};
-  std::array<std::map<int32_t, int64_t>, 3> class_counts;
+  std::array<std::map<int32_t, int64_t>, 3> class_counts;  // classification
+  std::array<ColumnStats, 3> targets{ColumnStats(1), ColumnStats(1), ColumnStats(1)};  // regression, raw
+  double target_offset = 0, target_scale = 1;  // regression: stored = (t - offset) * scale
   std::vector<double> fill;  // per feature; NaN where nothing was filled
   FeatureNorm norm;
   int passes = 0;

@@ -8,7 +8,8 @@
 namespace dpt {
 
 // Samples a training step can take batches from: rows [first, first + count) as float32
-// features x: (count, D) and labels y: (count).
+// features x: (count, D) and targets y: (count, target slots): an int32 class label, or the
+// float32 bits of T regression targets (SampleSource::target_slots()).
 class SampleRows {
  public:
   virtual ~SampleRows() = default;
@@ -18,16 +19,17 @@ class SampleRows {
 
 // Samples already converted to float32 (evaluation splits; tests).
 struct Shard final : SampleRows {
-  int64_t rows = 0, D = 0;
+  int64_t rows = 0, D = 0, slots = 1;
   Buffer<float> x;          // (rows, D)
-  std::vector<int32_t> y;   // (rows)
+  std::vector<int32_t> y;   // (rows, slots): class labels, or float32 targets' bits
+  const int32_t* y_at(int64_t row) const { return y.data() + row * slots; }
   int64_t size() const override { return rows; }
   const float* x_at(int64_t row) const { return x.data() + row * D; }
   void batch(int64_t first, int64_t count, float* bx, int32_t* by) const override;
 };
 
-// Samples kept in the file's element type with their labels, `row_bytes` per row (features then a
-// 4-byte label); converted to float32 only when a batch is taken: 4x less memory for byte images.
+// Samples kept in the file's element type with their labels, `row_bytes` per row (features then
+// the target slots: a 4-byte label, or 4 bytes per regression target); converted to float32 only when a batch is taken: 4x less memory for byte images.
 struct RawRows final : SampleRows {
   const SampleSource* src = nullptr;
   int64_t n = 0, row_bytes = 0;

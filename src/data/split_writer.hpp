@@ -3,6 +3,7 @@
 //   /<split>/features  (N, D) float32, chunks (chunk_rows, D), shuffle + gzip 4, extendable;
 //                      attributes feature_names (D strings), normalize, offset (D), scale (D)
 //   /<split>/labels    (N) int32, chunks (chunk_rows), shuffle + gzip 4; attribute label_column
+//                      (float_labels: (N) float32 regression targets; add() takes their bits)
 // Memory: one chunk of rows per split.
 #pragma once
 #include <array>
@@ -20,7 +21,8 @@ extern const char* const kSplitNames[3];  // "train", "val", "test"
 class SplitWriter {
  public:
   SplitWriter(hid_t file, const std::string& path, const std::vector<std::string>& feature_names,
-              const std::string& label_column, int64_t chunk_rows);
+              const std::string& label_column, int64_t chunk_rows, bool float_labels = false);
+  hid_t labels(int split) const { return out_[split].labels->id(); }
   void add(int split, const float* x, int32_t label);
   // Writes the buffered rows and the normalization attributes; call once, after the last add().
   void finish(const FeatureNorm& norm);

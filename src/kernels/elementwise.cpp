@@ -57,7 +57,10 @@ void relu_forward(const T* x, T* y, int64_t n) {
 template <class T>
 void relu_backward(const T* y, const T* dy, T* dx, int64_t n) {
   for_range(n, kGrain, [&](int64_t a, int64_t b) {
-    for (int64_t i = a; i < b; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
+    for (int64_t i = a; i < b; ++i) {  // dy loaded unconditionally: a select the compiler vectorizes
+      const T d = dy[i];
+      dx[i] = y[i] > T(0) ? d : T(0);
+    }
   });
 }
 

@@ -9,24 +9,38 @@
 namespace dpt::kern {
 
 namespace {
-// The common 2x2 / stride 2 / no padding case, without bounds checks.
+// The common 2x2 / stride 2 / no padding case, without bounds checks and without branches (the
+// comparisons of real activations are unpredictable): the first maximum in (0,0), (0,1), (1,0),
+// (1,1) order wins, as in the general path.
 template <class T>
 void max_plane_2x2(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
   const int64_t OH = g.OH(), OW = g.OW();
+  const int32_t W = static_cast<int32_t>(g.W);
   for (int64_t oy = 0; oy < OH; ++oy) {
     const T* r0 = x + 2 * oy * g.W;
     const T* r1 = r0 + g.W;
+    T* yo = y + oy * OW;
+    int32_t* ao = arg + oy * OW;
+    const int32_t base = static_cast<int32_t>(2 * oy * g.W);
     for (int64_t ox = 0; ox < OW; ++ox) {
-      const int64_t c = 2 * ox;
-      T best = r0[c];
-      int64_t at = 2 * oy * g.W + c;
-      if (r0[c + 1] > best) best = r0[c + 1], at = 2 * oy * g.W + c + 1;
-      if (r1[c] > best) best = r1[c], at = (2 * oy + 1) * g.W + c;
-      if (r1[c + 1] > best) best = r1[c + 1], at = (2 * oy + 1) * g.W + c + 1;
-      y[oy * OW + ox] = best;
-      arg[oy * OW + ox] = static_cast<int32_t>(at);
+      const T a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+      const int32_t at0 = base + 2 * static_cast<int32_t>(ox);
+      T best = a;
+      int32_t at = at0;
+      at = b > best ? at0 + 1 : at, best = b > best ? b : best;
+      at = c > best ? at0 + W : at, best = c > best ? c : best;
+      at = d > best ? at0 + W + 1 : at, best = d > best ? d : best;
+      yo[ox] = best, ao[ox] = at;
     }
   }
+}
+
+// Its backward: windows do not overlap, so dx = 0 then one store per window at its argmax.
+template <class T>
+void max_plane_2x2_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx) {
+  const int64_t out = g.OH() * g.OW();
+  std::fill(dx, dx + g.H * g.W, T(0));
+  for (int64_t o = 0; o < out; ++o) dx[arg[o]] = dy[o] + T(0);  // + 0: -0 becomes +0, as in ref's 0 + dy
 }
 
 template <class T>
@@ -106,6 +120,8 @@ void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
 template <class T>
 void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx) {
   const int64_t in = g.H * g.W, out = g.OH() * g.OW();
+  if (g.k == 2 && g.stride == 2 && g.pad == 0)
+    return planes(g, [&](int64_t p) { max_plane_2x2_backward(g, dy + p * out, arg + p * out, dx + p * in); });
   planes(g, [&](int64_t p) {
     T* d = dx + p * in;
     std::fill(d, d + in, T(0));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/error.hpp"
 #include "kernels/batchnorm.hpp"
 
 namespace dpt {
@@ -57,10 +58,26 @@ void BatchNorm<T>::forward(const T* x, T* y, int64_t B) {
     const double var = std::max(0.0, sums_[C_ + c] / count_ - mean_[c] * mean_[c]);
     invstd_[c] = 1.0 / std::sqrt(var + eps_);
     const double unbiased = count_ > 1 ? var * count_ / (count_ - 1) : var;
+    if (this->ctx_ && this->ctx_->defer_running_stats) {
+      if (!stat_sums_) fail("internal: batchnorm has no buffer sums bound");
+      stat_sums_[c] += static_cast<T>(mean_[c]), stat_sums_[C_ + c] += static_cast<T>(unbiased);
+      continue;
+    }
     running_mean_[c] = static_cast<T>((1 - momentum_) * running_mean_[c] + momentum_ * mean_[c]);
     running_var_[c] = static_cast<T>((1 - momentum_) * running_var_[c] + momentum_ * unbiased);
   }
   if (B > 0) kern::bn_normalize(s, x, mean_.data(), invstd_.data(), gamma_, beta_, y);
+}
+
+template <class T>
+void BatchNorm<T>::commit_running_stats(int64_t batches) {
+  if (batches <= 0) return;
+  for (int64_t c = 0; c < C_; ++c) {
+    const double mean = static_cast<double>(stat_sums_[c]) / batches;
+    const double var = static_cast<double>(stat_sums_[C_ + c]) / batches;
+    running_mean_[c] = static_cast<T>((1 - momentum_) * running_mean_[c] + momentum_ * mean);
+    running_var_[c] = static_cast<T>((1 - momentum_) * running_var_[c] + momentum_ * var);
+  }
 }
 
 template <class T>

@@ -22,6 +22,9 @@ class BatchNorm final : public Layer<T> {
   std::vector<ParamDecl> buffers() const override { return {{"running_mean", {C_}}, {"running_var", {C_}}}; }
   void bind(T* params, T* grads) override;
   void bind_buffers(T* buffers) override;
+  void bind_buffer_sums(T* sums) override { stat_sums_ = sums; }
+  // running = (1 - momentum) running + momentum * (mean of the `batches` summed statistics)
+  void commit_running_stats(int64_t batches) override;
   void init(Rng& rng) override;
   bool collective() const override { return sync_; }
   double flops() const override { return 10.0 * static_cast<double>(numel(in_)); }
@@ -36,6 +39,7 @@ class BatchNorm final : public Layer<T> {
   bool sync_;
   T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;
   T *running_mean_ = nullptr, *running_var_ = nullptr;
+  T* stat_sums_ = nullptr;  // (2C): deferred [sum of batch means, sum of unbiased batch variances]
   std::vector<double> mean_, invstd_, sums_;
   std::vector<double> grad_sums_;  // backward: (2C) [sum dy, sum dy * xhat], reused  // of the last forward
   double count_ = 0;

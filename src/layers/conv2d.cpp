@@ -49,38 +49,74 @@ double Conv2d<T>::flops() const {
 }
 
 template <class T>
+int64_t Conv2d<T>::group() const {
+  return std::max<int64_t>(1, kGroupCols / (oh_ * ow_));
+}
+
+template <class T>
+std::vector<GemmShape> Conv2d<T>::gemms(int64_t B) const {
+  std::vector<GemmShape> all;
+  for (int64_t b0 = 0; b0 < B; b0 += group()) {
+    const int64_t cols = std::min(group(), B - b0) * oh_ * ow_;
+    all.push_back({false, false, s_.out_channels, cols, ckk()});
+    all.push_back({false, true, ckk(), s_.out_channels, cols});
+    all.push_back({true, false, ckk(), cols, s_.out_channels});
+  }
+  return all;
+}
+
+template <class T>
+void Conv2d<T>::reserve(int64_t B) {
+  const int64_t P = oh_ * ow_, G = std::min(group(), B), C = s_.out_channels;
+  if (static_cast<int64_t>(col_.size()) < ckk() * G * P) col_.resize(static_cast<size_t>(ckk() * G * P));
+  if (G > 1 && static_cast<int64_t>(ych_.size()) < C * G * P) ych_.resize(static_cast<size_t>(C * G * P));
+  if (static_cast<int64_t>(dWt_.size()) < C * ckk()) dWt_.resize(static_cast<size_t>(C * ckk()));
+}
+
+// Per group of nb samples from b0: col_g (ckk, nb*P) = im2col, y'_g (C_out, nb*P) = W col_g, then
+// y[b0..b0+nb) (nb, C_out, P) = y'_g transposed, + bias. A group of one writes y directly.
+template <class T>
 void Conv2d<T>::forward(const T* x, T* y, int64_t B) {
   if (B == 0) return;
   const kern::ConvGeom g{B, in_[0], in_[1], in_[2], s_.kernel_h, s_.kernel_w, s_.stride, s_.padding};
-  const int64_t cols = B * oh_ * ow_, C = s_.out_channels;
-  if (static_cast<int64_t>(col_.size()) < ckk() * cols) col_.resize(static_cast<size_t>(ckk() * cols));
-  if (static_cast<int64_t>(ych_.size()) < C * cols) ych_.resize(static_cast<size_t>(C * cols));
-  kern::im2col(g, x, col_.data());
-  col_of_ = x, col_batch_ = B;
-  kern::gemm<T>(false, false, C, cols, ckk(), T(1), W_, col_.data(), T(0), ych_.data());
-  kern::channel_to_batch_major(ych_.data(), y, B, C, oh_ * ow_);
-  if (s_.bias) kern::add_channel_bias(y, b_, B, C, oh_ * ow_);
+  const int64_t P = oh_ * ow_, C = s_.out_channels;
+  reserve(B);
+  for (int64_t b0 = 0; b0 < B; b0 += group()) {
+    const int64_t nb = std::min(group(), B - b0);
+    T* yg = y + b0 * C * P;
+    kern::im2col_range(g, x, b0, nb, col_.data());
+    kern::gemm<T>(false, false, C, nb * P, ckk(), T(1), W_, col_.data(), T(0), nb == 1 ? yg : ych_.data());
+    if (nb > 1) kern::channel_to_batch_major(ych_.data(), yg, nb, C, P);
+    if (s_.bias) kern::add_channel_bias(yg, b_, nb, C, P);
+  }
 }
 
+// Per group: dy'_g (C_out, nb*P); db += channel sums; dW^T (ckk, C_out) += col_g dy'_g^T (faster
+// than dy'_g col_g^T: M = ckk is the long side); dcol_g = W^T dy'_g; dx[b0..b0+nb) = col2im(dcol_g).
+// Groups run in order, so the sums do not depend on threads; dW += dW^T transposed at the end.
 template <class T>
 void Conv2d<T>::backward(const T* x, const T* /*y*/, const T* dy, T* dx, int64_t B) {
   if (B == 0) return;
   const kern::ConvGeom g{B, in_[0], in_[1], in_[2], s_.kernel_h, s_.kernel_w, s_.stride, s_.padding};
-  const int64_t cols = B * oh_ * ow_, C = s_.out_channels;
-  if (col_of_ != x || col_batch_ != B) {  // backward without its forward: rebuild col
-    if (static_cast<int64_t>(col_.size()) < ckk() * cols) col_.resize(static_cast<size_t>(ckk() * cols));
-    kern::im2col(g, x, col_.data());
-    col_of_ = x, col_batch_ = B;
+  const int64_t P = oh_ * ow_, C = s_.out_channels, in = in_[0] * in_[1] * in_[2];
+  reserve(B);
+  if (dx && static_cast<int64_t>(dcol_.size()) < ckk() * std::min(group(), B) * P)
+    dcol_.resize(static_cast<size_t>(ckk() * std::min(group(), B) * P));
+  for (int64_t b0 = 0; b0 < B; b0 += group()) {
+    const int64_t nb = std::min(group(), B - b0);
+    kern::im2col_range(g, x, b0, nb, col_.data());  // again: cheaper than keeping the batch's col
+    const T* dyg = dy + b0 * C * P;
+    if (nb > 1) kern::batch_to_channel_major(dyg, ych_.data(), nb, C, P);
+    const T* d = nb > 1 ? ych_.data() : dyg;
+    if (s_.bias) kern::channel_sums_acc(dyg, db_, nb, C, P);
+    kern::gemm<T>(false, true, ckk(), C, nb * P, T(1), col_.data(), d, b0 == 0 ? T(0) : T(1), dWt_.data());
+    if (!dx) continue;
+    kern::gemm<T>(true, false, ckk(), nb * P, C, T(1), W_, d, T(0), dcol_.data());
+    std::fill(dx + b0 * in, dx + (b0 + nb) * in, T(0));
+    kern::col2im_range_acc(g, dcol_.data(), b0, nb, dx);
   }
-  if (static_cast<int64_t>(ych_.size()) < C * cols) ych_.resize(static_cast<size_t>(C * cols));
-  kern::batch_to_channel_major(dy, ych_.data(), B, C, oh_ * ow_);  // dy' (C_out, B*OH*OW)
-  if (s_.bias) kern::channel_sum_acc(dy, db_, B, C, oh_ * ow_);
-  kern::gemm<T>(false, true, C, ckk(), cols, T(1), ych_.data(), col_.data(), T(1), dW_);
-  if (!dx) return;
-  if (static_cast<int64_t>(dcol_.size()) < ckk() * cols) dcol_.resize(static_cast<size_t>(ckk() * cols));
-  kern::gemm<T>(true, false, ckk(), cols, C, T(1), W_, ych_.data(), T(0), dcol_.data());
-  std::fill(dx, dx + B * in_[0] * in_[1] * in_[2], T(0));
-  kern::col2im_acc(g, dcol_.data(), dx);
+  for (int64_t o = 0; o < C; ++o)
+    for (int64_t k = 0; k < ckk(); ++k) dW_[o * ckk() + k] += dWt_[k * C + o];
 }
 
 template class Conv2d<float>;

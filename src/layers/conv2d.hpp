@@ -1,7 +1,9 @@
 // 2-D convolution, NCHW, any kernel size, stride, zero padding, optional bias (PyTorch's Conv2d
-// layout). The whole batch is one GEMM: im2col builds col (C_in*KH*KW, B*OH*OW) and
-//   y' (C_out, B*OH*OW) = W (C_out, C_in*KH*KW) x col
-// then y' is transposed to (B, C_out, OH, OW). Backward: dW += dy' col^T, dcol = W^T dy', col2im.
+// layout). The batch is walked in groups of G = max(1, 512 / (OH*OW)) samples (fixed by the
+// geometry, never by threads), each one GEMM over an im2col block that stays in cache:
+//   col_g (C_in*KH*KW, G*OH*OW),  y'_g (C_out, G*OH*OW) = W (C_out, C_in*KH*KW) x col_g
+// then y'_g is transposed to (G, C_out, OH, OW) (nothing to transpose when G = 1).
+// Backward per group, in order: dW^T += col_g dy'_g^T, dcol_g = W^T dy'_g, col2im; then dW += dW^T^T.
 #pragma once
 #include "layers/init.hpp"
 #include "layers/layer.hpp"
@@ -26,27 +28,24 @@ class Conv2d final : public Layer<T> {
   void bind(T* params, T* grads) override;
   void init(Rng& rng) override;
   double flops() const override;
-  std::vector<GemmShape> gemms(int64_t B) const override {
-    const int64_t cols = B * oh_ * ow_;
-    return {{false, false, s_.out_channels, cols, ckk()}, {false, true, s_.out_channels, ckk(), cols},
-            {true, false, ckk(), cols, s_.out_channels}};
-  }
+  std::vector<GemmShape> gemms(int64_t B) const override;  // per group
   // x: (B, C_in, H, W), y: (B, C_out, OH, OW)
   void forward(const T* x, T* y, int64_t B) override;
   // dy: (B, C_out, OH, OW) -> dx: (B, C_in, H, W); dW: (C_out, C_in, KH, KW) += ...; db: (C_out) += ...
   void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) override;
 
  private:
+  static constexpr int64_t kGroupCols = 512;  // GEMM columns per group: big enough for the GEMM, small for L2
   int64_t ckk() const { return in_[0] * s_.kernel_h * s_.kernel_w; }
+  int64_t group() const;          // samples per group
+  void reserve(int64_t B);        // grows col_ and ych_ to one group
   Shape in_;
   Conv2dSpec s_;
   int64_t oh_, ow_;
   T *W_ = nullptr, *b_ = nullptr, *dW_ = nullptr, *db_ = nullptr;
-  // Work buffers, grown to the largest batch once (no allocation per step). col_ holds forward's
-  // im2col of x for backward of the same batch.
-  Buffer<T> col_, ych_, dcol_;
-  const T* col_of_ = nullptr;
-  int64_t col_batch_ = -1;
+  // Work buffers for one group (they stay in cache), grown once (no allocation per step). Backward
+  // rebuilds each group's col: cheaper than streaming the whole batch's col through memory.
+  Buffer<T> col_, ych_, dcol_, dWt_;  // dWt_: this pass's dW^T (C_in*KH*KW, C_out)
 };
 
 }  // namespace dpt

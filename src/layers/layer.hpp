@@ -30,6 +30,10 @@ struct PassContext {
   uint64_t seed = 0;          // run seed: dropout masks are a function of (seed, step, layer, sample)
   int64_t step = 0;           // optimizer step
   int64_t sample_offset = 0;  // global-batch position of this rank's first sample
+  // train.deterministic: batchnorm adds each batch's statistics to its buffer sums (see
+  // Layer::bind_buffer_sums) instead of updating its running statistics; the trainer sums them
+  // exactly over the micro-shards of every rank and calls Model::commit_running_stats.
+  bool defer_running_stats = false;
   // Sums `n` doubles across the ranks in place (sync batchnorm). Null: a single process.
   std::function<void(double*, int64_t)> allreduce;
 };
@@ -48,6 +52,10 @@ class Layer {
   // Non-trained state saved with the model (batchnorm running statistics), laid out in order.
   virtual std::vector<ParamDecl> buffers() const { return {}; }
   virtual void bind_buffers(T* buffers) {}
+  // Same layout as the buffers: where deferred running-statistics updates are summed.
+  virtual void bind_buffer_sums(T* sums) {}
+  // Applies the deferred update: the sums hold the statistics of `batches` batches.
+  virtual void commit_running_stats(int64_t batches) {}
   void set_context(const PassContext* ctx) { ctx_ = ctx; }
   // True when forward/backward call ctx.allreduce (sync batchnorm): every rank must then run
   // them the same number of times, even on an empty batch.

@@ -1,6 +1,10 @@
 #include "layers/loss.hpp"
 
+#include <cstring>
+#include <vector>
+
 #include "core/error.hpp"
+#include "kernels/mse.hpp"
 #include "kernels/softmax_xent.hpp"
 
 namespace dpt {
@@ -14,13 +18,33 @@ LossResult SoftmaxCrossEntropy<T>::compute(const T* out, const Targets& t, int64
 }
 
 template <class T>
+LossResult MeanSquaredError<T>::compute(const T* out, const Targets& t, int64_t B, int64_t C, T grad_scale,
+                                        T* dout) const {
+  if (B == 0) return {};
+  const float* y = t.values;
+  thread_local std::vector<float> words;  // the float32 targets out of their 4-byte slots
+  if (!y) {
+    words.resize(static_cast<size_t>(B * C));
+    std::memcpy(words.data(), t.labels, static_cast<size_t>(B * C) * sizeof(float));
+    y = words.data();
+  }
+  const auto r = kern::mse(out, y, B, C, grad_scale, dout);
+  return {r.loss_sum, 0, r.abs_sum};
+}
+
+bool is_regression_loss(const std::string& name) { return name == "mse"; }
+
+template <class T>
 std::unique_ptr<Loss<T>> make_loss(const std::string& name) {
   if (name == "cross_entropy") return std::make_unique<SoftmaxCrossEntropy<T>>();
-  fail("unknown loss '{}': must be cross_entropy", name);
+  if (name == "mse") return std::make_unique<MeanSquaredError<T>>();
+  fail("unknown loss '{}': must be cross_entropy or mse", name);
 }
 
 template class SoftmaxCrossEntropy<float>;
 template class SoftmaxCrossEntropy<double>;
+template class MeanSquaredError<float>;
+template class MeanSquaredError<double>;
 template std::unique_ptr<Loss<float>> make_loss<float>(const std::string&);
 template std::unique_ptr<Loss<double>> make_loss<double>(const std::string&);
 

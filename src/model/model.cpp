@@ -36,6 +36,7 @@ Model::Model(const YAML::Node& layers, Shape input, int64_t max_batch, const std
     for (const auto& v : buffers_.views())
       if (v.layer == i) {
         layers_[i]->bind_buffers(buffers_.params() + v.offset);
+        layers_[i]->bind_buffer_sums(buffers_.grads() + v.offset);
         break;
       }
   for (const auto& l : layers_) acts_.emplace_back(static_cast<size_t>(max_batch_ * numel(l->out_shape())));
@@ -91,6 +92,10 @@ std::vector<GemmShape> Model::gemms(int64_t B) const {
   for (const auto& l : layers_)
     for (const auto& g : l->gemms(B)) all.push_back(g);
   return all;
+}
+
+void Model::commit_running_stats(int64_t batches) {
+  for (auto& l : layers_) l->commit_running_stats(batches);
 }
 
 bool Model::has_collective_layers() const {

@@ -32,7 +32,8 @@ class Model {
 
   ParamStore& store() { return store_; }
   const ParamStore& store() const { return store_; }
-  // Non-trained state saved with the model (batchnorm running statistics); gradients unused.
+  // Non-trained state saved with the model (batchnorm running statistics). Its gradient buffer
+  // holds the deferred statistics sums when context().defer_running_stats is set.
   ParamStore& buffers() { return buffers_; }
   const ParamStore& buffers() const { return buffers_; }
   // Training/evaluation mode, step and sample position for dropout, cross-rank sums for sync
@@ -45,6 +46,8 @@ class Model {
   const Layer<float>& layer(size_t i) const { return *layers_[i]; }
   std::vector<GemmShape> gemms(int64_t B) const;
   bool has_collective_layers() const;
+  // Applies deferred running-statistics updates (batches: how many batches the sums cover).
+  void commit_running_stats(int64_t batches);
   // One line naming every layer and shape: checkpoints of another architecture are refused.
   std::string architecture() const;
   // Multi-line summary: one line per layer with shapes and parameter counts.

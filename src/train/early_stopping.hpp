@@ -1,5 +1,5 @@
-// Early stopping on a validation metric: improvement means lower loss or higher accuracy by more
-// than min_delta; after `patience` epochs without improvement training stops, and the weights of
+// Early stopping on a validation metric: improvement means a lower loss, rmse or mae, or a higher
+// accuracy or r2, by more than min_delta; after `patience` epochs without improvement training stops, and the weights of
 // the best epoch are restored.
 #pragma once
 #include <cstdint>
@@ -7,6 +7,8 @@
 #include <string>
 
 namespace dpt {
+
+bool higher_is_better(const std::string& metric);  // val_accuracy, val_r2
 
 class EarlyStopping {
  public:

@@ -1,5 +1,10 @@
 // Evaluation of a model on a sharded split: each rank runs its block, the sums are all-reduced.
+// Classification reports the mean loss and the accuracy; regression (a loss with regression())
+// the mean squared error (= the mse loss), its root, the mean absolute error and R^2.
 #pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
 #include <vector>
 
 #include "comm/comm.hpp"
@@ -11,8 +16,13 @@ namespace dpt {
 
 struct EvalResult {
   double loss = 0;       // mean over all samples of all ranks
-  double accuracy = 0;
+  double accuracy = 0;   // classification
   int64_t samples = 0;
+  bool regression = false;
+  // Regression, over all samples and outputs: mse (= loss), rmse = sqrt(mse), mae = mean |error|,
+  // r2 = 1 - sum of squared errors / sum over outputs of the squared deviations from the output's
+  // mean (sklearn's r2_score, multioutput='variance_weighted'; NaN for constant targets).
+  double mse = 0, rmse = 0, mae = 0, r2 = 0;
 };
 
 // Runs forward passes over `shard` in batches of at most model.max_batch(); every rank must call it.
@@ -31,5 +41,17 @@ struct ClassEval {
 // evaluate() plus the confusion matrix over all ranks (the predicted class is the arg-max of the
 // output, the first on ties, as in the accuracy). Every rank must call it; all get the same result.
 ClassEval evaluate_classes(Model& model, const Loss<float>& loss, const Shard& shard, const Comm& comm);
+
+// The metrics.jsonl fields of a split's result: `<split>_loss` and `<split>_accuracy`, or for
+// regression `<split>_loss` (the mse), `<split>_rmse`, `<split>_mae`, `<split>_r2`.
+void put_eval_fields(nlohmann::json& rec, const std::string& split, const EvalResult& e);
+// For log lines: "loss 0.1234 acc 0.9000" or "mse 0.1234 rmse 0.3513 mae 0.2700 r2 0.8700".
+std::string eval_text(const EvalResult& e);
+
+// Early stopping metrics: val_loss, val_accuracy (classification), val_rmse, val_mae, val_r2
+// (regression). The value of `metric` in `e`; throws for a metric the task does not have.
+double metric_value(const EvalResult& e, const std::string& metric);
+// Throws naming the option when `metric` does not fit the loss (e.g. val_accuracy with mse).
+void check_metric_for_loss(const std::string& metric, const std::string& loss);
 
 }  // namespace dpt

@@ -1,6 +1,7 @@
 #include "train/step.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include "core/error.hpp"
 #include "kernels/elementwise.hpp"
@@ -8,9 +9,10 @@
 namespace dpt {
 
 StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, const Comm& comm, const TrainSettings& s)
-    : model_(model), loss_(loss), opt_(opt), comm_(comm), s_(s), async_(comm),
+    : model_(model), loss_(loss), opt_(opt), comm_(comm), s_(s), async_(comm, s.overlap && s.comm_thread ? AsyncSum::Progress::thread : AsyncSum::Progress::poll),
       dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))), x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
-      y_(static_cast<size_t>(model.max_batch())) {
+      y_(static_cast<size_t>(model.max_batch() * loss.target_slots(numel(model.output_shape())))) {
+  exact_ = make_exact(model, comm, s);
   // Buckets: whole layers, from the last one backwards, closed once they hold bucket_floats.
   const auto& views = model.store().views();
   int64_t lo = model.store().size(), hi = lo;
@@ -24,44 +26,54 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
   }
 }
 
+void StepRunner::Laps::lap(double& acc) {
+  const double now = wall_time();
+  acc += now - mark;
+  mark = now;
+}
+
+LossResult StepRunner::pass(const SampleRows& shard, int64_t row, int64_t n, int64_t sample_offset, float grad_scale,
+                            StepTimes& t, Laps& laps, const std::function<void(size_t)>& layer_done) {
+  PassContext& ctx = model_.context();
+  ctx.sample_offset = sample_offset;
+  shard.batch(row, n, x_.data(), y_.data());
+  laps.lap(t.data);
+  const float* out = model_.forward(x_.data(), n);
+  const LossResult res = loss_.compute(out, Targets{y_.data()}, n, numel(model_.output_shape()), grad_scale, dout_.data());
+  laps.lap(t.forward);
+  model_.backward(x_.data(), dout_.data(), n, layer_done);
+  laps.lap(t.backward);
+  return res;
+}
+
 StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64_t st, int64_t global_step, float lr,
                            StepTimes* times) {
   StepTimes local;
   StepTimes& t = times ? *times : local;
-  double mark = wall_time();
-  auto lap = [&mark](double& acc) {
-    const double now = wall_time();
-    acc += now - mark;
-    mark = now;
-  };
-  const int64_t b = plan.local_size(st), off = plan.step_begin[st], C = numel(model_.output_shape());
+  Laps laps;
+  const int64_t b = plan.local_size(st), off = plan.step_begin[st];
   const int64_t slice_offset = block_range(plan.global_size[st], comm_.rank(), comm_.size()).first;
   const float grad_scale = 1.0f / static_cast<float>(plan.global_size[st]);
   ParamStore& store = model_.store();
   PassContext& ctx = model_.context();
   ctx.training = true, ctx.step = global_step;
   store.zero_grads();
-  lap(t.optimizer);  // zeroing the gradients belongs to the update's cost
+  laps.lap(t.optimizer);  // zeroing the gradients belongs to the update's cost
+  if (exact_) return finish(run_micro_shards(shard, plan, st, t, laps), global_step, lr, t, laps);
   StepResult r;
   const int64_t k = s_.grad_accumulation;
   size_t started = 0;  // gradient buckets whose sums are running
   for (int64_t m = 0; m < k; ++m) {  // micro-batch m: rows [b*m/k, b*(m+1)/k) of the slice
     const auto [lo, hi] = block_range(b, static_cast<int>(m), static_cast<int>(k));
     if (hi == lo && !model_.has_collective_layers()) continue;
-    ctx.sample_offset = slice_offset + lo;
-    shard.batch(off + lo, hi - lo, x_.data(), y_.data());
-    lap(t.data);
-    const float* out = model_.forward(x_.data(), hi - lo);
-    const LossResult lr_ = loss_.compute(out, Targets{y_.data()}, hi - lo, C, grad_scale, dout_.data());
-    lap(t.forward);
-    const bool last = m == k - 1;
     auto layer_done = [&](size_t layer) {
       while (started < buckets_.size() && layer <= buckets_[started].lowest_layer)
         async_.start(store.grads() + buckets_[started].offset, buckets_[started].count), ++started;
       async_.poll();
     };
-    model_.backward(x_.data(), dout_.data(), hi - lo, s_.overlap && last ? layer_done : std::function<void(size_t)>());
-    lap(t.backward);
+    const bool last = m == k - 1;
+    const LossResult lr_ = pass(shard, off + lo, hi - lo, slice_offset + lo, grad_scale, t, laps,
+                                s_.overlap && last ? layer_done : std::function<void(size_t)>());
     r.loss_sum += lr_.loss_sum, r.correct += lr_.correct, r.samples += hi - lo;
   }
   if (s_.overlap) {
@@ -71,20 +83,25 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
   } else {
     comm_.allreduce_sum(store.grads(), store.size(), "gradients");
   }
-  lap(t.comm);
-  r.grad_norm = std::sqrt(kern::sum_squares(store.grads(), store.size()));  // same bits on every rank
-  if (!std::isfinite(r.grad_norm)) {
+  laps.lap(t.comm);
+  return finish(r, global_step, lr, t, laps);
+}
+
+StepResult StepRunner::finish(StepResult r, int64_t global_step, float lr, StepTimes& t, Laps& laps) {
+  ParamStore& store = model_.store();
+  if (!r.skipped) r.grad_norm = std::sqrt(kern::sum_squares(store.grads(), store.size()));  // same bits on every rank
+  if (r.skipped || !std::isfinite(r.grad_norm)) {
     if (!s_.skip_nonfinite)
       fail("step {}: the gradient norm is {} (local loss sum {}): training diverged; lower optimizer.lr, set "
            "train.clip_grad_norm, or set train.nonfinite=skip. Earlier checkpoints are untouched.",
-           global_step + 1, r.grad_norm, r.loss_sum);
+           global_step + 1, r.skipped ? std::numeric_limits<double>::infinity() : r.grad_norm, r.loss_sum);
     r.skipped = true;
     return r;
   }
   if (s_.clip_grad_norm > 0 && r.grad_norm > s_.clip_grad_norm)  // torch.nn.utils.clip_grad_norm_
     kern::scale(store.grads(), store.size(), static_cast<float>(s_.clip_grad_norm / (r.grad_norm + 1e-6)));
   opt_.step(store, lr);
-  lap(t.optimizer);
+  laps.lap(t.optimizer);
   return r;
 }
 

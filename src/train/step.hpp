@@ -3,6 +3,9 @@
 // all-reduce of the flat gradient buffer, the global gradient norm (identical on every rank),
 // clipping, the non-finite check, and the optimizer update.
 #pragma once
+#include <functional>
+#include <memory>
+
 #include "comm/async_sum.hpp"
 #include "comm/comm.hpp"
 #include "data/sampler.hpp"
@@ -10,6 +13,7 @@
 #include "layers/loss.hpp"
 #include "model/model.hpp"
 #include "optim/optimizer.hpp"
+#include "train/exact_sum.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {
@@ -34,6 +38,21 @@ class StepRunner {
                  StepTimes* times = nullptr);
 
  private:
+  struct Laps {  // adds the seconds since the last lap() to one of StepTimes' fields
+    double mark = wall_time();
+    void lap(double& acc);
+  };
+  // Forward, loss and backward over rows [row, row + n) of the shard, whose first sample sits at
+  // `sample_offset` in the global batch; accumulates into the gradients.
+  LossResult pass(const SampleRows& shard, int64_t row, int64_t n, int64_t sample_offset, float grad_scale,
+                  StepTimes& t, Laps& laps, const std::function<void(size_t)>& layer_done = nullptr);
+  // train.deterministic: this rank's micro-shards, summed exactly with every rank's (step_exact.cpp).
+  StepResult run_micro_shards(const SampleRows& shard, const EpochPlan& plan, int64_t st, StepTimes& t, Laps& laps);
+  // The ExactSum of train.deterministic (null when off), after checking its constraints.
+  static std::unique_ptr<ExactSum> make_exact(Model& model, const Comm& comm, const TrainSettings& s);
+  // The gradient norm, the non-finite check, clipping and the optimizer update.
+  StepResult finish(StepResult r, int64_t global_step, float lr, StepTimes& t, Laps& laps);
+
   Model& model_;
   const Loss<float>& loss_;
   Optimizer& opt_;
@@ -45,6 +64,7 @@ class StepRunner {
   };
   std::vector<Bucket> buckets_;  // in the order backward fills them (last layers first)
   AsyncSum async_;
+  std::unique_ptr<ExactSum> exact_;  // train.deterministic
   Buffer<float> dout_, x_;  // (max local batch, outputs), (max local batch, input features)
   std::vector<int32_t> y_;
 };

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "train/evaluator.hpp"
 
 namespace dpt {
 
@@ -37,9 +38,20 @@ const OptionTable& train_options() {
       opt("data.scale", OptType::Float, "1", "features are multiplied by this after conversion to float32 (e.g. 1/255)",
           0, inf, true),
       opt("data.shuffle", OptType::Bool, "true", "draw a new global sample order every epoch"),
+      opt("data.memory_budget", OptType::String, "0",
+          "bytes of training samples each rank may hold (64MiB, 1GiB); > 0 streams blocks from the file with a "
+          "windowed shuffle (docs/data.md); 0: the whole training split in memory"),
+      opt("data.block_rows", OptType::Int, "0",
+          "streaming: rows per read block (0: the features' chunk rows, or about 1 MiB when not chunked)", 0),
+      opt("data.shuffle_buffer", OptType::Int, "0",
+          "streaming: samples shuffled together, rounded up to whole blocks (0: the most that data.memory_budget "
+          "holds on one rank; the sample order never depends on the rank count)", 0),
       {"model.layers", OptType::List, "", "the layers, in order: [{type: dense, units: 512}, {type: relu}, ...]",
        -inf, inf, false, {}, true},
-      choice("loss", "cross_entropy", "loss function", {"cross_entropy"}),
+      choice("loss", "cross_entropy",
+             "cross_entropy: classification (integer labels); mse: regression (mean squared error; float or "
+             "integer targets (N) or (N, T), T = the model's outputs)",
+             {"cross_entropy", "mse"}),
       choice("optimizer.name", "sgd", "optimizer", {"sgd", "adam", "adamw"}),
       opt("optimizer.lr", OptType::Float, "0.05", "learning rate", 0, inf, true),
       opt("optimizer.momentum", OptType::Float, "0.9", "sgd: momentum", 0, 1),
@@ -62,10 +74,15 @@ const OptionTable& train_options() {
       opt("train.grad_accumulation", OptType::Int, "1", "micro-batches per rank per step (same result, less memory)", 1),
       opt("train.eval_batch_size", OptType::Int, "256", "batch size per rank for evaluation (memory: activations of this many samples)", 1),
       opt("train.max_steps", OptType::Int, "0", "stop after this many optimizer steps (0: no limit)", 0),
+      opt("train.deterministic", OptType::Bool, "false",
+          "bit-identical weights on any rank count that divides train.micro_shards (docs/reproducibility.md)"),
+      opt("train.micro_shards", OptType::Int, "4",
+          "train.deterministic: fixed pieces of each global batch, the unit of the exact gradient sum", 1),
       opt("train.clip_grad_norm", OptType::Float, "0", "clip the global gradient norm to this (0: off)", 0),
       choice("train.nonfinite", "stop", "a NaN/Inf loss or gradient: stop, or skip the step", {"stop", "skip"}),
-      choice("early_stopping.metric", "val_loss", "validation metric that selects the model",
-             {"val_loss", "val_accuracy"}),
+      choice("early_stopping.metric", "val_loss",
+             "validation metric that selects the model (val_accuracy: classification; val_rmse, val_mae, val_r2: mse)",
+             {"val_loss", "val_accuracy", "val_rmse", "val_mae", "val_r2"}),
       opt("early_stopping.patience", OptType::Int, "0", "stop after this many epochs without improvement (0: off)", 0),
       opt("early_stopping.min_delta", OptType::Float, "0", "smallest change that counts as an improvement", 0),
       opt("checkpoint.every_steps", OptType::Int, "0", "write a checkpoint every N optimizer steps (0: off)", 0),
@@ -75,6 +92,10 @@ const OptionTable& train_options() {
       opt("comm.overlap", OptType::Bool, "false",
           "sum gradient buckets (MPI_Iallreduce) while backward runs; false: one allreduce after backward (measured faster on 2 cores)"),
       opt("comm.bucket_kb", OptType::Int, "256", "gradient bucket size in KiB for comm.overlap", 4),
+      choice("comm.progress", "poll",
+             "comm.overlap: what drives the bucket sums; poll: MPI_Iallreduce polled between layers, thread: a "
+             "communication thread runs blocking allreduces (needs MPI_THREAD_MULTIPLE)",
+             {"poll", "thread"}),
       opt("log.progress_interval", OptType::Float, "10", "seconds between progress lines when stderr is not a terminal",
           0, inf, true),
       opt("log.all_ranks", OptType::Bool, "false", "every rank logs (default: rank 0 only, others warnings)"),
@@ -122,9 +143,14 @@ TrainSettings read_settings(const Config& c) {
          s.val_fraction, s.val.features);
   s.scale = static_cast<float>(c.get_float("data.scale"));
   s.shuffle = c.get_bool("data.shuffle");
+  s.stream.budget_text = c.get_string("data.memory_budget");
+  s.stream.budget = parse_byte_size(s.stream.budget_text, "data.memory_budget");
+  s.stream.block_rows = c.get_int("data.block_rows");
+  s.stream.shuffle_buffer = c.get_int("data.shuffle_buffer");
   s.layers = c.get_node("model.layers");
   s.layers_origin = c.origin("model.layers");
   s.loss = c.get_string("loss");
+  s.train.float_targets = s.val.float_targets = s.test.float_targets = is_regression_loss(s.loss);
   s.optimizer = {c.get_string("optimizer.name"), c.get_float("optimizer.momentum"), c.get_bool("optimizer.nesterov"),
                  c.get_float("optimizer.weight_decay"), c.get_float("optimizer.beta1"), c.get_float("optimizer.beta2"),
                  c.get_float("optimizer.eps")};
@@ -145,9 +171,12 @@ TrainSettings read_settings(const Config& c) {
   s.eval_batch_size = c.get_int("train.eval_batch_size");
   s.max_steps = c.get_int("train.max_steps");
   s.grad_accumulation = c.get_int("train.grad_accumulation");
+  s.deterministic = c.get_bool("train.deterministic");
+  s.micro_shards = c.get_int("train.micro_shards");
   s.clip_grad_norm = c.get_float("train.clip_grad_norm");
   s.skip_nonfinite = c.get_string("train.nonfinite") == "skip";
   s.early_metric = c.get_string("early_stopping.metric");
+  check_metric_for_loss(s.early_metric, s.loss);
   s.patience = c.get_int("early_stopping.patience");
   s.min_delta = c.get_float("early_stopping.min_delta");
   if (s.patience > 0 && s.val.file.empty() && s.val_fraction == 0)
@@ -163,6 +192,7 @@ TrainSettings read_settings(const Config& c) {
   s.watchdog_timeout = c.get_float("runtime.watchdog_timeout");
   s.overlap = c.get_bool("comm.overlap");
   s.bucket_floats = c.get_int("comm.bucket_kb") * 1024 / 4;
+  s.comm_thread = c.get_string("comm.progress") == "thread";
   return s;
 }
 

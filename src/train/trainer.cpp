@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 
@@ -19,6 +20,7 @@
 #include "train/run_data.hpp"
 #include "train/run_dir.hpp"
 #include "train/step.hpp"
+#include "train/stream_data.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {
@@ -58,6 +60,7 @@ class Trainer {
   std::unique_ptr<Optimizer> opt_;
   Sampler sampler_;
   std::unique_ptr<EpochData> epoch_data_;
+  std::unique_ptr<StreamData> stream_;  // data.memory_budget > 0 (instead of epoch_data_)
   StepRunner runner_;
   EarlyStopping early_;
   std::vector<float> best_params_, best_buffers_;
@@ -79,12 +82,16 @@ Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
   const int64_t per_epoch = sampler_.steps_per_epoch();
   s_.schedule.total_steps = s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * per_epoch) : s_.epochs * per_epoch;
   data_.check_and_load(numel(model_.output_shape()));
-  epoch_data_ = std::make_unique<EpochData>(data_.train_source(), sampler_, comm_, data_.train_rows());
+  if (s_.stream.budget > 0)
+    stream_ = std::make_unique<StreamData>(s_, data_.train_source(), data_.train_rows(), comm_);
+  else
+    epoch_data_ = std::make_unique<EpochData>(data_.train_source(), sampler_, comm_, data_.train_rows());
 }
 
 void Trainer::log_setup() const {
   spdlog::info("{} ranks x {} threads; BLAS: {}", comm_.size(), kern::configured_threads(), kern::blas_description());
   spdlog::info("data: {}", data_.describe());
+  if (stream_) spdlog::info("data: {}", stream_->describe());
   const int64_t steps = sampler_.steps_per_epoch();
   spdlog::info("global batch {} = {} ranks x ~{}{}; {} steps per epoch (last batch {} samples); optimizer {} lr {:g}",
                s_.batch_size, comm_.size(), (s_.batch_size + comm_.size() - 1) / comm_.size(),
@@ -133,6 +140,7 @@ void Trainer::restore(const std::string& path) {
 void Trainer::checkpoint() {
   if (st_.step == last_ckpt_step_) return;  // e.g. max_steps at a step that was just saved
   last_ckpt_step_ = st_.step;
+  StreamData::ReadPause pause(stream_.get());  // HDF5 is not thread-safe: no reads while we write
   TrainState st = st_;
   double sums[3] = {local_loss_, local_seen_, local_correct_};
   comm_.allreduce_sum(sums, 3);  // the epoch's counters so far, independent of the rank count
@@ -165,10 +173,11 @@ bool Trainer::poll_stop_or_checkpoint() {
 
 bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
   const double t_epoch = wall_time();
-  const EpochPlan plan = sampler_.plan(epoch, comm_.rank(), comm_.size());
-  const RawRows& shard = epoch_data_->load(epoch, plan);
-  const double data_s = wall_time() - t_epoch;
   const int64_t first = epoch == st_.epoch ? st_.step_in_epoch : 0;
+  const EpochPlan plan = stream_ ? stream_->plan() : sampler_.plan(epoch, comm_.rank(), comm_.size());
+  if (stream_) stream_->begin_epoch(epoch, first);
+  const SampleRows& shard = stream_ ? static_cast<const SampleRows&>(*stream_) : epoch_data_->load(epoch, plan);
+  const double data_s = wall_time() - t_epoch;
   st_.epoch = epoch;
   Progress progress(comm_.rank() == 0 && !opts_.quiet, s_.progress_interval, s_.epochs, plan.steps());
   bool go_on = true;
@@ -178,6 +187,7 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
       break;
     }
     lr_ = static_cast<float>(s_.schedule.at(st_.step));
+    if (stream_) stream_->begin_step(st);  // collective at window boundaries
     const StepResult r = runner_.run(shard, plan, st, st_.step, lr_);
     ++st_.step, st_.step_in_epoch = st + 1, st_.skipped += r.skipped;
     if (r.skipped) spdlog::warn("step {}: non-finite gradient norm, step skipped ({} so far)", st_.step, st_.skipped);
@@ -196,7 +206,7 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
   }
   progress.finish_line();
   comm_.barrier();
-  finish_epoch(epoch, wall_time() - t_epoch, data_s, out);
+  finish_epoch(epoch, wall_time() - t_epoch, data_s + (stream_ ? stream_->take_wait_seconds() : 0.0), out);
   return go_on;
 }
 
@@ -215,20 +225,22 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
                         {"train_accuracy", train_acc}, {"samples_per_s", seen / epoch_s}, {"epoch_s", epoch_s},
                         {"data_s", data_s},          {"eval_s", eval_s},         {"lr", lr_},
                         {"elapsed_s", st_.elapsed_s + wall_time() - t0_}};
-  if (data_.val()) rec["val_loss"] = out.val.loss, rec["val_accuracy"] = out.val.accuracy;
-  if (data_.test()) rec["test_loss"] = out.test.loss, rec["test_accuracy"] = out.test.accuracy;
+  if (loss_->regression()) rec.erase("train_accuracy"), rec["train_rmse"] = std::sqrt(out.train_loss);
+  if (data_.val()) put_eval_fields(rec, "val", out.val);
+  if (data_.test()) put_eval_fields(rec, "test", out.test);
   if (st_.skipped) rec["skipped_steps"] = st_.skipped;
-  if (data_.val() && early_.update(early_.metric() == "val_loss" ? out.val.loss : out.val.accuracy, epoch + 1)) {
+  if (data_.val() && early_.update(metric_value(out.val, early_.metric()), epoch + 1)) {
     best_params_.assign(model_.store().params(), model_.store().params() + model_.store().size());
     best_buffers_.assign(model_.buffers().params(), model_.buffers().params() + model_.buffers().size());
+    StreamData::ReadPause pause(stream_.get());
     if (comm_.rank() == 0 && !dir_.root.empty())
       save_model(dir_.file("best_model.h5"), model_, {cfg_.to_yaml(), model_.input_shape(), epoch + 1, st_.step});
   }
   if (metrics_.active()) metrics_.write(rec);
-  spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.4f}{}{} | {:.0f} samples/s | {:.1f} s", epoch + 1, s_.epochs,
-               out.train_loss, train_acc,
-               data_.val() ? fmt::format(" | val loss {:.4f} acc {:.4f}", out.val.loss, out.val.accuracy) : "",
-               data_.test() ? fmt::format(" | test loss {:.4f} acc {:.4f}", out.test.loss, out.test.accuracy) : "",
+  spdlog::info("epoch {}/{}: train loss {:.4f} {} {:.4f}{}{} | {:.0f} samples/s | {:.1f} s", epoch + 1, s_.epochs,
+               out.train_loss, loss_->regression() ? "rmse" : "acc",
+               loss_->regression() ? std::sqrt(out.train_loss) : train_acc,
+               data_.val() ? " | val " + eval_text(out.val) : "", data_.test() ? " | test " + eval_text(out.test) : "",
                seen / epoch_s, epoch_s);
   out.epochs = epoch + 1;
   if (st_.step_in_epoch == sampler_.steps_per_epoch()) st_.epoch = epoch + 1, st_.step_in_epoch = 0;
@@ -236,6 +248,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
 }
 
 void Trainer::finish_run(TrainOutcome& out) {
+  stream_.reset();  // the reader thread closes its files before model.h5 is written
   if (early_.enabled() && early_.best_epoch() > 0 && !best_params_.empty()) {
     std::copy(best_params_.begin(), best_params_.end(), model_.store().params());
     std::copy(best_buffers_.begin(), best_buffers_.end(), model_.buffers().params());
@@ -246,10 +259,11 @@ void Trainer::finish_run(TrainOutcome& out) {
   out.steps = st_.step;
   out.seconds = st_.elapsed_s + wall_time() - t0_;
   out.params.assign(model_.store().params(), model_.store().params() + model_.store().size());
+  out.buffers.assign(model_.buffers().params(), model_.buffers().params() + model_.buffers().size());
   nlohmann::json end = {{"event", "end"}, {"reason", out.stop_reason}, {"step", st_.step}, {"epochs", out.epochs}};
   if (out.best_epoch) end["best_epoch"] = out.best_epoch, end["best_" + early_.metric()] = early_.best();
-  if (data_.val()) end["val_loss"] = out.val.loss, end["val_accuracy"] = out.val.accuracy;
-  if (data_.test()) end["test_loss"] = out.test.loss, end["test_accuracy"] = out.test.accuracy;
+  if (data_.val()) put_eval_fields(end, "val", out.val);
+  if (data_.test()) put_eval_fields(end, "test", out.test);
   if (metrics_.active()) metrics_.write(end);
   if (comm_.rank() == 0 && !dir_.root.empty() && out.stop_reason != "signal") {
     save_model(dir_.file("model.h5"), model_, {cfg_.to_yaml(), model_.input_shape(), out.epochs, st_.step});
@@ -313,6 +327,7 @@ TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts
     log_file = std::make_unique<log::ScopedLogFile>(dir.file("train.log"));
   }
   comm.barrier();  // the checkpoint directory exists before anyone writes into it
+  if (!dir.root.empty()) check_checkpoints_writable(dir.checkpoints(), comm);  // fail before training, not at the first checkpoint
   return t.run();
 }
 

@@ -27,6 +27,7 @@ struct TrainOutcome {
   double seconds = 0;
   std::string stop_reason;    // "epochs", "max_steps", "early_stopping", "signal"
   std::vector<float> params;  // final parameters (identical on every rank)
+  std::vector<float> buffers;  // final batchnorm running statistics (identical on every rank)
 };
 
 TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts);

@@ -1,7 +1,8 @@
 // Convolution and pooling kernels: im2col / col2im_acc against their ref:: twins (bitwise: copies
 // and sums in the same order) at strides 1-3, padding 0-2, odd sizes and rectangular kernels;
 // max / avg pooling against direct window loops (both the 2x2 / stride 2 fast path and the general
-// path) and their ref:: twins; the layout transposes; thread-count independence.
+// path) and their ref:: twins; the layout transposes; the group kernels of the conv layer
+// (im2col_range, col2im_range_acc, channel_sums_acc); thread-count independence.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -76,6 +77,53 @@ TYPED_TEST(KernelConv, Col2imAccumulatesLikeReferenceAndIsTheAdjointOfIm2col) {
     for (size_t k = 0; k < col.size(); ++k) lhs += static_cast<double>(col[k]) * dcol[k];
     for (size_t k = 0; k < x.size(); ++k) rhs += static_cast<double>(x[k]) * back[k];
     EXPECT_NEAR(lhs, rhs, (sizeof(T) == 4 ? 1e-4 : 1e-12) * (1 + std::abs(lhs)));
+  }
+}
+
+// Groups of samples [b0, b0 + nb): im2col_range's block holds exactly those samples' columns of the
+// whole batch's col; col2im_range_acc over consecutive groups adds up to ref::col2im_acc (bitwise:
+// each dx element receives its taps in the same (i, j) order).
+TYPED_TEST(KernelConv, Im2colAndCol2imRangesMatchTheWholeBatch) {
+  using T = TypeParam;
+  for (const auto& g : kGeoms) {
+    SCOPED_TRACE(::testing::Message() << "B" << g.B << " C" << g.C << " " << g.H << "x" << g.W << " k" << g.KH << "x"
+                                      << g.KW << " s" << g.stride << " p" << g.pad);
+    const int64_t P = g.OH() * g.OW(), rows = g.C * g.KH * g.KW, ncol = g.B * P;
+    const auto x = random_vector<T>(static_cast<size_t>(g.B * g.C * g.H * g.W), 21);
+    const auto dcol = random_vector<T>(col_size<T>(g), 22);
+    std::vector<T> col_ref(col_size<T>(g));
+    kern::ref::im2col(g, x.data(), col_ref.data());
+    auto dx = random_vector<T>(x.size(), 23), dx_ref = dx;
+    kern::ref::col2im_acc(g, dcol.data(), dx_ref.data());
+    const int64_t sizes[] = {1, 2, g.B};
+    for (int gi = 0; gi < 3; ++gi) {
+      const int64_t G = sizes[gi];
+      for (int64_t b0 = 0; b0 < g.B; b0 += G) {
+        const int64_t nb = std::min(G, g.B - b0);
+        std::vector<T> block(static_cast<size_t>(rows * nb * P), T(NAN)), want(block.size()), dblock(block.size());
+        kern::im2col_range(g, x.data(), b0, nb, block.data());
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t k = 0; k < nb * P; ++k) {
+            want[static_cast<size_t>(r * nb * P + k)] = col_ref[static_cast<size_t>(r * ncol + b0 * P + k)];
+            dblock[static_cast<size_t>(r * nb * P + k)] = dcol[static_cast<size_t>(r * ncol + b0 * P + k)];
+          }
+        ASSERT_TRUE(bitwise_equal(block, want)) << "G " << G << " b0 " << b0;
+        if (gi == 1) kern::col2im_range_acc(g, dblock.data(), b0, nb, dx.data());  // groups of 2
+      }
+    }
+    EXPECT_TRUE(bitwise_equal(dx, dx_ref));
+  }
+}
+
+TYPED_TEST(KernelConv, ChannelSumsMatchReference) {
+  using T = TypeParam;
+  for (const int64_t M : {1, 7, 16, 35, 64, 577}) {
+    constexpr int64_t B = 5, C = 3;
+    const auto dy = random_vector<T>(static_cast<size_t>(B * C * M), 24);
+    auto db = random_vector<T>(C, 25), db_ref = db;  // accumulated into
+    kern::channel_sums_acc(dy.data(), db.data(), B, C, M);
+    kern::ref::channel_sums_acc(dy.data(), db_ref.data(), B, C, M);
+    for (int64_t c = 0; c < C; ++c) EXPECT_NEAR(db[c], db_ref[c], (sizeof(T) == 4 ? 1e-5 : 1e-13) * B * M) << M;
   }
 }
 
@@ -204,7 +252,7 @@ auto under_1_and_2_threads(F&& f) {
   return std::make_pair(one, two);
 }
 
-TEST(KernelConvThreads, Col2imAndPoolingAreIndependentOfThreadCount) {
+TEST(KernelConvThreads, Col2imGroupKernelsAndPoolingAreIndependentOfThreadCount) {
   const kern::ConvGeom g{16, 3, 13, 11, 3, 3, 2, 1};
   const auto dcol = random_vector<float>(col_size<float>(g), 10);
   const auto [c1, c2] = under_1_and_2_threads([&] {
@@ -214,22 +262,36 @@ TEST(KernelConvThreads, Col2imAndPoolingAreIndependentOfThreadCount) {
   });
   EXPECT_TRUE(bitwise_equal(c1, c2));
 
-  const kern::PoolGeom p{600, 9, 7, 3, 2, 1};
-  const auto x = random_vector<float>(static_cast<size_t>(p.planes * p.H * p.W), 12);
-  const auto dy = random_vector<float>(static_cast<size_t>(p.planes * p.OH() * p.OW()), 13);
-  const auto [p1, p2] = under_1_and_2_threads([&] {
-    std::vector<float> y(dy.size()), dx(x.size()), y2(dy.size()), dx2(x.size());
-    std::vector<int32_t> arg(dy.size());
-    kern::maxpool_forward(p, x.data(), y.data(), arg.data());
-    kern::maxpool_backward(p, dy.data(), arg.data(), dx.data());
-    kern::avgpool_forward(p, x.data(), y2.data());
-    kern::avgpool_backward(p, dy.data(), dx2.data());
-    y.insert(y.end(), dx.begin(), dx.end());
-    y.insert(y.end(), y2.begin(), y2.end());
-    y.insert(y.end(), dx2.begin(), dx2.end());
-    return y;
+  const auto [r1, r2] = under_1_and_2_threads([&] {  // the conv layer's group kernels
+    std::vector<float> col(col_size<float>(g) / 16 * 5), dx(static_cast<size_t>(g.B * g.C * g.H * g.W), 0.5f);
+    kern::im2col_range(g, dcol.data(), 3, 5, col.data());  // any finite input will do
+    kern::col2im_range_acc(g, dcol.data(), 3, 5, dx.data());
+    std::vector<float> db(7, 0.25f);
+    kern::channel_sums_acc(dcol.data(), db.data(), 16, 7, 97);
+    col.insert(col.end(), dx.begin(), dx.end());
+    col.insert(col.end(), db.begin(), db.end());
+    return col;
   });
-  EXPECT_TRUE(bitwise_equal(p1, p2));
+  EXPECT_TRUE(bitwise_equal(r1, r2));
+
+  for (const kern::PoolGeom p : {kern::PoolGeom{600, 9, 7, 3, 2, 1}, kern::PoolGeom{600, 12, 12, 2, 2, 0}}) {
+    SCOPED_TRACE(p.k);
+    const auto x = random_vector<float>(static_cast<size_t>(p.planes * p.H * p.W), 12);
+    const auto dy = random_vector<float>(static_cast<size_t>(p.planes * p.OH() * p.OW()), 13);
+    const auto [p1, p2] = under_1_and_2_threads([&] {
+      std::vector<float> y(dy.size()), dx(x.size()), y2(dy.size()), dx2(x.size());
+      std::vector<int32_t> arg(dy.size());
+      kern::maxpool_forward(p, x.data(), y.data(), arg.data());
+      kern::maxpool_backward(p, dy.data(), arg.data(), dx.data());
+      kern::avgpool_forward(p, x.data(), y2.data());
+      kern::avgpool_backward(p, dy.data(), dx2.data());
+      y.insert(y.end(), dx.begin(), dx.end());
+      y.insert(y.end(), y2.begin(), y2.end());
+      y.insert(y.end(), dx2.begin(), dx2.end());
+      return y;
+    });
+    EXPECT_TRUE(bitwise_equal(p1, p2));
+  }
 }
 
 }  // namespace

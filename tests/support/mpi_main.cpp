@@ -6,7 +6,8 @@
 #include "core/error.hpp"
 
 int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
+  int provided = 0;  // as dptrain asks (Comm::init): the watchdog and comm.progress=thread need it
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   dpt::set_process_rank(rank);

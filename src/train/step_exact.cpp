@@ -1,0 +1,61 @@
+// train.deterministic: the global batch of each step is cut into S = train.micro_shards fixed
+// micro-shards, block_range(G, s, S); rank r of P computes micro-shards [S r / P, S (r+1) / P),
+// which are exactly the rows of its usual slice of the global batch (P divides S). Each
+// micro-shard's gradients (and batchnorm statistics) are computed on their own, with kernels whose
+// results do not depend on the thread count, and summed exactly (ExactSum), so the step's result
+// is the same bits for every P that divides S.
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "train/step.hpp"
+
+namespace dpt {
+
+std::unique_ptr<ExactSum> StepRunner::make_exact(Model& model, const Comm& comm, const TrainSettings& s) {
+  if (!s.deterministic) return nullptr;
+  const int64_t S = s.micro_shards, P = comm.size();
+  if (S % P != 0)
+    fail("train.micro_shards = {} is not a multiple of the rank count {}: train.deterministic needs the same number "
+         "of micro-shards on every rank (use a multiple of every rank count you run on, e.g. 12 for 1, 2, 3, 4 or 6)",
+         S, P);
+  if (s.batch_size < S)
+    fail("train.batch_size = {} is smaller than train.micro_shards = {}: every micro-shard needs a sample",
+         s.batch_size, S);
+  if (model.has_collective_layers())
+    fail("batchnorm with sync: true sums statistics across ranks, which train.deterministic cannot make independent "
+         "of the rank count; use sync: false (each micro-shard then normalizes with its own statistics)");
+  model.context().defer_running_stats = true;
+  return std::make_unique<ExactSum>(std::vector<int64_t>{model.store().size(), model.buffers().size()}, S / P, S);
+}
+
+StepResult StepRunner::run_micro_shards(const SampleRows& shard, const EpochPlan& plan, int64_t st, StepTimes& t,
+                                        Laps& laps) {
+  const int64_t S = s_.micro_shards, G = plan.global_size[st], off = plan.step_begin[st], k = s_.grad_accumulation;
+  const float grad_scale = 1.0f / static_cast<float>(G);
+  const int64_t slice_offset = block_range(G, comm_.rank(), comm_.size()).first;
+  const auto [s0, s1] = block_range(S, comm_.rank(), comm_.size());
+  ParamStore &store = model_.store(), &stats = model_.buffers();
+  exact_->clear();
+  StepResult r;
+  for (int64_t s = s0; s < s1; ++s) {
+    const auto [g0, g1] = block_range(G, static_cast<int>(s), static_cast<int>(S));  // rows of the global batch
+    if (s > s0) store.zero_grads();
+    stats.zero_grads();
+    for (int64_t m = 0; m < k; ++m) {  // train.grad_accumulation splits a micro-shard further
+      const auto [lo, hi] = block_range(g1 - g0, static_cast<int>(m), static_cast<int>(k));
+      if (hi == lo) continue;
+      const LossResult res = pass(shard, off + g0 - slice_offset + lo, hi - lo, g0 + lo, grad_scale, t, laps);
+      r.loss_sum += res.loss_sum, r.correct += res.correct, r.samples += hi - lo;
+    }
+    exact_->add({store.grads(), stats.grads()});
+    laps.lap(t.comm);
+  }
+  if (exact_->reduce(comm_, {store.grads(), stats.grads()}))
+    model_.commit_running_stats(std::min(G, S));
+  else
+    r.skipped = true;  // a NaN or Inf somewhere: finish() stops or skips
+  laps.lap(t.comm);
+  return r;
+}
+
+}  // namespace dpt

@@ -1,0 +1,142 @@
+// train.deterministic: the same seed and global batch give the same weights, bit for bit, on every
+// rank count that divides train.micro_shards, including a resume at another rank count.
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "train/trainer.hpp"
+#include "train_test_util.hpp"
+
+using namespace dpt;
+using dpt::test::make_config;
+using dpt::test::synth_file;
+
+namespace {
+
+class DeterministicTest : public ::testing::Test {
+ protected:
+  void SetUp() override { spdlog::set_level(spdlog::level::warn); }
+};
+
+// 250 samples, global batch 48: 5 full steps and a short one of 10 samples (< 12 micro-shards:
+// two of them are empty) per epoch.
+const char* kMlp = "train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 40}\n";
+const char* kCnn = R"(
+model:
+  layers: [{type: conv2d, out_channels: 4, kernel_size: 2, padding: 1}, {type: batchnorm}, {type: relu},
+           {type: maxpool2d, kernel_size: 2}, {type: flatten}, {type: dropout, p: 0.2}, {type: dense, units: 8},
+           {type: tanh}, {type: dense, units: 4}]
+optimizer: {name: adam, lr: 0.01}
+train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 35, clip_grad_norm: 0.5}
+)";
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// Trains `cfg` on the whole job and on groups of ranks of other sizes; every group must end with
+// the whole job's parameters and batchnorm statistics, bit for bit.
+void expect_same_on_every_rank_count(const Config& cfg) {
+  const Comm world;
+  const TrainOutcome all = train(cfg, world, {"", false, true});
+  ASSERT_GE(all.steps, 200);
+  std::vector<int> colors = {world.rank()};                       // one rank each
+  if (world.size() == 4) colors.push_back(world.rank() / 2);      // two groups of 2
+  if (world.size() == 4) colors.push_back(world.rank() == 0);     // groups of 1 and 3
+  for (int color : colors) {
+    const Comm group = world.split(color);
+    const TrainOutcome part = train(cfg, group, {"", false, true});
+    EXPECT_TRUE(same_bits(part.params, all.params)) << group.size() << " vs " << world.size() << " ranks";
+    EXPECT_TRUE(same_bits(part.buffers, all.buffers)) << group.size() << " vs " << world.size() << " ranks";
+    EXPECT_EQ(part.steps, all.steps);
+  }
+}
+
+}  // namespace
+
+TEST_F(DeterministicTest, MlpIsBitIdenticalOnEveryRankCount) {
+  const Comm world;
+  expect_same_on_every_rank_count(make_config(synth_file(world, "det_mlp", 250), kMlp));
+}
+
+TEST_F(DeterministicTest, CnnWithBatchnormDropoutAdamAndClippingIsBitIdenticalOnEveryRankCount) {
+  const Comm world;
+  expect_same_on_every_rank_count(make_config(synth_file(world, "det_cnn", 250), kCnn));
+}
+
+TEST_F(DeterministicTest, GradientAccumulationInsideMicroShardsIsBitIdenticalOnEveryRankCount) {
+  const Comm world;
+  const std::string extra = "train: {grad_accumulation: 2, deterministic: true, micro_shards: 12, batch_size: 48, "
+                            "epochs: 40}\n";
+  expect_same_on_every_rank_count(make_config(synth_file(world, "det_accum", 250), extra));
+}
+
+TEST_F(DeterministicTest, RepeatedRunsAreBitIdentical) {
+  const Comm world;
+  const Config cfg = make_config(synth_file(world, "det_repeat", 250), kCnn);
+  const TrainOutcome a = train(cfg, world, {"", false, true});
+  const TrainOutcome b = train(cfg, world, {"", false, true});
+  EXPECT_TRUE(same_bits(a.params, b.params));
+  EXPECT_TRUE(same_bits(a.buffers, b.buffers));
+}
+
+TEST_F(DeterministicTest, ResumeOnAnotherRankCountIsBitIdentical) {
+  const Comm world;
+  const std::string file = synth_file(world, "det_resume", 250);
+  const Config full_cfg = make_config(file, kCnn);
+  const TrainOutcome full = train(full_cfg, world, {"", false, true});
+  // Rank 0 alone trains 23 steps (mid-epoch) and checkpoints; then the whole job resumes from it.
+  const std::string dir = test::temp_dir("det_resume_run") + "/run";
+  const Comm self = world.split(world.rank());
+  if (world.rank() == 0) {
+    std::filesystem::remove_all(dir);
+    train(make_config(file, std::string(kCnn) + "train: {max_steps: 23}\n"), self, {dir, true, true});
+  }
+  world.barrier();
+  const TrainOutcome resumed = train(full_cfg, world, {dir, false, true, "auto"});
+  EXPECT_TRUE(same_bits(resumed.params, full.params)) << "resumed on " << world.size() << " ranks";
+  EXPECT_TRUE(same_bits(resumed.buffers, full.buffers));
+}
+
+TEST_F(DeterministicTest, MicroShardsThatTheRankCountDoesNotDivideAreAnErrorOnEveryRank) {
+  const Comm world;
+  if (world.size() == 1) GTEST_SKIP() << "every micro-shard count suits one rank";
+  const Config cfg = make_config(synth_file(world, "det_bad", 250), "train: {deterministic: true, micro_shards: 5}\n");
+  try {
+    train(cfg, world, {"", false, true});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("train.micro_shards = 5 is not a multiple of the rank count"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST_F(DeterministicTest, SyncBatchnormIsRefused) {
+  const Comm world;
+  const Config cfg = make_config(synth_file(world, "det_sync", 250), R"(
+model:
+  layers: [{type: dense, units: 8}, {type: batchnorm, sync: true}, {type: relu}, {type: dense, units: 4}]
+train: {deterministic: true, micro_shards: 4}
+)");
+  EXPECT_THROW(train(cfg, world, {"", false, true}), Error);
+}
+
+TEST_F(DeterministicTest, NonFiniteGradientsStopEveryRankOrAreSkipped) {
+  const Comm world;
+  const std::string file = synth_file(world, "det_nan", 250);
+  const std::string diverge = "optimizer: {lr: 1.0e+30, momentum: 0}\n";
+  try {
+    train(make_config(file, diverge + "train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 2}"),
+          world, {"", false, true});
+    ADD_FAILURE() << "expected divergence to stop training";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("training diverged"), std::string::npos) << e.what();
+  }
+  const TrainOutcome r = train(
+      make_config(file, diverge + "train: {deterministic: true, micro_shards: 12, batch_size: 48, nonfinite: skip, epochs: 1}"),
+      world, {"", false, true});
+  EXPECT_EQ(r.steps, 6);
+}
