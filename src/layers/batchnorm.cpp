@@ -60,7 +60,7 @@ void BatchNorm<T>::forward(const T* x, T* y, int64_t B) {
     const double unbiased = count_ > 1 ? var * count_ / (count_ - 1) : var;
     if (this->ctx_ && this->ctx_->defer_running_stats) {
       if (!stat_sums_) fail("internal: batchnorm has no buffer sums bound");
-      stat_sums_[c] += static_cast<T>(mean_[c]), stat_sums_[C_ + c] += static_cast<T>(unbiased);
+      if (count_ > 1) stat_sums_[c] += static_cast<T>(mean_[c]), stat_sums_[C_ + c] += static_cast<T>(unbiased);
       continue;
     }
     running_mean_[c] = static_cast<T>((1 - momentum_) * running_mean_[c] + momentum_ * mean_[c]);
@@ -70,11 +70,12 @@ void BatchNorm<T>::forward(const T* x, T* y, int64_t B) {
 }
 
 template <class T>
-void BatchNorm<T>::commit_running_stats(int64_t batches) {
-  if (batches <= 0) return;
+void BatchNorm<T>::commit_running_stats(const std::vector<int64_t>& batch_rows) {
+  const auto batches = std::count_if(batch_rows.begin(), batch_rows.end(), [this](int64_t b) { return b * M_ > 1; });
+  if (batches == 0) return;
   for (int64_t c = 0; c < C_; ++c) {
-    const double mean = static_cast<double>(stat_sums_[c]) / batches;
-    const double var = static_cast<double>(stat_sums_[C_ + c]) / batches;
+    const double mean = static_cast<double>(stat_sums_[c]) / static_cast<double>(batches);
+    const double var = static_cast<double>(stat_sums_[C_ + c]) / static_cast<double>(batches);
     running_mean_[c] = static_cast<T>((1 - momentum_) * running_mean_[c] + momentum_ * mean);
     running_var_[c] = static_cast<T>((1 - momentum_) * running_var_[c] + momentum_ * var);
   }

@@ -23,8 +23,9 @@ class BatchNorm final : public Layer<T> {
   void bind(T* params, T* grads) override;
   void bind_buffers(T* buffers) override;
   void bind_buffer_sums(T* sums) override { stat_sums_ = sums; }
-  // running = (1 - momentum) running + momentum * (mean of the `batches` summed statistics)
-  void commit_running_stats(int64_t batches) override;
+  // running = (1 - momentum) running + momentum * (mean of the summed statistics); passes with a
+  // single value per channel have no variance and are left out (as their forward left them out).
+  void commit_running_stats(const std::vector<int64_t>& batch_rows) override;
   void init(Rng& rng) override;
   bool collective() const override { return sync_; }
   double flops() const override { return 10.0 * static_cast<double>(numel(in_)); }

@@ -54,8 +54,9 @@ class Layer {
   virtual void bind_buffers(T* buffers) {}
   // Same layout as the buffers: where deferred running-statistics updates are summed.
   virtual void bind_buffer_sums(T* sums) {}
-  // Applies the deferred update: the sums hold the statistics of `batches` batches.
-  virtual void commit_running_stats(int64_t batches) {}
+  // Applies the deferred update: the sums hold the statistics of the forward passes whose batch
+  // sizes are `batch_rows` (every pass of the step on every rank, the same list on every rank).
+  virtual void commit_running_stats(const std::vector<int64_t>& batch_rows) {}
   void set_context(const PassContext* ctx) { ctx_ = ctx; }
   // True when forward/backward call ctx.allreduce (sync batchnorm): every rank must then run
   // them the same number of times, even on an empty batch.

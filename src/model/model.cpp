@@ -94,8 +94,8 @@ std::vector<GemmShape> Model::gemms(int64_t B) const {
   return all;
 }
 
-void Model::commit_running_stats(int64_t batches) {
-  for (auto& l : layers_) l->commit_running_stats(batches);
+void Model::commit_running_stats(const std::vector<int64_t>& batch_rows) {
+  for (auto& l : layers_) l->commit_running_stats(batch_rows);
 }
 
 bool Model::has_collective_layers() const {

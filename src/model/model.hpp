@@ -46,8 +46,9 @@ class Model {
   const Layer<float>& layer(size_t i) const { return *layers_[i]; }
   std::vector<GemmShape> gemms(int64_t B) const;
   bool has_collective_layers() const;
-  // Applies deferred running-statistics updates (batches: how many batches the sums cover).
-  void commit_running_stats(int64_t batches);
+  // Applies deferred running-statistics updates; batch_rows: the sizes of the forward passes the
+  // sums cover (see Layer::commit_running_stats).
+  void commit_running_stats(const std::vector<int64_t>& batch_rows);
   // One line naming every layer and shape: checkpoints of another architecture are refused.
   std::string architecture() const;
   // Multi-line summary: one line per layer with shapes and parameter counts.

@@ -65,6 +65,7 @@ class StepRunner {
   std::vector<Bucket> buckets_;  // in the order backward fills them (last layers first)
   AsyncSum async_;
   std::unique_ptr<ExactSum> exact_;  // train.deterministic
+  std::vector<int64_t> pass_rows_;   // train.deterministic: sizes of the step's forward passes
   Buffer<float> dout_, x_;  // (max local batch, outputs), (max local batch, input features)
   std::vector<int32_t> y_;
 };

@@ -11,6 +11,23 @@
 
 namespace dpt {
 
+namespace {
+
+// The sizes of the forward passes of a step over all micro-shards of all ranks: a function of
+// the global batch G, the micro-shards S and train.grad_accumulation k only.
+void pass_sizes(int64_t G, int64_t S, int64_t k, std::vector<int64_t>& out) {
+  out.clear();
+  for (int64_t q = 0; q < S; ++q) {
+    const auto [g0, g1] = block_range(G, static_cast<int>(q), static_cast<int>(S));
+    for (int64_t m = 0; m < k; ++m) {
+      const auto [lo, hi] = block_range(g1 - g0, static_cast<int>(m), static_cast<int>(k));
+      if (hi > lo) out.push_back(hi - lo);
+    }
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<ExactSum> StepRunner::make_exact(Model& model, const Comm& comm, const TrainSettings& s) {
   if (!s.deterministic) return nullptr;
   const int64_t S = s.micro_shards, P = comm.size();
@@ -50,10 +67,12 @@ StepResult StepRunner::run_micro_shards(const SampleRows& shard, const EpochPlan
     exact_->add({store.grads(), stats.grads()});
     laps.lap(t.comm);
   }
-  if (exact_->reduce(comm_, {store.grads(), stats.grads()}))
-    model_.commit_running_stats(std::min(G, S));
-  else
+  if (exact_->reduce(comm_, {store.grads(), stats.grads()})) {
+    pass_sizes(G, S, k, pass_rows_);
+    model_.commit_running_stats(pass_rows_);
+  } else {
     r.skipped = true;  // a NaN or Inf somewhere: finish() stops or skips
+  }
   laps.lap(t.comm);
   return r;
 }

@@ -54,7 +54,12 @@ failing_run() {  # failing_run OUT EXPECTED-OS-ERROR [WRAPPER...]: resume, the c
   grep -qE "^\[rank [01]\] error: $out/checkpoints/ckpt-0000000005\.h5\.tmp: writing '[a-z]+' failed: $want" fail.log ||
     { cat fail.log; fail "no one-line error naming the file and '$want'"; }
   grep -E "^\[rank [01]\] error:" fail.log | head -2
-  pgrep -f "$work/" > /dev/null && fail "a rank of the failed job is still running"
+  # Ranks run in $work (other tests use the same binary elsewhere): none may outlive the job.
+  local p
+  for p in $(pgrep -f "$dptrain train"); do
+    [ "$(readlink "/proc/$p/cwd")" = "$(pwd -P)" ] && fail "a rank of the failed job (pid $p) is still running"
+  done
+  true
 }
 previous_still_good() {  # the earlier checkpoint is intact, nothing else looks like a checkpoint
   local out=$1

@@ -24,14 +24,22 @@ class DeterministicTest : public ::testing::Test {
 // 250 samples, global batch 48: 5 full steps and a short one of 10 samples (< 12 micro-shards:
 // two of them are empty) per epoch.
 const char* kMlp = "train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 40}\n";
-const char* kCnn = R"(
+const std::string kCnnModel = R"(
 model:
   layers: [{type: conv2d, out_channels: 4, kernel_size: 2, padding: 1}, {type: batchnorm}, {type: relu},
            {type: maxpool2d, kernel_size: 2}, {type: flatten}, {type: dropout, p: 0.2}, {type: dense, units: 8},
-           {type: tanh}, {type: dense, units: 4}]
+           {type: batchnorm}, {type: tanh}, {type: dense, units: 4}]
 optimizer: {name: adam, lr: 0.01}
-train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 35, clip_grad_norm: 0.5}
 )";
+const std::string kCnn = kCnnModel + "train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 35, clip_grad_norm: 0.5}\n";
+
+// make_config(file, extra) with the options of `yaml` on top (a YAML map may not repeat a key, so
+// overrides go here; a fresh Config each time: copies of a Config share their YAML nodes).
+Config with(const std::string& file, const std::string& extra, const std::string& yaml) {
+  Config cfg = make_config(file, extra);
+  cfg.load_yaml(YAML::Load(yaml), "test-override");
+  return cfg;
+}
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
@@ -69,9 +77,21 @@ TEST_F(DeterministicTest, CnnWithBatchnormDropoutAdamAndClippingIsBitIdenticalOn
 
 TEST_F(DeterministicTest, GradientAccumulationInsideMicroShardsIsBitIdenticalOnEveryRankCount) {
   const Comm world;
-  const std::string extra = "train: {grad_accumulation: 2, deterministic: true, micro_shards: 12, batch_size: 48, "
-                            "epochs: 40}\n";
+  const std::string extra =
+      kCnnModel + "train: {grad_accumulation: 2, deterministic: true, micro_shards: 12, batch_size: 48, epochs: 35}\n";
   expect_same_on_every_rank_count(make_config(synth_file(world, "det_accum", 250), extra));
+}
+
+TEST_F(DeterministicTest, BatchnormRunningStatisticsDoNotDependOnGradientAccumulation) {
+  const Comm world;
+  const std::string file = synth_file(world, "det_bn_accum", 250);
+  // Frozen weights: the running statistics then estimate the same mean and variance for k = 1, 2.
+  const std::string frozen = kCnnModel + "train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 8}\n";
+  const std::string sgd = "optimizer: {name: sgd, lr: 1.0e-30}";
+  const TrainOutcome one = train(with(file, frozen, sgd), world, {"", false, true});
+  const TrainOutcome two = train(with(file, frozen, sgd + "\ntrain: {grad_accumulation: 2}"), world, {"", false, true});
+  ASSERT_EQ(one.buffers.size(), two.buffers.size());
+  EXPECT_LT(test::max_rel_diff(one.buffers, two.buffers), 0.05);
 }
 
 TEST_F(DeterministicTest, RepeatedRunsAreBitIdentical) {
@@ -93,10 +113,12 @@ TEST_F(DeterministicTest, ResumeOnAnotherRankCountIsBitIdentical) {
   const Comm self = world.split(world.rank());
   if (world.rank() == 0) {
     std::filesystem::remove_all(dir);
-    train(make_config(file, std::string(kCnn) + "train: {max_steps: 23}\n"), self, {dir, true, true});
+    const TrainOutcome part = train(with(file, kCnn, "train: {max_steps: 23}"), self, {dir, true, true});
+    EXPECT_EQ(part.steps, 23);
   }
   world.barrier();
   const TrainOutcome resumed = train(full_cfg, world, {dir, false, true, "auto"});
+  EXPECT_EQ(resumed.steps, full.steps);
   EXPECT_TRUE(same_bits(resumed.params, full.params)) << "resumed on " << world.size() << " ranks";
   EXPECT_TRUE(same_bits(resumed.buffers, full.buffers));
 }
