@@ -30,6 +30,13 @@ Config::Config(OptionTable table) : table_(std::move(table)) {
     if (!s.default_value.empty()) set(s.key, YAML::Load(s.default_value), "default");
 }
 
+void Config::put(const std::string& key, YAML::Node value) {
+  // Not values_[key] = value: assigning to a YAML::Node writes through to every copy of it, and
+  // a copied Config shares its nodes with the original.
+  values_.erase(key);
+  values_.emplace(key, std::move(value));
+}
+
 const OptionSpec& Config::spec(const std::string& key) const {
   for (const auto& s : table_)
     if (s.key == key) return s;
@@ -67,7 +74,7 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
   const OptionSpec& s = spec(key);
   if (s.type == OptType::StringList && !value.IsNull()) {
     check_string_list(s, value, origin);
-    values_[key] = YAML::Clone(value);
+    put(key, YAML::Clone(value));
     origins_[key] = origin;
     return;
   }
@@ -75,7 +82,7 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
   if ((s.type == OptType::String || s.type == OptType::StringList) && value.IsNull()) {
     if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), "") == s.choices.end())
       fail("{}: {} = '' is not valid: must be {}", origin, key, describe_constraint(s));
-    values_[key] = YAML::Node(std::string());
+    put(key, YAML::Node(std::string()));
     origins_[key] = origin;
     return;
   }
@@ -110,7 +117,7 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
   } catch (const YAML::Exception&) {
     fail("{}: {} = '{}' is not a valid {} (use true or false)", origin, key, text, type_name(s.type));
   }
-  values_[key] = YAML::Clone(value);
+  put(key, YAML::Clone(value));
   origins_[key] = origin;
 }
 

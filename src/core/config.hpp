@@ -44,6 +44,8 @@ class Config {
 
  private:
   const OptionSpec& spec(const std::string& key) const;
+  void put(const std::string& key, YAML::Node value);  // replaces the entry (never writes through)
+
   void flatten(const YAML::Node& node, const std::string& prefix, const std::string& file);
 
   OptionTable table_;

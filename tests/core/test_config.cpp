@@ -184,6 +184,16 @@ TEST_F(ConfigFile, StructureErrors) {
   EXPECT_EQ(d.get_int("seed"), 42);
 }
 
+TEST(Config, ACopyIsIndependentOfTheOriginal) {
+  Config a(test_table());
+  Config b = a;  // e.g. a base config copied and overridden per run
+  b.set_override("seed=7");
+  b.set_override("optimizer.lr=0.5");
+  EXPECT_EQ(a.get_int("seed"), 42);
+  EXPECT_DOUBLE_EQ(a.get_float("optimizer.lr"), 0.1);
+  EXPECT_EQ(b.get_int("seed"), 7);
+}
+
 TEST(Config, TypeErrorsNameKeyValueAndType) {
   Config c(test_table());
   std::string msg = error_of([&] { c.set_override("seed=abc"); });
