@@ -1,5 +1,5 @@
 // 2-D convolution, NCHW, any kernel size, stride, zero padding, optional bias (PyTorch's Conv2d
-// layout). The batch is walked in groups of G = max(1, 512 / (OH*OW)) samples (fixed by the
+// layout). The batch is walked in groups of G = max(1, 256 / (OH*OW)) samples (fixed by the
 // geometry, never by threads), each one GEMM over an im2col block that stays in cache:
 //   col_g (C_in*KH*KW, G*OH*OW),  y'_g (C_out, G*OH*OW) = W (C_out, C_in*KH*KW) x col_g
 // then y'_g is transposed to (G, C_out, OH, OW) (nothing to transpose when G = 1).
@@ -35,7 +35,7 @@ class Conv2d final : public Layer<T> {
   void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) override;
 
  private:
-  static constexpr int64_t kGroupCols = 512;  // GEMM columns per group: big enough for the GEMM, small for L2
+  static constexpr int64_t kGroupCols = 256;  // GEMM columns per group: big enough for the GEMM, small for L2
   int64_t ckk() const { return in_[0] * s_.kernel_h * s_.kernel_w; }
   int64_t group() const;          // samples per group
   void reserve(int64_t B);        // grows col_ and ych_ to one group

@@ -92,7 +92,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{3, 6, 7, 2, 5, 5, 1, 2, 3, false},  // 5x5 "same"
                       ConvCase{2, 7, 5, 3, 3, 5, 1, 2, 3, true},   // rectangular kernel
                       ConvCase{1, 3, 3, 2, 3, 3, 1, 0, 3, true},   // kernel covers the whole image
-                      ConvCase{2, 9, 9, 3, 3, 3, 1, 0, 12, true},  // 49 pixels: groups of 10 and 2 samples
+                      ConvCase{2, 9, 9, 3, 3, 3, 1, 0, 12, true},  // 49 pixels: groups of 5, 5 and 2 samples
                       ConvCase{1, 24, 24, 2, 3, 3, 1, 1, 3, true}),  // 576 pixels: one sample per group
     case_name);
 
@@ -177,10 +177,10 @@ TEST(Conv2d, BackwardWithoutItsForwardAndAfterAnotherBatch) {
 }
 
 // The batch is walked in groups fixed by the geometry and the group sums run in order: forward,
-// dx and the parameter gradients are the same bits for 1 and 2 threads. (At the CNN's second conv:
-// 3 groups of 8, 8 and 5 samples. OpenBLAS itself is thread-count independent at these GEMM shapes
-// with every core type; with its generic Prescott kernels some smaller shapes, e.g. M = 16 or 32,
-// are not, which no layer can fix.)
+// dx and the parameter gradients are the same bits for 1 and 2 threads. Tested at the CNN's second
+// conv (5 groups of 4 samples, one of 1), whose GEMM shapes OpenBLAS itself computes thread-count
+// independently with both the SkylakeX kernels dptrain selects and the generic Prescott kernels
+// the tests get; with Prescott, some smaller shapes (e.g. M = 16 or 32) are not, which no layer can fix.
 TEST(Conv2d, ResultsDoNotDependOnThreadCount) {
   for (const ConvCase& c : {ConvCase{32, 12, 12, 64, 5, 5, 1, 0, 21, true}}) {
     const int64_t OH = (c.H + 2 * c.pad - c.kh) / c.stride + 1, OW = (c.W + 2 * c.pad - c.kw) / c.stride + 1;
