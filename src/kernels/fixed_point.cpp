@@ -28,11 +28,19 @@ DPT_CLONES uint32_t max_abs_bits(const float* x, int64_t n) {
   return m;
 }
 
+// Round to nearest (ties to even) for |v| < 2^51: adding and subtracting 1.5 * 2^52 leaves the
+// integer part (the compiler may not reassociate it without -ffast-math); vectorizes, unlike
+// nearbyint, which is a libm call per element here (1.4 ms vs 0.3 ms for 0.5 M values).
+inline double round_even(double v) {
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+  return (v + kMagic) - kMagic;
+}
+
 DPT_CLONES void to_fixed_run(const float* x, int64_t n, double s, int32_t* q, bool acc) {
   if (acc)
-    for (int64_t i = 0; i < n; ++i) q[i] += static_cast<int32_t>(std::nearbyint(static_cast<double>(x[i]) * s));
+    for (int64_t i = 0; i < n; ++i) q[i] += static_cast<int32_t>(round_even(static_cast<double>(x[i]) * s));
   else
-    for (int64_t i = 0; i < n; ++i) q[i] = static_cast<int32_t>(std::nearbyint(static_cast<double>(x[i]) * s));
+    for (int64_t i = 0; i < n; ++i) q[i] = static_cast<int32_t>(round_even(static_cast<double>(x[i]) * s));
 }
 
 DPT_CLONES void from_fixed_run(const int32_t* q, int64_t n, double s, float* y) {
