@@ -45,7 +45,9 @@ TEST_P(AsyncSumModes, BucketSumsEqualBlockingAllreducesBitForBit) {
   for (size_t off = 0, i = 0; i < kBuckets.size(); off += static_cast<size_t>(kBuckets[i++]))
     c.allreduce_sum(want.data() + off, kBuckets[i]);
   AsyncSum sum(c, GetParam());
-  if (GetParam() == AsyncSum::Progress::thread && c.size() > 1) EXPECT_EQ(sum.progress(), AsyncSum::Progress::thread);
+  if (GetParam() == AsyncSum::Progress::thread && c.size() > 1) {
+    EXPECT_EQ(sum.progress(), AsyncSum::Progress::thread);
+  }
   for (int round = 0; round < 3; ++round) {  // the same AsyncSum serves every step
     std::vector<float> buf = got;
     const uint64_t calls = Comm::collective_calls();
