@@ -21,10 +21,11 @@ ExactSum::ExactSum(std::vector<int64_t> sizes, int64_t slots, int64_t terms)
   fixed_.resize(static_cast<size_t>(total_));
 }
 
-void ExactSum::add(const std::vector<const float*>& arrays) {
-  if (used_ == slots_) fail("internal: more than {} micro-shards added in one step", slots_);
+void ExactSum::add(std::initializer_list<const float*> arrays) {
+  if (used_ == slots_ || arrays.size() != sizes_.size())
+    fail("internal: micro-shard {} of {} with {} arrays (expected {})", used_ + 1, slots_, arrays.size(), sizes_.size());
   for (size_t k = 0; k < sizes_.size(); ++k) {
-    const float* p = arrays[k];
+    const float* p = arrays.begin()[k];
     if (slots_ > 1) {  // the caller reuses its arrays for the next micro-shard: keep a copy
       float* copy = slots_data_.data() + used_ * total_ + offsets_[k];
       std::memcpy(copy, p, static_cast<size_t>(sizes_[k]) * sizeof(float));
@@ -35,7 +36,8 @@ void ExactSum::add(const std::vector<const float*>& arrays) {
   ++used_;
 }
 
-bool ExactSum::reduce(const Comm& comm, const std::vector<float*>& out) {
+bool ExactSum::reduce(const Comm& comm, std::initializer_list<float*> out) {
+  if (out.size() != sizes_.size()) fail("internal: {} output arrays for {} sums", out.size(), sizes_.size());
   std::fill(bmax_.begin(), bmax_.end(), 0.0f);
   for (int64_t j = 0; j < used_; ++j)
     for (size_t k = 0; k < sizes_.size(); ++k)
@@ -55,7 +57,7 @@ bool ExactSum::reduce(const Comm& comm, const std::vector<float*>& out) {
   }
   comm.allreduce_sum(fixed_.data(), total_, "gradients (exact)");
   for (size_t k = 0; k < sizes_.size(); ++k)
-    kern::from_fixed(fixed_.data() + offsets_[k], sizes_[k], exps_.data() + block_offsets_[k], out[k]);
+    kern::from_fixed(fixed_.data() + offsets_[k], sizes_[k], exps_.data() + block_offsets_[k], out.begin()[k]);
   return true;
 }
 

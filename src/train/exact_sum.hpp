@@ -8,6 +8,7 @@
 // as a float all-reduce), three passes over the arrays and a copy per extra micro-shard.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "comm/comm.hpp"
@@ -22,10 +23,10 @@ class ExactSum {
   void clear() { used_ = 0; }
   // Keeps this micro-shard's values: arrays[k] holds sizes[k] floats (copied when slots > 1; with
   // one slot the arrays must stay unchanged until reduce()).
-  void add(const std::vector<const float*>& arrays);
+  void add(std::initializer_list<const float*> arrays);
   // Writes into `out` the sums over the micro-shards of every rank (collective). Returns false,
   // leaving `out` untouched, when a value is NaN or infinite on some rank (every rank agrees).
-  bool reduce(const Comm& comm, const std::vector<float*>& out);
+  bool reduce(const Comm& comm, std::initializer_list<float*> out);
 
  private:
   std::vector<int64_t> sizes_, offsets_, block_offsets_;  // per array: element and block offsets

@@ -13,6 +13,14 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
       dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))), x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
       y_(static_cast<size_t>(model.max_batch() * loss.target_slots(numel(model.output_shape())))) {
   exact_ = make_exact(model, comm, s);
+  outputs_ = numel(model.output_shape());
+  // Starts every bucket whose layers backward has finished (made once: no allocation per step).
+  layer_done_ = [this](size_t layer) {
+    float* grads = model_.store().grads();
+    while (started_ < buckets_.size() && layer <= buckets_[started_].lowest_layer)
+      async_.start(grads + buckets_[started_].offset, buckets_[started_].count), ++started_;
+    async_.poll();
+  };
   // Buckets: whole layers, from the last one backwards, closed once they hold bucket_floats.
   const auto& views = model.store().views();
   int64_t lo = model.store().size(), hi = lo;
@@ -39,7 +47,7 @@ LossResult StepRunner::pass(const SampleRows& shard, int64_t row, int64_t n, int
   shard.batch(row, n, x_.data(), y_.data());
   laps.lap(t.data);
   const float* out = model_.forward(x_.data(), n);
-  const LossResult res = loss_.compute(out, Targets{y_.data()}, n, numel(model_.output_shape()), grad_scale, dout_.data());
+  const LossResult res = loss_.compute(out, Targets{y_.data()}, n, outputs_, grad_scale, dout_.data());
   laps.lap(t.forward);
   model_.backward(x_.data(), dout_.data(), n, layer_done);
   laps.lap(t.backward);
@@ -62,23 +70,18 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
   if (exact_) return finish(run_micro_shards(shard, plan, st, t, laps), global_step, lr, t, laps);
   StepResult r;
   const int64_t k = s_.grad_accumulation;
-  size_t started = 0;  // gradient buckets whose sums are running
+  started_ = 0;
   for (int64_t m = 0; m < k; ++m) {  // micro-batch m: rows [b*m/k, b*(m+1)/k) of the slice
     const auto [lo, hi] = block_range(b, static_cast<int>(m), static_cast<int>(k));
     if (hi == lo && !model_.has_collective_layers()) continue;
-    auto layer_done = [&](size_t layer) {
-      while (started < buckets_.size() && layer <= buckets_[started].lowest_layer)
-        async_.start(store.grads() + buckets_[started].offset, buckets_[started].count), ++started;
-      async_.poll();
-    };
     const bool last = m == k - 1;
     const LossResult lr_ = pass(shard, off + lo, hi - lo, slice_offset + lo, grad_scale, t, laps,
-                                s_.overlap && last ? layer_done : std::function<void(size_t)>());
+                                s_.overlap && last ? layer_done_ : no_hook_);
     r.loss_sum += lr_.loss_sum, r.correct += lr_.correct, r.samples += hi - lo;
   }
   if (s_.overlap) {
-    for (; started < buckets_.size(); ++started)  // not started during backward (e.g. an empty slice)
-      async_.start(store.grads() + buckets_[started].offset, buckets_[started].count);
+    for (; started_ < buckets_.size(); ++started_)  // not started during backward (e.g. an empty slice)
+      async_.start(store.grads() + buckets_[started_].offset, buckets_[started_].count);
     async_.wait_all("gradients");
   } else {
     comm_.allreduce_sum(store.grads(), store.size(), "gradients");

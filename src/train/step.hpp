@@ -63,6 +63,9 @@ class StepRunner {
     int64_t offset, count;  // in the flat gradient buffer
   };
   std::vector<Bucket> buckets_;  // in the order backward fills them (last layers first)
+  size_t started_ = 0;           // buckets whose sums are running in this step
+  std::function<void(size_t)> layer_done_, no_hook_;  // Model::backward hooks
+  int64_t outputs_ = 0;          // model outputs per sample
   AsyncSum async_;
   std::unique_ptr<ExactSum> exact_;  // train.deterministic
   std::vector<int64_t> pass_rows_;   // train.deterministic: sizes of the step's forward passes

@@ -7,6 +7,7 @@
 
 #include "kernel_test_util.hpp"
 #include "kernels/elementwise.hpp"
+#include "kernels/threads.hpp"
 
 namespace dpt {
 namespace {
@@ -127,3 +128,17 @@ TYPED_TEST(KernelElementwise, ScaleMatchesReference) {
 
 }  // namespace
 }  // namespace dpt
+
+TEST(SumSquares, SameBitsOnOneAndTwoThreadsAndCloseToThePlainSum) {
+  // 20 blocks of 2^16: the blocks run on TBB workers (a worker-thread bug once crashed here).
+  for (int64_t n : {int64_t{5}, int64_t{20} << 16, (int64_t{3} << 16) + 7}) {
+    const auto x = dpt::test::random_vector<float>(static_cast<size_t>(n), 77);
+    dpt::kern::configure_threads(1);
+    const double one = dpt::kern::sum_squares(x.data(), n);
+    dpt::kern::configure_threads(2);
+    const double two = dpt::kern::sum_squares(x.data(), n), again = dpt::kern::sum_squares(x.data(), n);
+    EXPECT_EQ(one, two) << n;
+    EXPECT_EQ(two, again) << n;
+    EXPECT_NEAR(two, dpt::kern::ref::sum_squares(x.data(), n), 1e-12 * two) << n;
+  }
+}
