@@ -4,15 +4,6 @@
 
 namespace dpt {
 
-namespace {
-int block_owner(int64_t g, int64_t n, int P) {
-  int r = static_cast<int>(std::min<int64_t>(P - 1, g * P / n));
-  while (r > 0 && block_range(n, r, P).first > g) --r;
-  while (r + 1 < P && block_range(n, r + 1, P).first <= g) ++r;
-  return r;
-}
-}  // namespace
-
 ExchangePlan make_exchange_plan(const Sampler& sampler, int64_t n, int64_t epoch, int rank, int ranks,
                                 const std::vector<int64_t>& rows) {
   const std::vector<int64_t> perm = sampler.permutation(epoch);

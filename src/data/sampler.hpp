@@ -34,5 +34,7 @@ class Sampler {
 
 // Contiguous near-equal block [begin, end) of n items for `rank` of `ranks` (evaluation sharding).
 std::pair<int64_t, int64_t> block_range(int64_t n, int rank, int ranks);
+// The rank whose block_range(n, rank, ranks) holds item i (0 <= i < n).
+int block_owner(int64_t i, int64_t n, int ranks);
 
 }  // namespace dpt

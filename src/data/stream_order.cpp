@@ -9,13 +9,6 @@
 namespace dpt {
 
 namespace {
-// The rank whose slice of a global batch of `len` samples holds offset `off`.
-int slice_owner(int64_t off, int64_t len, int P) {
-  int q = static_cast<int>(std::min<int64_t>(P - 1, off * P / len));
-  while (q > 0 && block_range(len, q, P).first > off) --q;
-  while (q + 1 < P && block_range(len, q + 1, P).first <= off) ++q;
-  return q;
-}
 
 int64_t slice_size(int64_t len, int q, int P) {
   const auto [a, b] = block_range(len, q, P);
@@ -122,7 +115,7 @@ WindowPlan StreamOrder::plan(int64_t epoch, const std::vector<int64_t>& order, c
     const int64_t c = perm[static_cast<size_t>(i)];
     const int64_t j = std::upper_bound(cat_off.begin(), cat_off.end(), c) - cat_off.begin() - 1;
     const int64_t g = p.pos_begin + i, s = g / B_, off = g - s * B_, len = std::min(B_, n_ - s * B_);
-    const int q = slice_owner(off, len, ranks);
+    const int q = block_owner(off, len, ranks);
     const int src = static_cast<int>(reader[static_cast<size_t>(j)]);
     if (src == rank) {
       const StreamBlock& b = block(order[j0 + j]);
