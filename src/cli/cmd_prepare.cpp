@@ -1,4 +1,4 @@
-// dptrain prepare fashion-mnist --out FILE.h5 [--source DIR]
+// dptrain prepare fashion-mnist --out FILE.h5 [--source DIR]   (every subcommand: [--compression gzip|none])
 // dptrain prepare csv IN.csv --label COLUMN --out OUT.h5 [--drop-duplicates] [--missing drop|mean|median]
 //                     [--normalize none|minmax|zscore] [--split 0.8,0.1,0.1] [--seed N]
 //                     [--task classification|regression] [--standardize-target]
@@ -11,10 +11,23 @@
 #include "data/idx_to_h5.hpp"
 #include "data/prepare_csv.hpp"
 #include "data/prepare_idx.hpp"
+#include "data/write_options.hpp"
 
 namespace dpt::cli {
 
 namespace {
+// --compression on a prepare subcommand; returns where the choice lands (applied by apply()).
+std::shared_ptr<std::string> add_compression(CLI::App* c) {
+  auto v = std::make_shared<std::string>("gzip");
+  c->add_option("--compression", *v,
+                "gzip: shuffle + gzip (small); none: no filters, 2-4x larger but read without decompressing "
+                "(for streaming with data.memory_budget)")
+      ->check(CLI::IsMember({"gzip", "none"}))
+      ->capture_default_str();
+  return v;
+}
+void apply(const std::string& compression) { set_write_compression(parse_compression(compression, "--compression")); }
+
 Run add_fashion_mnist(CLI::App* cmd) {
   auto* fm = cmd->add_subcommand("fashion-mnist", "Fashion-MNIST IDX files (Debian package dataset-fashion-mnist) -> HDF5");
   struct Args {
@@ -26,7 +39,9 @@ Run add_fashion_mnist(CLI::App* cmd) {
   fm->footer(
       "Layout: /train/images (60000,28,28) uint8, /train/labels (60000,) uint8, /test/images (10000,28,28),\n"
       "/test/labels (10000,); chunked (1024 rows), shuffle + gzip; root attributes 'classes' and 'source'.");
-  return [a] {
+  const auto compression = add_compression(fm);
+  return [a, compression] {
+    apply(*compression);
     const PrepareSummary s = prepare_fashion_mnist(a->source, a->out);
     spdlog::info("wrote {}: {} training and {} test images; training samples per class: {}", a->out, s.train, s.test,
                  fmt::join(s.train_class_counts, " "));
@@ -63,7 +78,9 @@ Run add_csv(CLI::App* cmd) {
       "the trainer feeds (x - offset) * scale), /train/labels (N) int32; the same under /val and /test.\n"
       "Train with data.train_features=/train/features, data.train_labels=/train/labels, and the same for test.\n"
       "Streams the file (2 passes; 5 with --missing median): files larger than memory work.");
-  return [a] {
+  const auto compression = add_compression(c);
+  return [a, compression] {
+    apply(*compression);
     a->o.regression = a->task == "regression";
     if (a->o.standardize_target && !a->o.regression) fail("--standardize-target needs --task regression");
     a->o.missing = parse_missing(a->missing);
@@ -89,7 +106,9 @@ Run add_idx(CLI::App* cmd) {
   c->add_option("--out,-o", a->out, "output HDF5 file")->required();
   c->footer("Layout: /train/images (N, ...) in the IDX element type (uint8, int8, int16, int32, float32, float64),\n"
             "/train/labels (N) in the labels' integer type; /test/... the same when given.");
-  return [a] {
+  const auto compression = add_compression(c);
+  return [a, compression] {
+    apply(*compression);
     const IdxPrepareSummary s = prepare_idx(a->train, a->test, a->out);
     std::vector<std::string> counts;
     for (const auto& [label, n] : s.train_class_counts) counts.push_back(fmt::format("{}: {}", label, n));

@@ -6,6 +6,24 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "data/write_options.hpp"
+
+namespace dpt {
+
+namespace {
+Compression g_compression = Compression::gzip;
+}  // namespace
+
+void set_write_compression(Compression c) { g_compression = c; }
+Compression write_compression() { return g_compression; }
+
+Compression parse_compression(const std::string& text, const std::string& option) {
+  if (text == "gzip") return Compression::gzip;
+  if (text == "none") return Compression::none;
+  fail("{} = '{}' is not valid: must be gzip or none", option, text);
+}
+
+}  // namespace dpt
 
 namespace dpt::h5 {
 
@@ -15,8 +33,10 @@ std::vector<hsize_t> to_hsize(const std::vector<int64_t>& v) { return {v.begin()
 Handle chunked_plist(const std::vector<hsize_t>& chunk) {
   Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_chunk(plist.get(), static_cast<int>(chunk.size()), chunk.data());
-  H5Pset_shuffle(plist.get());
-  H5Pset_deflate(plist.get(), 4);
+  if (write_compression() == Compression::gzip) {
+    H5Pset_shuffle(plist.get());
+    H5Pset_deflate(plist.get(), 4);
+  }
   return plist;
 }
 }  // namespace
