@@ -30,11 +30,11 @@ int auto_threads(int local_ranks) {
   return std::max(1, all / std::max(1, local_ranks));
 }
 
-void configure_threads(int n) {
+void configure_threads(int n, bool single_threaded_blas) {
   g_threads = std::max(1, n);
   g_tbb_limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                       static_cast<size_t>(g_threads));
-  openblas_set_num_threads(g_threads);
+  openblas_set_num_threads(single_threaded_blas ? 1 : g_threads);
 }
 
 int configured_threads() { return g_threads; }

@@ -312,7 +312,7 @@ TrainOutcome Trainer::run() {
 
 TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts) {
   const TrainSettings s = read_settings(cfg);
-  kern::configure_threads(s.threads > 0 ? s.threads : kern::auto_threads(comm.local_size()));
+  kern::configure_threads(s.threads > 0 ? s.threads : kern::auto_threads(comm.local_size()), s.deterministic);
   const std::string yaml = cfg.to_yaml();
   comm.check_same(std::hash<std::string>{}(yaml), "resolved config (same config file and --set options on every rank?)");
   g_stop_signal = 0;
