@@ -27,15 +27,16 @@ Run add_evaluate(CLI::App& app) {
       "evaluate", "loss, accuracy, per-class accuracy and confusion matrix of a trained model; for a regression model "
                   "(loss mse) mse, rmse, mae and r2 (any rank count)");
   struct Args {
-    std::string model, data, features = "/test/images", labels = "/test/labels";
+    std::string model, data, features, labels;  // empty: the model config's test datasets
     int64_t batch = 1000;
     bool json = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--model,-m", a->model, "model file written by train (RUN_DIR/model.h5)")->required();
   cmd->add_option("--data,-d", a->data, "HDF5 file (default: the training config's data.file)");
-  cmd->add_option("--features", a->features, "features dataset")->capture_default_str();
-  cmd->add_option("--labels", a->labels, "labels dataset")->capture_default_str();
+  cmd->add_option("--features", a->features,
+                  "features dataset (default: the model config's data.test_features, else /test/images)");
+  cmd->add_option("--labels", a->labels, "labels dataset (default: the model config's data.test_labels, else /test/labels)");
   cmd->add_option("--batch", a->batch, "batch size per rank")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--json", a->json,
                 "print one JSON object: samples, loss, accuracy, per_class_accuracy, per_class_samples, "

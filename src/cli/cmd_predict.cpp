@@ -55,15 +55,17 @@ Run add_predict(CLI::App& app) {
       "predict", "class probabilities (softmax) and the predicted class of every sample (regression: the predicted "
                  "values), to HDF5 or CSV (any rank count)");
   struct Args {
-    std::string model, data, out, features = "/test/images", labels = "/test/labels";
+    std::string model, data, out, features, labels;  // empty: the model config's test datasets
     int64_t batch = 1000;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--model,-m", a->model, "model file written by train (RUN_DIR/model.h5)")->required();
   cmd->add_option("--data,-d", a->data, "HDF5 file (default: the training config's data.file)");
-  cmd->add_option("--features", a->features, "features dataset")->capture_default_str();
-  cmd->add_option("--labels", a->labels, "labels dataset of the same rows (read with the features, not used)")
-      ->capture_default_str();
+  cmd->add_option("--features", a->features,
+                  "features dataset (default: the model config's data.test_features, else /test/images)");
+  cmd->add_option("--labels", a->labels,
+                  "labels dataset of the same rows (read with the features, not used; default: the model config's "
+                  "data.test_labels, else /test/labels)");
   cmd->add_option("--out,-o", a->out,
                   "FILE.h5: /probabilities (N, C) float32 and /predicted (N) int32; FILE.csv: header "
                   "row,predicted,p0,...; regression (loss mse): /predicted (N) or (N, T) float32, CSV row,predicted "

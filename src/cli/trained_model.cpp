@@ -26,8 +26,15 @@ SampleSource open_split_for(const TrainedModel& m, const SplitPaths& paths) {
 
 SampleSource open_eval_split(const TrainedModel& m, const std::string& data, const std::string& features,
                              const std::string& labels) {
+  // Defaults: the datasets the run tested on (data.test_features/test_labels), else /test/...
+  const SplitPaths& t = m.settings.test;
   SplitPaths paths{data, features, labels, "--features", "--labels", {}};
-  if (data.empty()) paths.file = m.settings.train.file, paths.files = m.settings.train.files;
+  if (paths.features.empty()) paths.features = t.features.empty() ? "/test/images" : t.features;
+  if (paths.labels.empty()) paths.labels = t.labels.empty() ? "/test/labels" : t.labels;
+  if (data.empty()) {  // the test split's file (data.test_file, else data.file)
+    const SplitPaths& from = t.features.empty() ? m.settings.train : t;
+    paths.file = from.file, paths.files = from.files;
+  }
   paths.float_targets = m.settings.train.float_targets;  // regression targets with loss mse
   return open_split_for(m, paths);
 }

@@ -67,7 +67,8 @@ for np in 1 2; do
   awk -v a="$r" -v b="$rmse" 'BEGIN { exit !(a != "" && (a - b < 1e-5 * b) && (b - a < 1e-5 * b)) }' \
     || fail "evaluate on $np ranks: rmse $r, the run reported $rmse"
 done
-"$dptrain" evaluate --model run/model.h5 --data table.h5 --features /test/features --labels /test/labels \
+# Without --data/--features/--labels: the data file and test datasets of the model's own config.
+"$dptrain" evaluate --model run/model.h5 \
   | grep -E "samples of table.h5: mse [0-9.e-]+, rmse [0-9.e-]+, mae [0-9.e-]+, r2 0\.9" || fail "evaluate text"
 
 # predict: one value per test row; its RMSE against the stored targets (h5dump) is the run's.
