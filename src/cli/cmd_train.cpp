@@ -38,6 +38,7 @@ Run add_train(CLI::App& app) {
     spdlog::info("resolved config:\n{}", cfg.to_yaml());
     const TrainOutcome r = train(cfg, world, {a->out, a->overwrite, a->quiet, a->resume});
     if (r.stop_reason == "signal") return 143;  // 128 + SIGTERM: a scheduler sees the job was interrupted
+    if (r.stop_reason == "already_finished") return 0;  // logged by the trainer
     const std::string best = r.best_epoch ? fmt::format(" (best epoch {} by early stopping)", r.best_epoch) : "";
     if (r.test.samples > 0 && r.test.regression)
       spdlog::info("final test {} after {} epochs{}, {} steps, {:.1f} s; stopped: {}", eval_text(r.test), r.epochs,

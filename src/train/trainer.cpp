@@ -70,6 +70,7 @@ class Trainer {
   double t0_ = 0, last_ckpt_time_ = 0;
   float lr_ = 0;
   int64_t last_ckpt_step_ = -1;
+  bool finished_ = false;  // resumed from the checkpoint of a run that had ended
 };
 
 Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
@@ -132,6 +133,10 @@ void Trainer::restore(const std::string& path) {
     std::copy(cur_p.begin(), cur_p.end(), p.params());
     std::copy(cur_b.begin(), cur_b.end(), b.params());
   }
+  // The checkpoint of a run that already ended (its last epoch, max_steps, early stopping): the
+  // same on every rank, from the checkpoint's state; nothing to train, nothing to rewrite.
+  finished_ = st_.epoch >= s_.epochs || (s_.max_steps > 0 && st_.step >= s_.max_steps) || early_.should_stop();
+  if (finished_) return;
   spdlog::info("resumed from {} at step {} (epoch {}, step {} of it) on {} ranks", path, st_.step, st_.epoch + 1,
                st_.step_in_epoch, comm_.size());
   if (comm_.rank() == 0 && !dir_.root.empty()) truncate_metrics(dir_, st_.step);
@@ -283,6 +288,16 @@ TrainOutcome Trainer::run() {
     if (path.empty()) spdlog::info("no checkpoint in {}: starting from the beginning", dir_.checkpoints());
     else restore(path);
   }
+  if (finished_) {
+    spdlog::warn("{} already finished at step {} (epoch {} of {}): nothing to train, its files are left as they are; "
+                 "raise train.epochs or train.max_steps to train further",
+                 dir_.root.empty() ? std::string("the run") : dir_.root, st_.step, st_.epoch, s_.epochs);
+    TrainOutcome done;
+    done.stop_reason = "already_finished", done.steps = st_.step, done.epochs = st_.epoch;
+    done.params.assign(model_.store().params(), model_.store().params() + model_.store().size());
+    done.buffers.assign(model_.buffers().params(), model_.buffers().params() + model_.buffers().size());
+    return done;
+  }
   if (comm_.rank() == 0 && !dir_.root.empty()) metrics_ = MetricsWriter(dir_.file("metrics.jsonl"));
   TrainOutcome out;
   out.stop_reason = "epochs";
@@ -303,7 +318,9 @@ TrainOutcome Trainer::run() {
   if (out.stop_reason == "signal")
     spdlog::warn("stopped by signal {} at step {}{}", static_cast<int>(g_stop_signal), st_.step,
                  checkpoints_on() ? "; checkpoint written: continue with --resume auto" : "");
-  if (out.stop_reason == "max_steps" && checkpoints_on() && !s_.ckpt_every_epoch) checkpoint();
+  // The end state is always checkpointed (a no-op when this step was just saved): a later
+  // --resume auto then knows the run ended, and raising train.epochs continues from the very end.
+  if (out.stop_reason != "signal" && checkpoints_on()) checkpoint();
   finish_run(out);
   return out;
 }

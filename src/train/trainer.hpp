@@ -25,7 +25,7 @@ struct TrainOutcome {
   double train_loss = 0;      // mean over the last epoch's samples
   int64_t steps = 0, epochs = 0, best_epoch = 0;
   double seconds = 0;
-  std::string stop_reason;    // "epochs", "max_steps", "early_stopping", "signal"
+  std::string stop_reason;    // "epochs", "max_steps", "early_stopping", "signal", "already_finished" (--resume of an ended run)
   std::vector<float> params;  // final parameters (identical on every rank)
   std::vector<float> buffers;  // final batchnorm running statistics (identical on every rank)
 };

@@ -86,3 +86,10 @@ echo "ok 4: other architecture refused"
 "$dptrain" inspect full/model.h5 | grep -q "format\|dptrain-model" || fail "inspect of a model file"
 echo "ok 5: inspect"
 
+
+# 6. --resume auto of a run that already ended: nothing trained, nothing rewritten, exit 0.
+sums=$(md5sum full/model.h5 full/metrics.jsonl)
+run 2 --out full --resume auto > again.log 2>&1 || { cat again.log; fail "resuming a finished run failed"; }
+grep -q "already finished at step" again.log || { cat again.log; fail "no 'already finished' message"; }
+[ "$(md5sum full/model.h5 full/metrics.jsonl)" = "$sums" ] || fail "resuming a finished run rewrote its files"
+echo "ok 6: a finished run is left alone"
