@@ -30,6 +30,28 @@ namespace {
 volatile std::sig_atomic_t g_stop_signal = 0;
 extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
 
+// SIGTERM/SIGINT/SIGUSR1 only raise g_stop_signal for as long as train() runs (data loading, the epochs,
+// the final checkpoint and model): the step loop stops at its next poll and checkpoints; after the
+// loop, the run simply finishes writing. The previous handlers come back at the end.
+class StopSignals {
+ public:
+  StopSignals()
+      : term_((g_stop_signal = 0, std::signal(SIGTERM, on_stop_signal))), intr_(std::signal(SIGINT, on_stop_signal)),
+        usr1_(std::signal(SIGUSR1, on_stop_signal)) {}
+  ~StopSignals() {
+    std::signal(SIGTERM, term_);
+    std::signal(SIGINT, intr_);
+    std::signal(SIGUSR1, usr1_);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  void (*term_)(int);
+  void (*intr_)(int);
+  void (*usr1_)(int);  // mpirun forwards SIGUSR1 to every rank (its SIGTERM kills them within ~1 s)
+};
+
 class Trainer {
  public:
   Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts);
@@ -302,8 +324,6 @@ TrainOutcome Trainer::run() {
   TrainOutcome out;
   out.stop_reason = "epochs";
   t0_ = last_ckpt_time_ = wall_time();
-  std::signal(SIGTERM, on_stop_signal);
-  std::signal(SIGINT, on_stop_signal);
   for (int64_t epoch = st_.epoch; epoch < s_.epochs; ++epoch) {
     if (!run_epoch(epoch, out)) break;
     if (early_.should_stop()) {
@@ -313,8 +333,6 @@ TrainOutcome Trainer::run() {
       break;
     }
   }
-  std::signal(SIGTERM, SIG_DFL);
-  std::signal(SIGINT, SIG_DFL);
   if (out.stop_reason == "signal")
     spdlog::warn("stopped by signal {} at step {}{}", static_cast<int>(g_stop_signal), st_.step,
                  checkpoints_on() ? "; checkpoint written: continue with --resume auto" : "");
@@ -332,7 +350,7 @@ TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts
   kern::configure_threads(s.threads > 0 ? s.threads : kern::auto_threads(comm.local_size()), s.deterministic);
   const std::string yaml = cfg.to_yaml();
   comm.check_same(std::hash<std::string>{}(yaml), "resolved config (same config file and --set options on every rank?)");
-  g_stop_signal = 0;
+  const StopSignals signals;
   if (s.watchdog_timeout > 0 && !Comm::watchdog_running()) Comm::start_watchdog(s.watchdog_timeout);  // collective
   const RunDir dir{opts.out_dir};
   check_run_dir(dir, opts.overwrite, !opts.resume.empty(), comm);

@@ -93,3 +93,23 @@ run 2 --out full --resume auto > again.log 2>&1 || { cat again.log; fail "resumi
 grep -q "already finished at step" again.log || { cat again.log; fail "no 'already finished' message"; }
 [ "$(md5sum full/model.h5 full/metrics.jsonl)" = "$sums" ] || fail "resuming a finished run rewrote its files"
 echo "ok 6: a finished run is left alone"
+
+# 7. SIGUSR1 to mpiexec mid-run (mpiexec forwards it to every rank; its own SIGTERM would kill them
+#    within ~1 s): the ranks checkpoint and exit 143; --resume auto ends bit-identical to the full run.
+DPTRAIN_FAULT="sleep:rank=*:call=60:secs=2" timeout 120 "$mpiexec" -n 2 "$dptrain" train -q -c good.yaml \
+  --set train.epochs=12 --set checkpoint.every_steps=5 --set checkpoint.every_epoch=false --set optimizer.name=adam \
+  --set optimizer.lr=0.01 --out usr1 < /dev/null > usr1.log 2>&1 &
+tpid=$!
+for _ in $(seq 300); do
+  [ -f usr1/metrics.jsonl ] && [ "$(wc -l < usr1/metrics.jsonl)" -ge 2 ] && break
+  sleep 0.1
+done
+kill -USR1 "$(pgrep -P "$tpid" -x "$(basename "$mpiexec")" || pgrep -P "$tpid" | head -1)"
+wait "$tpid"
+rc=$?
+[ "$rc" -eq 143 ] || { cat usr1.log; fail "SIGUSR1: exit $rc, expected 143"; }
+grep -q "stopped by signal 10 at step" usr1.log || { cat usr1.log; fail "no 'stopped by signal' line"; }
+[ -e usr1/model.h5 ] && fail "a stopped run wrote model.h5"
+run 2 --out usr1 --resume auto > usr1_resume.log 2>&1 || { cat usr1_resume.log; fail "resume after SIGUSR1 failed"; }
+same_params full/model.h5 usr1/model.h5 || fail "resume after SIGUSR1 is not bit-identical"
+echo "ok 7: SIGUSR1 through mpiexec checkpoints, resume is bit-identical"
