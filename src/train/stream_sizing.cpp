@@ -26,9 +26,9 @@ int64_t parse_byte_size(const std::string& text, const std::string& option) {
   const std::string units = "kmgt";
   const size_t k = unit.empty() ? std::string::npos : units.find(unit);
   if (used == 0 || !(v >= 0) || (!unit.empty() && (unit.size() != 1 || k == std::string::npos)))
-    fail("config: {} = '{}' is not a size in bytes (examples: 0, 65536, 64KiB, 8MiB, 1GiB)", option, text);
+    fail("{} = '{}' is not a size in bytes (examples: 0, 65536, 64KiB, 8MiB, 1GiB)", option, text);
   const double bytes = v * std::pow(1024.0, unit.empty() ? 0 : static_cast<double>(k + 1));
-  if (bytes > 9e18) fail("config: {} = '{}' is too large", option, text);
+  if (bytes > 9e18) fail("{} = '{}' is too large", option, text);
   return static_cast<int64_t>(bytes);
 }
 

@@ -145,7 +145,7 @@ TrainSettings read_settings(const Config& c) {
   s.scale = static_cast<float>(c.get_float("data.scale"));
   s.shuffle = c.get_bool("data.shuffle");
   s.stream.budget_text = c.get_string("data.memory_budget");
-  s.stream.budget = parse_byte_size(s.stream.budget_text, "data.memory_budget");
+  s.stream.budget = parse_byte_size(s.stream.budget_text, c.origin("data.memory_budget") + ": data.memory_budget");
   s.stream.block_rows = c.get_int("data.block_rows");
   s.stream.shuffle_buffer = c.get_int("data.shuffle_buffer");
   s.layers = c.get_node("model.layers");
@@ -202,6 +202,7 @@ Config load_train_config(const std::string& path, const std::vector<std::string>
   cfg.load_file(path);
   for (const auto& o : overrides) cfg.set_override(o);
   cfg.check_required();
+  (void)read_settings(cfg);  // every value checked now, before anything is logged or opened
   return cfg;
 }
 
