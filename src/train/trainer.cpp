@@ -240,7 +240,7 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
 void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOutcome& out) {
   double sums[3] = {local_loss_, local_seen_, local_correct_};
   comm_.allreduce_sum(sums, 3);
-  const double seen = st_.seen + sums[1];
+  const double seen = st_.seen + sums[1];  // st_.seen: this epoch's samples before a resume
   out.train_loss = (st_.loss_sum + sums[0]) / std::max(seen, 1.0);
   const double train_acc = (st_.correct + sums[2]) / std::max(seen, 1.0);
   local_loss_ = local_seen_ = local_correct_ = 0, st_.loss_sum = st_.seen = st_.correct = 0;
@@ -249,7 +249,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
   out.val = eval(data_.val()), out.test = eval(data_.test());
   const double eval_s = wall_time() - t_eval;
   nlohmann::json rec = {{"epoch", epoch + 1},       {"step", st_.step},         {"train_loss", out.train_loss},
-                        {"train_accuracy", train_acc}, {"samples_per_s", seen / epoch_s}, {"epoch_s", epoch_s},
+                        {"train_accuracy", train_acc}, {"samples_per_s", sums[1] / epoch_s}, {"epoch_s", epoch_s},
                         {"data_s", data_s},          {"eval_s", eval_s},         {"lr", lr_},
                         {"elapsed_s", st_.elapsed_s + wall_time() - t0_}};
   if (loss_->regression()) rec.erase("train_accuracy"), rec["train_rmse"] = std::sqrt(out.train_loss);
