@@ -8,8 +8,6 @@
 #include "cli/trained_model.hpp"
 #include "comm/comm.hpp"
 #include "data/class_names.hpp"
-#include "data/sampler.hpp"
-#include "kernels/threads.hpp"
 #include "train/evaluator.hpp"
 
 namespace dpt::cli {
@@ -26,18 +24,11 @@ Run add_evaluate(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "evaluate", "loss, accuracy, per-class accuracy and confusion matrix of a trained model; for a regression model "
                   "(loss mse) mse, rmse, mae and r2 (any rank count)");
-  struct Args {
-    std::string model, data, features, labels;  // empty: the model config's test datasets
-    int64_t batch = 1000;
+  struct Args : EvalDataArgs {
     bool json = false;
   };
   auto a = std::make_shared<Args>();
-  cmd->add_option("--model,-m", a->model, "model file written by train (RUN_DIR/model.h5)")->required();
-  cmd->add_option("--data,-d", a->data, "HDF5 file (default: the training config's data.file)");
-  cmd->add_option("--features", a->features,
-                  "features dataset (default: the model config's data.test_features, else /test/images)");
-  cmd->add_option("--labels", a->labels, "labels dataset (default: the model config's data.test_labels, else /test/labels)");
-  cmd->add_option("--batch", a->batch, "batch size per rank")->capture_default_str()->check(CLI::PositiveNumber);
+  add_eval_data_options(cmd, *a, "labels dataset");
   cmd->add_flag("--json", a->json,
                 "print one JSON object: samples, loss, accuracy, per_class_accuracy, per_class_samples, "
                 "confusion [true][predicted], class_names (when the file has them); regression: samples, loss, mse, "
@@ -45,10 +36,7 @@ Run add_evaluate(CLI::App& app) {
   cmd->footer(model_config_help());
   return [a] {
     const Comm world;
-    kern::configure_threads(kern::auto_threads(world.local_size()));
-    TrainedModel m = load_trained_model(a->model, a->batch);
-    const SampleSource src = open_eval_split(m, a->data, a->features, a->labels);
-    const auto [lo, hi] = block_range(src.size(), world.rank(), world.size());
+    auto [m, src, lo, hi] = open_eval_input(*a, world);
     src.check_labels(lo, hi, m.classes());
     const auto loss = make_loss<float>(m.settings.loss);
     if (loss->regression()) {

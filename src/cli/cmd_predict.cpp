@@ -9,7 +9,6 @@
 #include "data/shard_loader.hpp"
 #include "kernels/softmax.hpp"
 #include "layers/loss.hpp"
-#include "kernels/threads.hpp"
 
 namespace dpt::cli {
 
@@ -54,32 +53,21 @@ Run add_predict(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "predict", "class probabilities (softmax) and the predicted class of every sample (regression: the predicted "
                  "values), to HDF5 or CSV (any rank count)");
-  struct Args {
-    std::string model, data, out, features, labels;  // empty: the model config's test datasets
-    int64_t batch = 1000;
+  struct Args : EvalDataArgs {
+    std::string out;
   };
   auto a = std::make_shared<Args>();
-  cmd->add_option("--model,-m", a->model, "model file written by train (RUN_DIR/model.h5)")->required();
-  cmd->add_option("--data,-d", a->data, "HDF5 file (default: the training config's data.file)");
-  cmd->add_option("--features", a->features,
-                  "features dataset (default: the model config's data.test_features, else /test/images)");
-  cmd->add_option("--labels", a->labels,
-                  "labels dataset of the same rows (read with the features, not used; default: the model config's "
-                  "data.test_labels, else /test/labels)");
+  add_eval_data_options(cmd, *a, "labels dataset of the same rows (read with the features, not used)");
   cmd->add_option("--out,-o", a->out,
                   "FILE.h5: /probabilities (N, C) float32 and /predicted (N) int32; FILE.csv: header "
                   "row,predicted,p0,...; regression (loss mse): /predicted (N) or (N, T) float32, CSV row,predicted "
                   "(or predicted0,...); rows in the order of the data set; an existing file is replaced")
       ->required();
-  cmd->add_option("--batch", a->batch, "batch size per rank")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->footer(model_config_help());
   return [a] {
     const Comm world;
     if (world.rank() == 0) prediction_format(a->out);  // a bad --out fails before the work
-    kern::configure_threads(kern::auto_threads(world.local_size()));
-    TrainedModel m = load_trained_model(a->model, a->batch);
-    const SampleSource src = open_eval_split(m, a->data, a->features, a->labels);
-    const auto [lo, hi] = block_range(src.size(), world.rank(), world.size());
+    auto [m, src, lo, hi] = open_eval_input(*a, world);
     const Shard shard = load_block(src, lo, hi);
     const int64_t C = m.classes();
     std::vector<float> probs(static_cast<size_t>(shard.rows * C));

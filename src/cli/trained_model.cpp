@@ -1,6 +1,8 @@
 #include "cli/trained_model.hpp"
 
 #include "core/error.hpp"
+#include "data/sampler.hpp"
+#include "kernels/threads.hpp"
 
 namespace dpt::cli {
 
@@ -37,6 +39,25 @@ SampleSource open_eval_split(const TrainedModel& m, const std::string& data, con
   }
   paths.float_targets = m.settings.train.float_targets;  // regression targets with loss mse
   return open_split_for(m, paths);
+}
+
+void add_eval_data_options(CLI::App* cmd, EvalDataArgs& a, const std::string& labels_help) {
+  cmd->add_option("--model,-m", a.model, "model file written by train (RUN_DIR/model.h5)")->required();
+  cmd->add_option("--data,-d", a.data,
+                  "HDF5 file (default: the model config's data.test_file, else its data.file)");
+  cmd->add_option("--features", a.features,
+                  "features dataset (default: the model config's data.test_features, else /test/images)");
+  cmd->add_option("--labels", a.labels,
+                  labels_help + " (default: the model config's data.test_labels, else /test/labels)");
+  cmd->add_option("--batch", a.batch, "batch size per rank")->capture_default_str()->check(CLI::PositiveNumber);
+}
+
+EvalInput open_eval_input(const EvalDataArgs& a, const Comm& world) {
+  kern::configure_threads(kern::auto_threads(world.local_size()));
+  TrainedModel m = load_trained_model(a.model, a.batch);
+  SampleSource src = open_eval_split(m, a.data, a.features, a.labels);
+  const auto [lo, hi] = block_range(src.size(), world.rank(), world.size());
+  return {std::move(m), std::move(src), lo, hi};
 }
 
 }  // namespace dpt::cli

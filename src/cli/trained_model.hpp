@@ -4,7 +4,10 @@
 #include <memory>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "checkpoint/model_file.hpp"
+#include "comm/comm.hpp"
 #include "data/h5_dataset.hpp"
 #include "model/model.hpp"
 #include "train/train_config.hpp"
@@ -25,9 +28,27 @@ TrainedModel load_trained_model(const std::string& path, int64_t max_batch);
 // Opens a split; throws naming the file, the dataset and both shapes when its samples are not
 // the model's input shape.
 SampleSource open_split_for(const TrainedModel& m, const SplitPaths& paths);
-// The split evaluate/predict read: `data` (or, when empty, the training data of the model's config,
-// all of its files) with the datasets `features` and `labels` (named by --features/--labels).
+// The split evaluate/predict read: `data` (or, when empty, the file(s) of the model config's test
+// split, else of its training data) with the datasets `features` and `labels` (when empty: the
+// model config's data.test_features / data.test_labels, else /test/images, /test/labels).
 SampleSource open_eval_split(const TrainedModel& m, const std::string& data, const std::string& features,
                              const std::string& labels);
+
+// The options evaluate and predict share, and what they name.
+struct EvalDataArgs {
+  std::string model, data, features, labels;  // empty data/features/labels: the model config's test split
+  int64_t batch = 1000;
+};
+// --model, --data, --features, --labels (labels_help: what the command does with them), --batch.
+void add_eval_data_options(CLI::App* cmd, EvalDataArgs& a, const std::string& labels_help);
+
+// This rank's part of the work: the model, the split the options name, and this rank's rows [lo, hi)
+// of it (threads configured for this rank).
+struct EvalInput {
+  TrainedModel m;
+  SampleSource src;
+  int64_t lo = 0, hi = 0;
+};
+EvalInput open_eval_input(const EvalDataArgs& a, const Comm& world);
 
 }  // namespace dpt::cli

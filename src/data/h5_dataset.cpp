@@ -238,21 +238,35 @@ void SampleSource::convert_row(const unsigned char* raw, float* x) const {
 
 void SampleSource::read_window(size_t part, int64_t first, int64_t count, unsigned char* raw, int32_t* y) const {
   const Opened& o = h_->at(paths_, part);
-  const std::string& path = h_->parts[part].path;
   const int64_t local = first - h_->parts[part].begin;
   hid_t mem = H5I_INVALID_HID;
   h5::Handle fspace = row_space(dims_of(o.feat.get()), local, count, &mem);
   h5::Handle mspace(mem, H5Sclose);
   if (H5Dread(o.feat.get(), h_->mem_type.get(), mspace.get(), fspace.get(), H5P_DEFAULT, raw) < 0)
-    fail("{}: reading rows {}..{} of '{}' failed (corrupt or truncated file?)", path, local, local + count - 1,
-         paths_.features);
-  hid_t lmem = H5I_INVALID_HID;
-  h5::Handle lspace = row_space(dims_of(o.lab.get()), local, count, &lmem);
-  h5::Handle lmspace(lmem, H5Sclose);
-  const hid_t ltype = paths_.float_targets ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32;  // float: its bits in the slots
-  if (H5Dread(o.lab.get(), ltype, lmspace.get(), lspace.get(), H5P_DEFAULT, y) < 0)
-    fail("{}: reading rows {}..{} of '{}' failed (corrupt or truncated file?)", path, local, local + count - 1,
-         paths_.labels);
+    fail("{}: reading rows {}..{} of '{}' failed (corrupt or truncated file?)", h_->parts[part].path, local,
+         local + count - 1, paths_.features);
+  read_labels(part, first, count, paths_.float_targets, y);  // float: its bits in the slots
+}
+
+void SampleSource::read_labels(size_t part, int64_t first, int64_t count, bool as_float, void* y) const {
+  const Opened& o = h_->at(paths_, part);
+  const int64_t local = first - h_->parts[part].begin;
+  hid_t mem = H5I_INVALID_HID;
+  h5::Handle fspace = row_space(dims_of(o.lab.get()), local, count, &mem);
+  h5::Handle mspace(mem, H5Sclose);
+  if (H5Dread(o.lab.get(), as_float ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32, mspace.get(), fspace.get(), H5P_DEFAULT,
+              y) < 0)
+    fail("{}: reading rows {}..{} of '{}' failed (corrupt or truncated file?)", h_->parts[part].path, local,
+         local + count - 1, paths_.labels);
+}
+
+template <class F>
+void SampleSource::for_windows(int64_t begin, int64_t end, F&& f) const {
+  for (int64_t first = begin; first < end;) {
+    const int64_t count = std::min(window_end(first), end) - first;
+    f(part_of(first), first, count);
+    first += count;
+  }
 }
 
 void SampleSource::read(const std::vector<int64_t>& idx, float* x, int32_t* y) const {
@@ -285,33 +299,23 @@ void SampleSource::read(const std::vector<int64_t>& idx, float* x, int32_t* y) c
 }
 
 void SampleSource::read_raw(int64_t begin, int64_t end, unsigned char* raw, int32_t* y) const {
-  for (int64_t first = begin; first < end;) {
-    const int64_t count = std::min(window_end(first), end) - first;
-    read_window(part_of(first), first, count, raw + (first - begin) * row_bytes(), y + (first - begin) * target_slots_);
-    first += count;
-  }
+  for_windows(begin, end, [&](size_t part, int64_t first, int64_t count) {
+    read_window(part, first, count, raw + (first - begin) * row_bytes(), y + (first - begin) * target_slots_);
+  });
 }
 
 void SampleSource::check_labels(int64_t begin, int64_t end, int64_t classes) const {
   if (paths_.float_targets) return check_targets(begin, end, classes);
   std::vector<int32_t> y;
-  for (int64_t first = begin; first < end;) {
-    const size_t part = part_of(first);
+  for_windows(begin, end, [&](size_t part, int64_t first, int64_t count) {
     const auto& q = h_->parts[part];
-    const int64_t count = std::min(window_end(first), end) - first;
-    const Opened& o = h_->at(paths_, part);
     y.resize(static_cast<size_t>(count));
-    hid_t mem = H5I_INVALID_HID;
-    h5::Handle fspace = row_space(dims_of(o.lab.get()), first - q.begin, count, &mem);
-    h5::Handle mspace(mem, H5Sclose);
-    if (H5Dread(o.lab.get(), H5T_NATIVE_INT32, mspace.get(), fspace.get(), H5P_DEFAULT, y.data()) < 0)
-      fail("{}: reading '{}' failed (corrupt or truncated file?)", q.path, paths_.labels);
+    read_labels(part, first, count, false, y.data());
     for (int64_t i = 0; i < count; ++i)
       if (y[i] < 0 || y[i] >= classes)
         fail("{}: '{}' ({}) row {} has label {}, outside [0, {}) for a model with {} outputs", q.path, paths_.labels,
              paths_.labels_option, first - q.begin + i, y[i], classes, classes);
-    first += count;
-  }
+  });
 }
 
 void SampleSource::check_targets(int64_t begin, int64_t end, int64_t outputs) const {
@@ -319,23 +323,15 @@ void SampleSource::check_targets(int64_t begin, int64_t end, int64_t outputs) co
     fail("{}: '{}' ({}) has {} regression target(s) per sample but the model has {} outputs", paths_.file,
          paths_.labels, paths_.labels_option, target_slots_, outputs);
   std::vector<float> y;
-  for (int64_t first = begin; first < end;) {
-    const size_t part = part_of(first);
+  for_windows(begin, end, [&](size_t part, int64_t first, int64_t count) {
     const auto& q = h_->parts[part];
-    const int64_t count = std::min(window_end(first), end) - first;
-    const Opened& o = h_->at(paths_, part);
     y.resize(static_cast<size_t>(count * target_slots_));
-    hid_t mem = H5I_INVALID_HID;
-    h5::Handle fspace = row_space(dims_of(o.lab.get()), first - q.begin, count, &mem);
-    h5::Handle mspace(mem, H5Sclose);
-    if (H5Dread(o.lab.get(), H5T_NATIVE_FLOAT, mspace.get(), fspace.get(), H5P_DEFAULT, y.data()) < 0)
-      fail("{}: reading '{}' failed (corrupt or truncated file?)", q.path, paths_.labels);
+    read_labels(part, first, count, true, y.data());
     for (int64_t i = 0; i < count * target_slots_; ++i)
       if (!std::isfinite(y[i]))
         fail("{}: '{}' ({}) row {} has target {}; regression targets must be finite (as float32)", q.path,
              paths_.labels, paths_.labels_option, first - q.begin + i / target_slots_, y[i]);
-    first += count;
-  }
+  });
 }
 
 }  // namespace dpt

@@ -69,6 +69,11 @@ class SampleSource {
   void check_targets(int64_t begin, int64_t end, int64_t outputs) const;  // float targets
   // Rows [first, first + count) of file `part` (global indices; all inside that file).
   void read_window(size_t part, int64_t first, int64_t count, unsigned char* raw, int32_t* y) const;
+  // Their labels only: int32, or float32 (as_float) into y (count x target slots).
+  void read_labels(size_t part, int64_t first, int64_t count, bool as_float, void* y) const;
+  // f(part, first, count) for the chunk-aligned windows that cover rows [begin, end), in order.
+  template <class F>
+  void for_windows(int64_t begin, int64_t end, F&& f) const;
   size_t part_of(int64_t row) const;        // the file holding global row `row`
   int64_t window_end(int64_t row) const;    // end of the chunk-aligned window starting at `row`
 

@@ -22,13 +22,21 @@ void Shard::batch(int64_t first, int64_t count, float* bx, int32_t* by) const {
   std::copy_n(y.data() + first * slots, count * slots, by);
 }
 
+int64_t packed_row_bytes(const SampleSource& src) { return src.row_bytes() + 4 * src.target_slots(); }
+
+void pack_row(const SampleSource& src, const unsigned char* features, const int32_t* targets, unsigned char* row) {
+  std::memcpy(row, features, static_cast<size_t>(src.row_bytes()));
+  std::memcpy(row + src.row_bytes(), targets, static_cast<size_t>(4 * src.target_slots()));
+}
+
+void unpack_row(const SampleSource& src, const unsigned char* row, float* x, int32_t* y) {
+  src.convert_row(row, x);
+  std::memcpy(y, row + src.row_bytes(), static_cast<size_t>(4 * src.target_slots()));
+}
+
 void RawRows::batch(int64_t first, int64_t count, float* bx, int32_t* by) const {
-  const int64_t D = src->sample_numel(), feature_bytes = src->row_bytes(), slots = src->target_slots();
-  for (int64_t i = 0; i < count; ++i) {
-    const unsigned char* row = bytes.data() + (first + i) * row_bytes;
-    src->convert_row(row, bx + i * D);
-    std::memcpy(by + i * slots, row + feature_bytes, static_cast<size_t>(4 * slots));
-  }
+  const int64_t D = src->sample_numel(), slots = src->target_slots();
+  for (int64_t i = 0; i < count; ++i) unpack_row(*src, bytes.data() + (first + i) * row_bytes, bx + i * D, by + i * slots);
 }
 
 Shard load_block(const SampleSource& src, int64_t begin, int64_t end) {

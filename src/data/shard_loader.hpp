@@ -28,8 +28,16 @@ struct Shard final : SampleRows {
   void batch(int64_t first, int64_t count, float* bx, int32_t* by) const override;
 };
 
-// Samples kept in the file's element type with their labels, `row_bytes` per row (features then
-// the target slots: a 4-byte label, or 4 bytes per regression target); converted to float32 only when a batch is taken: 4x less memory for byte images.
+// A packed row, as RawRows hold them and the training data exchanges send them: one sample's
+// features in the file's element type (src.row_bytes()), then its 4-byte target slots (a class
+// label, or the float32 bits of each regression target; src.target_slots()).
+int64_t packed_row_bytes(const SampleSource& src);
+void pack_row(const SampleSource& src, const unsigned char* features, const int32_t* targets, unsigned char* row);
+// -> float32 features x: (D) (scaled, normalized) and the target slots y.
+void unpack_row(const SampleSource& src, const unsigned char* row, float* x, int32_t* y);
+
+// Samples kept as packed rows (`row_bytes` = packed_row_bytes(*src) each), converted to float32
+// only when a batch is taken: 4x less memory for byte images.
 struct RawRows final : SampleRows {
   const SampleSource* src = nullptr;
   int64_t n = 0, row_bytes = 0;

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "data/h5_dataset.hpp"
+
 namespace dpt {
 
 struct StreamBlock {
@@ -42,12 +44,9 @@ struct WindowPlan {
 
 class StreamOrder {
  public:
-  // extents: (first row, rows, chunk rows) of each file; train_rows: training rows ascending
+  // files: each file's global rows (SampleSource::extents()); train_rows: training rows ascending
   // (empty: all rows). block_rows K >= 1; window_blocks W >= 1.
-  struct Extent {
-    int64_t begin = 0, rows = 0;
-  };
-  StreamOrder(const std::vector<Extent>& files, std::vector<int64_t> train_rows, int64_t block_rows,
+  StreamOrder(const std::vector<SampleSource::FileExtent>& files, std::vector<int64_t> train_rows, int64_t block_rows,
               int64_t window_blocks, int64_t global_batch, uint64_t seed, bool shuffle);
 
   int64_t samples() const { return n_; }

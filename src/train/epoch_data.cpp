@@ -5,17 +5,15 @@
 namespace dpt {
 
 EpochData::EpochData(const SampleSource& src, const Sampler& sampler, const Comm& comm, std::vector<int64_t> rows)
-    : src_(src), sampler_(sampler), comm_(comm), rows_(std::move(rows)), row_bytes_(src.row_bytes() + 4 * src.target_slots()) {
+    : src_(src), sampler_(sampler), comm_(comm), rows_(std::move(rows)), row_bytes_(packed_row_bytes(src)) {
   const auto [a, b] = block_range(src.size(), comm.rank(), comm.size());
   std::vector<unsigned char> features(static_cast<size_t>((b - a) * src.row_bytes()));
   const int64_t slots = src.target_slots();
   std::vector<int32_t> labels(static_cast<size_t>((b - a) * slots));
   src.read_raw(a, b, features.data(), labels.data());
   raw_.resize(static_cast<size_t>((b - a) * row_bytes_));
-  for (int64_t i = 0; i < b - a; ++i) {
-    std::memcpy(raw_.data() + i * row_bytes_, features.data() + i * src.row_bytes(), static_cast<size_t>(src.row_bytes()));
-    std::memcpy(raw_.data() + i * row_bytes_ + src.row_bytes(), &labels[i * slots], static_cast<size_t>(4 * slots));
-  }
+  for (int64_t i = 0; i < b - a; ++i)
+    pack_row(src, features.data() + i * src.row_bytes(), &labels[i * slots], raw_.data() + i * row_bytes_);
 }
 
 const RawRows& EpochData::load(int64_t epoch, const EpochPlan& plan) {

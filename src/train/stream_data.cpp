@@ -12,20 +12,12 @@
 
 namespace dpt {
 
-namespace {
-std::vector<StreamOrder::Extent> extents_of(const SampleSource& src) {
-  std::vector<StreamOrder::Extent> v;
-  for (const auto& e : src.extents()) v.push_back({e.begin, e.rows});
-  return v;
-}
-}  // namespace
-
 StreamData::StreamData(const TrainSettings& s, const SampleSource& src, std::vector<int64_t> train_rows,
                        const Comm& comm)
     : s_(s), src_(src), comm_(comm),
-      sizing_(size_stream(s.stream, src.row_bytes() + 4 * src.target_slots(), src.extents().front().chunk_rows,
+      sizing_(size_stream(s.stream, packed_row_bytes(src), src.extents().front().chunk_rows,
                           src.size(), comm.size(), s.batch_size)),
-      order_(extents_of(src), std::move(train_rows), sizing_.block_rows, sizing_.window_blocks, s.batch_size, s.seed,
+      order_(src.extents(), std::move(train_rows), sizing_.block_rows, sizing_.window_blocks, s.batch_size, s.seed,
              s.shuffle),
       row_bytes_(sizing_.row_bytes), slots_(src.target_slots()) {
   carry_.resize(static_cast<size_t>((s.batch_size + comm.size() - 1) / comm.size() * row_bytes_));
@@ -100,7 +92,7 @@ void StreamData::prepare(const Job& job, SampleSource& src) {
   int64_t total = 0;
   for (int64_t c : p.send_counts) total += c;
   send_.resize(static_cast<size_t>(total * row_bytes_));
-  const int64_t fb = src.row_bytes(), tb = 4 * slots_;
+  const int64_t fb = src.row_bytes();
   int64_t row0 = 0;
   for (int64_t b : p.my_blocks) {
     const StreamBlock& blk = order_.block(b);
@@ -111,9 +103,7 @@ void StreamData::prepare(const Job& job, SampleSource& src) {
     for (int64_t i = 0; i < n; ++i) {
       const int64_t slot = p.send_slot[static_cast<size_t>(row0 + i)];
       if (slot < 0) continue;  // a validation row
-      unsigned char* out = send_.data() + slot * row_bytes_;
-      std::memcpy(out, block_x_.data() + i * fb, static_cast<size_t>(fb));
-      std::memcpy(out + fb, block_y_.data() + i * slots_, static_cast<size_t>(tb));
+      pack_row(src, block_x_.data() + i * fb, block_y_.data() + i * slots_, send_.data() + slot * row_bytes_);
     }
     row0 += n;
   }
@@ -193,12 +183,8 @@ const unsigned char* StreamData::row_at(int64_t p) const {
 }
 
 void StreamData::batch(int64_t first, int64_t count, float* x, int32_t* y) const {
-  const int64_t D = src_.sample_numel(), fb = src_.row_bytes();
-  for (int64_t i = 0; i < count; ++i) {
-    const unsigned char* row = row_at(first + i);
-    src_.convert_row(row, x + i * D);
-    std::memcpy(y + i * slots_, row + fb, static_cast<size_t>(4 * slots_));
-  }
+  const int64_t D = src_.sample_numel();
+  for (int64_t i = 0; i < count; ++i) unpack_row(src_, row_at(first + i), x + i * D, y + i * slots_);
 }
 
 StreamData::ReadPause::ReadPause(StreamData* s) : s_(s) {

@@ -27,9 +27,9 @@ struct StreamRequest {
   int64_t shuffle_buffer = 0;  // data.shuffle_buffer in samples (0: automatic)
 };
 
-// chunk_rows: the first file's features chunk rows (0: contiguous); blocks: blocks of the data set
-// at the chosen block rows is computed by the caller, so `max_window` caps the window (>= 1).
-// Throws a one-line error naming the option and value when the budget cannot hold one block.
+// row_bytes: one packed row; chunk_rows: the first file's features chunk rows (0: contiguous);
+// rows: the data set's rows (the window never exceeds its blocks). Throws a one-line error naming
+// the option and value when the budget cannot hold one block (or the requested shuffle buffer).
 StreamSizing size_stream(const StreamRequest& r, int64_t row_bytes, int64_t chunk_rows, int64_t rows, int ranks,
                          int64_t batch);
 
