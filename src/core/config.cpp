@@ -30,11 +30,12 @@ Config::Config(OptionTable table) : table_(std::move(table)) {
     if (!s.default_value.empty()) set(s.key, YAML::Load(s.default_value), "default");
 }
 
-void Config::put(const std::string& key, YAML::Node value) {
+void Config::put(const std::string& key, YAML::Node value, const std::string& origin) {
   // Not values_[key] = value: assigning to a YAML::Node writes through to every copy of it, and
   // a copied Config shares its nodes with the original.
   values_.erase(key);
   values_.emplace(key, std::move(value));
+  origins_[key] = origin;
 }
 
 const OptionSpec& Config::spec(const std::string& key) const {
@@ -74,16 +75,14 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
   const OptionSpec& s = spec(key);
   if (s.type == OptType::StringList && !value.IsNull()) {
     check_string_list(s, value, origin);
-    put(key, YAML::Clone(value));
-    origins_[key] = origin;
+    put(key, YAML::Clone(value), origin);
     return;
   }
   // "key:" or "key: ~" means the empty string.
   if ((s.type == OptType::String || s.type == OptType::StringList) && value.IsNull()) {
     if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), "") == s.choices.end())
       fail("{}: {} = '' is not valid: must be {}", origin, key, describe_constraint(s));
-    put(key, YAML::Node(std::string()));
-    origins_[key] = origin;
+    put(key, YAML::Node(std::string()), origin);
     return;
   }
   const std::string text = scalar_text(value);
@@ -117,8 +116,7 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
   } catch (const YAML::Exception&) {
     fail("{}: {} = '{}' is not a valid {} (use true or false)", origin, key, text, type_name(s.type));
   }
-  put(key, YAML::Clone(value));
-  origins_[key] = origin;
+  put(key, YAML::Clone(value), origin);
 }
 
 void Config::flatten(const YAML::Node& node, const std::string& prefix, const std::string& file) {

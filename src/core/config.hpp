@@ -44,8 +44,8 @@ class Config {
 
  private:
   const OptionSpec& spec(const std::string& key) const;
-  void put(const std::string& key, YAML::Node value);  // replaces the entry (never writes through)
-
+  // Replaces the entry and its origin (never writes through to copies).
+  void put(const std::string& key, YAML::Node value, const std::string& origin);
   void flatten(const YAML::Node& node, const std::string& prefix, const std::string& file);
 
   OptionTable table_;

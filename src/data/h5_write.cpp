@@ -97,25 +97,32 @@ void write_string_list_attr(hid_t loc, const char* name, const std::vector<std::
   if (!attr.valid() || H5Awrite(attr.get(), type.get(), ptrs.data()) < 0) fail("writing attribute '{}' failed", name);
 }
 
-std::string temp_path_for(const std::string& out) {
+void write_atomically(const std::string& out, const std::function<void(const std::string& tmp)>& write) {
   const std::filesystem::path p(out);
   if (p.has_parent_path() && !std::filesystem::is_directory(p.parent_path()))
     fail("{}: output directory '{}' does not exist", out, p.parent_path().string());
-  return out + ".tmp." + std::to_string(getpid());
-}
-
-void commit_temp(const std::string& tmp, const std::string& out) {
+  const std::string tmp = out + ".tmp." + std::to_string(getpid());
   std::error_code ec;
-  std::filesystem::rename(tmp, out, ec);
+  try {
+    write(tmp);
+    std::filesystem::rename(tmp, out, ec);
+  } catch (...) {
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
   if (ec) {
-    remove_temp(tmp);
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
     fail("{}: cannot move the finished file into place: {}", out, ec.message());
   }
 }
 
-void remove_temp(const std::string& tmp) noexcept {
-  std::error_code ec;
-  std::filesystem::remove(tmp, ec);
+void write_h5_atomically(const std::string& out, const std::function<void(hid_t file, const std::string& tmp)>& write) {
+  write_atomically(out, [&](const std::string& tmp) {
+    Handle f = create(tmp);
+    write(f.get(), tmp);
+    if (H5Fflush(f.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed (disk full?)", tmp);
+  });
 }
 
 }  // namespace dpt::h5

@@ -3,6 +3,7 @@
 // that keeps a half-written file from ever appearing under the final name.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,10 +41,12 @@ class RowWriter {
 // A 1-D array attribute of variable-length UTF-8 strings.
 void write_string_list_attr(hid_t loc, const char* name, const std::vector<std::string>& values);
 
-// `out` + ".tmp.<pid>" after checking that out's directory exists; pass it to commit_temp() when
-// the file is complete and closed. remove_temp() deletes it after a failure.
-std::string temp_path_for(const std::string& out);
-void commit_temp(const std::string& tmp, const std::string& out);
-void remove_temp(const std::string& tmp) noexcept;
+// Writes `out` so that it is complete or absent: write(tmp) creates and fills a temporary file
+// `out` + ".tmp.<pid>" (after a check that out's directory exists), which is then renamed to
+// `out`; after any error the temporary file is removed and `out` is left as it was.
+void write_atomically(const std::string& out, const std::function<void(const std::string& tmp)>& write);
+// The same for a new HDF5 file: write(file, tmp) fills it (tmp names it in errors); it is flushed
+// and closed before the rename.
+void write_h5_atomically(const std::string& out, const std::function<void(hid_t file, const std::string& tmp)>& write);
 
 }  // namespace dpt::h5

@@ -83,7 +83,6 @@ IdxPrepareSummary prepare_idx(const IdxSplitFiles& train_files, const IdxSplitFi
   if (train_files.images.empty() || train_files.labels.empty() || (has_test && (test_files.images.empty() || test_files.labels.empty())))
     fail("prepare idx: give the images and the labels of each split (--train-images/--train-labels, "
          "--test-images/--test-labels)");
-  const std::string tmp = h5::temp_path_for(out);
   const Split train = read_split(train_files);
   Split test;
   if (has_test) {
@@ -95,20 +94,13 @@ IdxPrepareSummary prepare_idx(const IdxSplitFiles& train_files, const IdxSplitFi
            test_files.images, idx_type_name(test.images.type), fmt::join(b, "x"), train_files.images,
            idx_type_name(train.images.type), fmt::join(a, "x"));
   }
-  try {
-    h5::Handle f = h5::create(tmp);
-    write_split(f.get(), "train", train, tmp);
-    if (has_test) write_split(f.get(), "test", test, tmp);
+  h5::write_h5_atomically(out, [&](hid_t f, const std::string& tmp) {
+    write_split(f, "train", train, tmp);
+    if (has_test) write_split(f, "test", test, tmp);
     std::string source = "IDX: " + train_files.images + ", " + train_files.labels;
     if (has_test) source += ", " + test_files.images + ", " + test_files.labels;
-    h5::write_attr(f.get(), "source", source);
-    if (H5Fflush(f.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed (disk full?)", tmp);
-    f.reset();
-    h5::commit_temp(tmp, out);
-  } catch (...) {
-    h5::remove_temp(tmp);
-    throw;
-  }
+    h5::write_attr(f, "source", source);
+  });
   IdxPrepareSummary s{train.images.dims[0], has_test ? test.images.dims[0] : 0,
                       {train.images.dims.begin() + 1, train.images.dims.end()},
                       idx_type_name(train.images.type), idx_type_name(train.labels.type), {}};

@@ -1,7 +1,6 @@
 #include "data/prediction_file.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -10,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "data/h5_file.hpp"
+#include "data/h5_write.hpp"
 
 namespace dpt {
 
@@ -34,18 +34,16 @@ void write_dataset(hid_t file, const char* name, const std::vector<hsize_t>& dim
     fail("{}: writing '{}' failed (disk full?)", path, name);
 }
 
-void write_h5(const std::string& tmp, const Predictions& p) {
-  h5::Handle f = h5::create(tmp);
+void write_h5(hid_t f, const std::string& tmp, const Predictions& p) {
   const auto n = static_cast<hsize_t>(p.rows), c = static_cast<hsize_t>(p.classes);
   if (p.regression) {
     const std::vector<hsize_t> dims = c == 1 ? std::vector<hsize_t>{n} : std::vector<hsize_t>{n, c};
-    write_dataset(f.get(), "predicted", dims, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.values.data(), tmp);
+    write_dataset(f, "predicted", dims, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.values.data(), tmp);
   } else {
-    write_dataset(f.get(), "probabilities", {n, c}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.probabilities.data(), tmp);
-    write_dataset(f.get(), "predicted", {n}, H5T_STD_I32LE, H5T_NATIVE_INT32, p.predicted.data(), tmp);
+    write_dataset(f, "probabilities", {n, c}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.probabilities.data(), tmp);
+    write_dataset(f, "predicted", {n}, H5T_STD_I32LE, H5T_NATIVE_INT32, p.predicted.data(), tmp);
   }
-  for (const auto& [name, value] : p.provenance) h5::write_attr(f.get(), name.c_str(), value);
-  if (H5Fflush(f.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed (disk full?)", tmp);
+  for (const auto& [name, value] : p.provenance) h5::write_attr(f, name.c_str(), value);
 }
 
 void write_csv(const std::string& tmp, const Predictions& p) {
@@ -75,23 +73,10 @@ void write_csv(const std::string& tmp, const Predictions& p) {
 }  // namespace
 
 void write_predictions(const std::string& path, const Predictions& p) {
-  const PredictionFormat format = prediction_format(path);
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  try {
-    if (format == PredictionFormat::hdf5) write_h5(tmp, p);
-    else write_csv(tmp, p);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw;
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    fail("{}: cannot move the finished file into place: {}", path, ec.message());
-  }
+  if (prediction_format(path) == PredictionFormat::hdf5)
+    h5::write_h5_atomically(path, [&](hid_t f, const std::string& tmp) { write_h5(f, tmp, p); });
+  else
+    h5::write_atomically(path, [&](const std::string& tmp) { write_csv(tmp, p); });
 }
 
 }  // namespace dpt

@@ -218,10 +218,9 @@ void write_root_attrs(hid_t f, const CsvPrepareOptions& o, const CsvSchema& s, c
   if (o.missing == MissingMode::Mean || o.missing == MissingMode::Median) h5::write_attr(f, "fill_values", fill);
 }
 
-void write_pass(const CsvPrepareOptions& o, const Scan& s, const CsvPrepareReport& rep, const std::string& tmp) {
-  h5::Handle f = h5::create(tmp);
+void write_pass(const CsvPrepareOptions& o, const Scan& s, const CsvPrepareReport& rep, hid_t f, const std::string& tmp) {
   const size_t D = s.schema.features.size();
-  SplitWriter w(f.get(), tmp, s.schema.features, o.label, o.chunk_rows > 0 ? o.chunk_rows : auto_chunk_rows(D),
+  SplitWriter w(f, tmp, s.schema.features, o.label, o.chunk_rows > 0 ? o.chunk_rows : auto_chunk_rows(D),
                 o.regression);
   RowStream in(o);
   CsvRow row;
@@ -246,13 +245,11 @@ void write_pass(const CsvPrepareOptions& o, const Scan& s, const CsvPrepareRepor
       h5::write_attr(w.labels(sp), "target_offset", std::vector<double>{rep.target_offset});
       h5::write_attr(w.labels(sp), "target_scale", std::vector<double>{rep.target_scale});
     }
-  write_root_attrs(f.get(), o, s.schema, rep.fill);
-  if (H5Fflush(f.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed (disk full?)", tmp);
+  write_root_attrs(f, o, s.schema, rep.fill);
 }
 }  // namespace
 
 CsvPrepareReport prepare_csv(const CsvPrepareOptions& o) {
-  const std::string tmp = h5::temp_path_for(o.out);
   CsvPrepareReport rep;
   Scan s = scan(o, rep);
   rep.features = s.schema.features;
@@ -262,14 +259,8 @@ CsvPrepareReport prepare_csv(const CsvPrepareOptions& o) {
     const double sd = rep.targets[0].stddev(0);
     rep.target_offset = rep.targets[0].mean(0), rep.target_scale = sd > 0 ? 1.0 / sd : 1.0;
   }
-  try {
-    write_pass(o, s, rep, tmp);
-    ++rep.passes;
-    h5::commit_temp(tmp, o.out);
-  } catch (...) {
-    h5::remove_temp(tmp);
-    throw;
-  }
+  h5::write_h5_atomically(o.out, [&](hid_t f, const std::string& tmp) { write_pass(o, s, rep, f, tmp); });
+  ++rep.passes;
   return rep;
 }
 

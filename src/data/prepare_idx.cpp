@@ -45,23 +45,15 @@ PrepareSummary prepare_fashion_mnist(const std::string& dir, const std::string& 
     fail("{}: train images are {}x{} but test images are {}x{}", dir, train_x.dims[1], train_x.dims[2],
          test_x.dims[1], test_x.dims[2]);
 
-  const std::string tmp = h5::temp_path_for(out);
-  try {
-    h5::Handle f = h5::create(tmp);
+  h5::write_h5_atomically(out, [&](hid_t f, const std::string& tmp) {
     for (auto [name, x, y] : {std::tuple{"train", &train_x, &train_y}, std::tuple{"test", &test_x, &test_y}}) {
-      h5::Handle g = h5::create_group(f.get(), name, tmp);
+      h5::Handle g = h5::create_group(f, name, tmp);
       h5::write_array(g.get(), "images", H5T_STD_U8LE, H5T_NATIVE_UINT8, x->dims, x->data.data(), 1024, tmp);
       h5::write_array(g.get(), "labels", H5T_STD_U8LE, H5T_NATIVE_UINT8, y->dims, y->data.data(), 1024, tmp);
     }
-    h5::write_string_list_attr(f.get(), "classes", fashion_mnist_classes());
-    h5::write_attr(f.get(), "source", "Fashion-MNIST (Zalando Research), from " + dir);
-    if (H5Fflush(f.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed (disk full?)", tmp);
-    f.reset();
-    h5::commit_temp(tmp, out);
-  } catch (...) {
-    h5::remove_temp(tmp);
-    throw;
-  }
+    h5::write_string_list_attr(f, "classes", fashion_mnist_classes());
+    h5::write_attr(f, "source", "Fashion-MNIST (Zalando Research), from " + dir);
+  });
   PrepareSummary s{train_x.dims[0], test_x.dims[0], std::vector<int64_t>(10, 0)};
   for (uint8_t l : train_y.data) ++s.train_class_counts[l];
   return s;

@@ -1,4 +1,5 @@
 #include "kernels/elementwise.hpp"
+#include "kernels/scratch.hpp"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -152,14 +153,12 @@ static double block_squares(const float* x, int64_t a, int64_t b) {
 double sum_squares(const float* x, int64_t n) {
   constexpr int64_t kBlock = 1 << 16;
   const int64_t blocks = (n + kBlock - 1) / kBlock;
-  thread_local std::vector<double> reused;  // the caller's: no allocation per training step
-  std::vector<double>& part = reused;       // (a worker naming `reused` would get its own)
-  part.assign(static_cast<size_t>(blocks), 0.0);
-  for_range(blocks, 1, [&part, x, n](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) part[static_cast<size_t>(b)] = block_squares(x, b * kBlock, std::min(n, (b + 1) * kBlock));
+  double* const part = caller_scratch<double>(static_cast<size_t>(blocks));  // every block is written
+  for_range(blocks, 1, [part, x, n](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) part[b] = block_squares(x, b * kBlock, std::min(n, (b + 1) * kBlock));
   });
   double total = 0;
-  for (double p : part) total += p;
+  for (int64_t b = 0; b < blocks; ++b) total += part[b];
   return total;
 }
 

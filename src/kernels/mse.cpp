@@ -1,4 +1,5 @@
 #include "kernels/mse.hpp"
+#include "kernels/scratch.hpp"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -26,10 +27,7 @@ void row_mse(const T* p, const float* y, int64_t C, T grad_scale, T* dp, double*
 
 template <class T>
 MseResult mse(const T* pred, const float* target, int64_t B, int64_t C, T grad_scale, T* dpred) {
-  // Per-row results, reused across calls (no allocation per step once the largest batch was seen).
-  thread_local std::vector<double> rows;
-  rows.resize(static_cast<size_t>(2 * B));
-  double* const r = rows.data();  // a thread_local named inside the lambda would be the worker's own
+  double* const r = caller_scratch<double>(static_cast<size_t>(2 * B));  // per-row results
   const int64_t grain = std::max<int64_t>(64, 16384 / std::max<int64_t>(C, 1));
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, B, grain), [&](const tbb::blocked_range<int64_t>& rg) {
     for (int64_t i = rg.begin(); i < rg.end(); ++i)

@@ -1,4 +1,5 @@
 #include "kernels/softmax_xent.hpp"
+#include "kernels/scratch.hpp"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -33,14 +34,8 @@ double row_xent(const T* z, int32_t label, int64_t C, T grad_scale, T* dz, bool*
 
 template <class T>
 XentResult softmax_xent(const T* z, const int32_t* labels, int64_t B, int64_t C, T grad_scale, T* dz) {
-  // Per-row results, reused across calls (no allocation per step once the largest batch was seen).
-  thread_local std::vector<double> loss;
-  thread_local std::vector<char> hit;
-  loss.resize(static_cast<size_t>(B));
-  hit.resize(static_cast<size_t>(B));
-  // Plain pointers for the tasks: a thread_local named inside the lambda would be the worker's own.
-  double* const row_loss = loss.data();
-  char* const row_hit = hit.data();
+  double* const row_loss = caller_scratch<double>(static_cast<size_t>(B));  // per-row results
+  char* const row_hit = caller_scratch<char>(static_cast<size_t>(B));
   const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(C, 1));
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, B, grain), [&](const tbb::blocked_range<int64_t>& r) {
     for (int64_t i = r.begin(); i < r.end(); ++i) {

@@ -63,10 +63,15 @@ void BatchNorm<T>::forward(const T* x, T* y, int64_t B) {
       if (count_ > 1) stat_sums_[c] += static_cast<T>(mean_[c]), stat_sums_[C_ + c] += static_cast<T>(unbiased);
       continue;
     }
-    running_mean_[c] = static_cast<T>((1 - momentum_) * running_mean_[c] + momentum_ * mean_[c]);
-    running_var_[c] = static_cast<T>((1 - momentum_) * running_var_[c] + momentum_ * unbiased);
+    update_running(c, mean_[c], unbiased);
   }
   if (B > 0) kern::bn_normalize(s, x, mean_.data(), invstd_.data(), gamma_, beta_, y);
+}
+
+template <class T>
+void BatchNorm<T>::update_running(int64_t c, double mean, double unbiased_var) {
+  running_mean_[c] = static_cast<T>((1 - momentum_) * running_mean_[c] + momentum_ * mean);
+  running_var_[c] = static_cast<T>((1 - momentum_) * running_var_[c] + momentum_ * unbiased_var);
 }
 
 template <class T>
@@ -74,10 +79,8 @@ void BatchNorm<T>::commit_running_stats(const std::vector<int64_t>& batch_rows) 
   const auto batches = std::count_if(batch_rows.begin(), batch_rows.end(), [this](int64_t b) { return b * M_ > 1; });
   if (batches == 0) return;
   for (int64_t c = 0; c < C_; ++c) {
-    const double mean = static_cast<double>(stat_sums_[c]) / static_cast<double>(batches);
-    const double var = static_cast<double>(stat_sums_[C_ + c]) / static_cast<double>(batches);
-    running_mean_[c] = static_cast<T>((1 - momentum_) * running_mean_[c] + momentum_ * mean);
-    running_var_[c] = static_cast<T>((1 - momentum_) * running_var_[c] + momentum_ * var);
+    update_running(c, static_cast<double>(stat_sums_[c]) / static_cast<double>(batches),
+                   static_cast<double>(stat_sums_[C_ + c]) / static_cast<double>(batches));
   }
 }
 

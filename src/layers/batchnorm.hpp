@@ -34,6 +34,8 @@ class BatchNorm final : public Layer<T> {
   void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) override;
 
  private:
+  // running = (1 - momentum) running + momentum * batch statistic, channel c (PyTorch's update)
+  void update_running(int64_t c, double mean, double unbiased_var);
   Shape in_;
   int64_t C_, M_;
   double momentum_, eps_;
@@ -41,8 +43,8 @@ class BatchNorm final : public Layer<T> {
   T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;
   T *running_mean_ = nullptr, *running_var_ = nullptr;
   T* stat_sums_ = nullptr;  // (2C): deferred [sum of batch means, sum of unbiased batch variances]
-  std::vector<double> mean_, invstd_, sums_;
-  std::vector<double> grad_sums_;  // backward: (2C) [sum dy, sum dy * xhat], reused  // of the last forward
+  std::vector<double> mean_, invstd_, sums_;  // of the last forward
+  std::vector<double> grad_sums_;              // backward: (2C) [sum dy, sum dy * xhat], reused
   double count_ = 0;
   bool batch_stats_ = false;  // the last forward normalized with batch (training) statistics
 };

@@ -1,10 +1,10 @@
 #include "layers/loss.hpp"
 
 #include <cstring>
-#include <vector>
 
 #include "core/error.hpp"
 #include "kernels/mse.hpp"
+#include "kernels/scratch.hpp"
 #include "kernels/softmax_xent.hpp"
 
 namespace dpt {
@@ -22,11 +22,10 @@ LossResult MeanSquaredError<T>::compute(const T* out, const Targets& t, int64_t 
                                         T* dout) const {
   if (B == 0) return {};
   const float* y = t.values;
-  thread_local std::vector<float> words;  // the float32 targets out of their 4-byte slots
-  if (!y) {
-    words.resize(static_cast<size_t>(B * C));
-    std::memcpy(words.data(), t.labels, static_cast<size_t>(B * C) * sizeof(float));
-    y = words.data();
+  if (!y) {  // the float32 targets out of their 4-byte slots
+    float* words = kern::caller_scratch<float>(static_cast<size_t>(B * C));
+    std::memcpy(words, t.labels, static_cast<size_t>(B * C) * sizeof(float));
+    y = words;
   }
   const auto r = kern::mse(out, y, B, C, grad_scale, dout);
   return {r.loss_sum, 0, r.abs_sum};

@@ -43,7 +43,7 @@ double peak_rss_mb() {
 
 nlohmann::json run_bench(const Config& cfg, const Comm& comm, const BenchOptions& o) {
   TrainSettings s = read_settings(cfg);
-  kern::configure_threads(s.threads > 0 ? s.threads : kern::auto_threads(comm.local_size()), s.deterministic);
+  configure_threads(s, comm);
   const Shape input = SampleSource(s.train, s.scale).sample_shape();
   const int64_t P = comm.size(), B = s.batch_size, local = (B + P - 1) / P;
   Model model(s.layers, input, local, s.layers_origin);

@@ -39,8 +39,6 @@ std::string save_checkpoint(const std::string& dir, int keep, Model& model, Opti
   return path;
 }
 
-void check_checkpoints_writable(const std::string& dir, const Comm& comm) { check_checkpoint_dir_writable(dir, comm); }
-
 TrainState load_checkpoint(const std::string& path, Model& model, Optimizer& opt) {
   const CheckpointMeta meta = read_checkpoint_meta(path);
   nlohmann::json j;

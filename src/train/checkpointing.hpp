@@ -25,10 +25,6 @@ struct TrainState {
 std::string save_checkpoint(const std::string& dir, int keep, Model& model, Optimizer& opt, const TrainState& st,
                             const std::string& config_yaml, const Comm& comm);
 
-// Collective, before training: throws on every rank, naming the directory and the OS error, unless
-// every rank can create files in the checkpoint directory `dir` (see check_checkpoint_dir_writable).
-void check_checkpoints_writable(const std::string& dir, const Comm& comm);
-
 // Loads `path` into model, optimizer and state (every rank reads the file).
 TrainState load_checkpoint(const std::string& path, Model& model, Optimizer& opt);
 

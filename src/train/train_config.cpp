@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "kernels/threads.hpp"
 #include "train/evaluator.hpp"
 
 namespace dpt {
@@ -195,6 +196,10 @@ TrainSettings read_settings(const Config& c) {
   s.bucket_floats = c.get_int("comm.bucket_kb") * 1024 / 4;
   s.comm_thread = c.get_string("comm.progress") == "thread";
   return s;
+}
+
+void configure_threads(const TrainSettings& s, const Comm& comm) {
+  kern::configure_threads(s.threads > 0 ? s.threads : kern::auto_threads(comm.local_size()), s.deterministic);
 }
 
 Config load_train_config(const std::string& path, const std::vector<std::string>& overrides) {

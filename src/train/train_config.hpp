@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "comm/comm.hpp"
 #include "core/config.hpp"
 #include "data/h5_dataset.hpp"
 #include "optim/optimizer.hpp"
@@ -48,6 +49,9 @@ struct TrainSettings {
 };
 
 TrainSettings read_settings(const Config& c);
+// TBB and OpenBLAS threads for this rank: runtime.threads, else the rank's share of the node;
+// OpenBLAS on one thread with train.deterministic (kernels/threads.hpp).
+void configure_threads(const TrainSettings& s, const Comm& comm);
 // The train table's Config from a YAML file plus "key=value" overrides, with required options checked.
 Config load_train_config(const std::string& path, const std::vector<std::string>& overrides);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "checkpoint/checkpoint_dir.hpp"
+#include "checkpoint/checkpoint_file.hpp"
 #include "checkpoint/model_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -51,6 +52,12 @@ class StopSignals {
   void (*intr_)(int);
   void (*usr1_)(int);  // mpirun forwards SIGUSR1 to every rank (its SIGTERM kills them within ~1 s)
 };
+
+// The model's parameters and batchnorm statistics, copied out.
+void copy_weights(const Model& m, std::vector<float>& params, std::vector<float>& buffers) {
+  params.assign(m.store().params(), m.store().params() + m.store().size());
+  buffers.assign(m.buffers().params(), m.buffers().params() + m.buffers().size());
+}
 
 class Trainer {
  public:
@@ -150,8 +157,7 @@ void Trainer::restore(const std::string& path) {
     ParamStore &p = model_.store(), &b = model_.buffers();
     const std::vector<float> cur_p(p.params(), p.params() + p.size()), cur_b(b.params(), b.params() + b.size());
     load_model_params(dir_.file("best_model.h5"), model_);
-    best_params_.assign(p.params(), p.params() + p.size());
-    best_buffers_.assign(b.params(), b.params() + b.size());
+    copy_weights(model_, best_params_, best_buffers_);
     std::copy(cur_p.begin(), cur_p.end(), p.params());
     std::copy(cur_b.begin(), cur_b.end(), b.params());
   }
@@ -257,8 +263,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
   if (data_.test()) put_eval_fields(rec, "test", out.test);
   if (st_.skipped) rec["skipped_steps"] = st_.skipped;
   if (data_.val() && early_.update(metric_value(out.val, early_.metric()), epoch + 1)) {
-    best_params_.assign(model_.store().params(), model_.store().params() + model_.store().size());
-    best_buffers_.assign(model_.buffers().params(), model_.buffers().params() + model_.buffers().size());
+    copy_weights(model_, best_params_, best_buffers_);
     StreamData::ReadPause pause(stream_.get());
     if (comm_.rank() == 0 && !dir_.root.empty())
       save_model(dir_.file("best_model.h5"), model_, {cfg_.to_yaml(), model_.input_shape(), epoch + 1, st_.step});
@@ -268,7 +273,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
                out.train_loss, loss_->regression() ? "rmse" : "acc",
                loss_->regression() ? std::sqrt(out.train_loss) : train_acc,
                data_.val() ? " | val " + eval_text(out.val) : "", data_.test() ? " | test " + eval_text(out.test) : "",
-               seen / epoch_s, epoch_s);
+               sums[1] / epoch_s, epoch_s);
   out.epochs = epoch + 1;
   if (st_.step_in_epoch == sampler_.steps_per_epoch()) st_.epoch = epoch + 1, st_.step_in_epoch = 0;
   if (checkpoints_on() && s_.ckpt_every_epoch) checkpoint();
@@ -285,8 +290,7 @@ void Trainer::finish_run(TrainOutcome& out) {
   }
   out.steps = st_.step;
   out.seconds = st_.elapsed_s + wall_time() - t0_;
-  out.params.assign(model_.store().params(), model_.store().params() + model_.store().size());
-  out.buffers.assign(model_.buffers().params(), model_.buffers().params() + model_.buffers().size());
+  copy_weights(model_, out.params, out.buffers);
   nlohmann::json end = {{"event", "end"}, {"reason", out.stop_reason}, {"step", st_.step}, {"epochs", out.epochs}};
   if (out.best_epoch) end["best_epoch"] = out.best_epoch, end["best_" + early_.metric()] = early_.best();
   if (data_.val()) put_eval_fields(end, "val", out.val);
@@ -316,8 +320,7 @@ TrainOutcome Trainer::run() {
                  dir_.root.empty() ? std::string("the run") : dir_.root, st_.step, st_.epoch, s_.epochs);
     TrainOutcome done;
     done.stop_reason = "already_finished", done.steps = st_.step, done.epochs = st_.epoch;
-    done.params.assign(model_.store().params(), model_.store().params() + model_.store().size());
-    done.buffers.assign(model_.buffers().params(), model_.buffers().params() + model_.buffers().size());
+    copy_weights(model_, done.params, done.buffers);
     return done;
   }
   if (comm_.rank() == 0 && !dir_.root.empty()) metrics_ = MetricsWriter(dir_.file("metrics.jsonl"));
@@ -347,7 +350,7 @@ TrainOutcome Trainer::run() {
 
 TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts) {
   const TrainSettings s = read_settings(cfg);
-  kern::configure_threads(s.threads > 0 ? s.threads : kern::auto_threads(comm.local_size()), s.deterministic);
+  configure_threads(s, comm);
   const std::string yaml = cfg.to_yaml();
   comm.check_same(std::hash<std::string>{}(yaml), "resolved config (same config file and --set options on every rank?)");
   const StopSignals signals;
@@ -362,7 +365,7 @@ TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts
     log_file = std::make_unique<log::ScopedLogFile>(dir.file("train.log"));
   }
   comm.barrier();  // the checkpoint directory exists before anyone writes into it
-  if (!dir.root.empty()) check_checkpoints_writable(dir.checkpoints(), comm);  // fail before training, not at the first checkpoint
+  if (!dir.root.empty()) check_checkpoint_dir_writable(dir.checkpoints(), comm);  // fail before training, not at the first checkpoint
   return t.run();
 }
 
