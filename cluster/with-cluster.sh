@@ -10,7 +10,7 @@
 #                       with --netns: two Slurm nodes h1, h2, one per namespace (run clients in h1:
 #                       cluster/nsrun.sh h1 sbatch ...)
 #   Examples:
-#     cluster/with-cluster.sh --slurm /tmp/sl -- sbatch --wait -n2 launch/slurm.sbatch cfg.yaml --out runs/x
+#     cluster/with-cluster.sh --slurm /tmp/sl -- sbatch --wait -N1 --ntasks-per-node=2 -c1 launch/slurm.sbatch cfg.yaml --out runs/x
 #     cluster/with-cluster.sh --netns -- cluster/nsrun.sh h1 mpirun ... (see docs/cluster.md)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -61,18 +61,18 @@ head -1 run/metrics.jsonl | grep -q '"train_rmse"' || fail "no train_rmse in the
 
 # evaluate: the same RMSE on 1 and 2 ranks as the run's final model.
 for np in 1 2; do
-  "$mpiexec" -n $np "$dptrain" evaluate --model run/model.h5 --data table.h5 --features /test/features \
+  timeout 60 "$mpiexec" -n $np "$dptrain" evaluate --model run/model.h5 --data table.h5 --features /test/features \
     --labels /test/labels --json > eval$np.json < /dev/null
   r=$(field rmse "$(cat eval$np.json)")
   awk -v a="$r" -v b="$rmse" 'BEGIN { exit !(a != "" && (a - b < 1e-5 * b) && (b - a < 1e-5 * b)) }' \
     || fail "evaluate on $np ranks: rmse $r, the run reported $rmse"
 done
 # Without --data/--features/--labels: the data file and test datasets of the model's own config.
-"$dptrain" evaluate --model run/model.h5 \
+timeout 60 "$dptrain" evaluate --model run/model.h5 \
   | grep -E "samples of table.h5: mse [0-9.e-]+, rmse [0-9.e-]+, mae [0-9.e-]+, r2 0\.9" || fail "evaluate text"
 
 # predict: one value per test row; its RMSE against the stored targets (h5dump) is the run's.
-"$mpiexec" -n 2 "$dptrain" predict --model run/model.h5 --data table.h5 --features /test/features \
+timeout 60 "$mpiexec" -n 2 "$dptrain" predict --model run/model.h5 --data table.h5 --features /test/features \
   --labels /test/labels --out pred.csv < /dev/null
 [ "$(head -1 pred.csv)" = "row,predicted" ] || fail "pred.csv header: $(head -1 pred.csv)"
 h5dump -y -w 0 -A 0 -m %.9g -d /test/labels table.h5 | awk '/DATA \{/ {on = 1; next} /\}/ {on = 0} on' \
@@ -85,14 +85,9 @@ awk -v a="$prmse" -v b="$rmse" 'BEGIN { exit !((a - b < 1e-4 * b) && (b - a < 1e
 echo "predict: rmse of pred.csv $prmse"
 
 # Mismatches: float targets with cross_entropy; a classification metric with mse.
-expect() {  # expect REGEX COMMAND...
-  local regex=$1; shift
-  if out=$("$@" 2>&1 < /dev/null); then fail "exited 0: $*"; fi
-  grep -qE -- "$regex" <<<"$out" || { echo "$out"; fail "no line matches: $regex"; }
-  echo "ok: $(grep -m1 -E 'error: ' <<<"$out")"
-}
+expect() { bash "$(dirname "$0")/expect_error.sh" "$@" || exit 1; }  # expect REGEX COMMAND...
 expect "error: table.h5: dataset '/train/labels' \(data.train_labels\) has float elements; class labels must be integers \(loss cross_entropy; for regression targets set loss: mse\)" \
-  timeout 60 "$mpiexec" -n 2 "$dptrain" train -q -c run.yaml --set loss=cross_entropy --set early_stopping.metric=val_loss
+  "$mpiexec" -n 2 "$dptrain" train -q -c run.yaml --set loss=cross_entropy --set early_stopping.metric=val_loss
 expect "early_stopping.metric = val_accuracy does not fit loss = mse" \
-  timeout 60 "$mpiexec" -n 2 "$dptrain" train -q -c run.yaml --set early_stopping.metric=val_accuracy
+  "$mpiexec" -n 2 "$dptrain" train -q -c run.yaml --set early_stopping.metric=val_accuracy
 echo "ok"

@@ -12,7 +12,7 @@ export PATH=$PWD/build/src:$PATH
 short=(-q --set train.max_steps=200)
 mkdir -p data
 dptrain prepare fashion-mnist --out data/fashion_mnist.h5
-launch/local.sh 2 launch/configs/fashion_mlp.yaml --out runs/quickstart "${short[@]}" < /dev/null
+timeout 300 launch/local.sh 2 launch/configs/fashion_mlp.yaml --out runs/quickstart "${short[@]}" < /dev/null
 dptrain evaluate --model runs/quickstart/model.h5 --data data/fashion_mnist.h5 | tee eval.txt
 grep -q '^runs/quickstart/model.h5: 10000 samples of data/fashion_mnist.h5: loss' eval.txt
 grep -q '^6 Shirt  ' eval.txt && grep -q '^true \\ predicted ' eval.txt
@@ -21,7 +21,7 @@ head -1 runs/quickstart/test_predictions.csv | grep -qx 'row,predicted,p0,p1,p2,
 "$check" predictions runs/quickstart/test_predictions.csv 10000 10
 dptrain plot runs/quickstart
 "$check" png runs/quickstart/curves.png 10000
-launch/local.sh 2 launch/configs/fashion_mlp.yaml --out runs/lr01 --set optimizer.lr=0.1 --set train.epochs=5 "${short[@]}" < /dev/null
+timeout 300 launch/local.sh 2 launch/configs/fashion_mlp.yaml --out runs/lr01 --set optimizer.lr=0.1 --set train.epochs=5 "${short[@]}" < /dev/null
 dptrain plot runs/quickstart runs/lr01 -o compare.png
 "$check" png compare.png 10000
 echo "ok"

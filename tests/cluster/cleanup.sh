@@ -82,6 +82,12 @@ grep -q 'stopping the leftovers' "$work/up3.err" || fail "slurm-up did not clean
 SLURM_CONF=$s3/slurm.conf timeout 10 sinfo -h -o %t | grep -qx idle || fail "the restarted cluster is not idle"
 bash "$c/slurm-down.sh" "$s3" && bash "$c/slurm-down.sh" "$s3" || fail "slurm-down twice failed"
 nothing_left "$s3" "after slurm-down"
+# A mistyped STATE_DIR that holds other files: neither slurm-up nor slurm-down --purge clears it.
+mkdir -p "$work/foreign" && echo keep > "$work/foreign/notes.txt"
+bash "$c/slurm-up.sh" "$work/foreign" > /dev/null 2> "$work/foreign.err" && fail "slurm-up took a foreign directory"
+grep -q "refusing to clear it" "$work/foreign.err" || { cat "$work/foreign.err"; fail "unclear slurm-up refusal"; }
+bash "$c/slurm-down.sh" "$work/foreign" --purge 2> /dev/null && fail "slurm-down --purge removed a foreign directory"
+[ -f "$work/foreign/notes.txt" ] || fail "a foreign directory lost its files"
 exec 9>/run/lock/dptrain-netns.lock   # (the namespaces are shared: see with-cluster.sh)
 flock -w 600 9 || fail "namespaces h1/h2 busy"
 netns_locked=1

@@ -77,17 +77,11 @@ case "$mode" in
     grep -q 'DPTRAIN_FAULT.*sleeping' "$log" || { cat "$log"; fail "the job did not reach its pause"; }
     "${on[@]}" scancel --batch --signal=USR1 "$JID" || fail "scancel --signal=USR1 failed"
     watch_job 90 'srun exited'
-    if grep -q 'no --resume' "$log"; then
-      expect_log 'not requeueing'
-      [ "$JOB_RESTARTS" = 0 ] || fail "requeued although dptrain cannot resume"
-      echo "ok: this dptrain has no --resume: the script did not requeue ($JOB_STATE)"
-    else
-      expect_log 'requeueing job'
-      expect_log 'resumed from .*ckpt'
-      [ "$JOB_RESTARTS" = 1 ] && [ "$JOB_STATE" = COMPLETED ] || { cat "$log"; fail "job $JID: $JOB_STATE, $JOB_RESTARTS restarts"; }
-      grep -q '"epoch":16,' "$work/run/metrics.jsonl" || fail "the resumed run did not reach epoch 16"
-      echo "ok: USR1 -> requeued -> resumed from a checkpoint -> COMPLETED; $(secs "$T_SUBMIT" "$T_END") s in all"
-    fi
+    expect_log 'requeueing job'
+    expect_log 'resumed from .*ckpt'
+    [ "$JOB_RESTARTS" = 1 ] && [ "$JOB_STATE" = COMPLETED ] || { cat "$log"; fail "job $JID: $JOB_STATE, $JOB_RESTARTS restarts"; }
+    grep -q '"epoch":16,' "$work/run/metrics.jsonl" || fail "the resumed run did not reach epoch 16"
+    echo "ok: USR1 -> requeued -> resumed from a checkpoint -> COMPLETED; $(secs "$T_SUBMIT" "$T_END") s in all"
     ;;
   kill)
     DPTRAIN_FAULT="kill:rank=1:call=20" submit -N1 -n2 --ntasks-per-node=2 -c1 -- good.yaml "${train[@]}" --set train.epochs=50 --out "$work/run"

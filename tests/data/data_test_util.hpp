@@ -11,23 +11,13 @@
 #include "core/error.hpp"
 #include "data/h5_dataset.hpp"
 #include "data/prepare_csv.hpp"
+#include "support/test_util.hpp"
 
 namespace dpt::test {
 
 inline std::string write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
   return path;
-}
-
-// The message of the dpt::Error that f throws ("" and a test failure if none).
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a dpt::Error";
-  return "";
 }
 
 inline SplitPaths split_paths(const std::string& file, const std::string& split) {

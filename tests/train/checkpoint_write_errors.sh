@@ -64,8 +64,9 @@ failing_run() {  # failing_run OUT EXPECTED-OS-ERROR [WRAPPER...]: resume, the c
 previous_still_good() {  # the earlier checkpoint is intact, nothing else looks like a checkpoint
   local out=$1
   [ "$(cd "$out/checkpoints" && ls)" = ckpt-0000000003.h5 ] || { ls -la "$out/checkpoints"; fail "checkpoints/ changed"; }
-  "$dptrain" inspect "$out/checkpoints/ckpt-0000000003.h5" | grep -q "integrity        ok" ||
-    fail "the previous checkpoint does not verify"
+  local info
+  info=$("$dptrain" inspect "$out/checkpoints/ckpt-0000000003.h5")
+  grep -q "integrity        ok" <<<"$info" || fail "the previous checkpoint does not verify"
   run "$out" resume.log -- --resume auto --set train.max_steps=8 --set checkpoint.every_steps=1 ||
     { cat resume.log; fail "resume after the failed write failed"; }
   grep -q "resumed from $out/checkpoints/ckpt-0000000003.h5 at step 3" resume.log || { cat resume.log; fail "not resumed"; }

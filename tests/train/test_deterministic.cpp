@@ -4,10 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
-#include <filesystem>
 
 #include "core/error.hpp"
 #include "train/trainer.hpp"
+#include "support/test_util.hpp"
 #include "train_test_util.hpp"
 
 using namespace dpt;
@@ -34,15 +34,11 @@ optimizer: {name: adam, lr: 0.01}
 const std::string kCnn = kCnnModel + "train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 35, clip_grad_norm: 0.5}\n";
 
 // make_config(file, extra) with the options of `yaml` on top (a YAML map may not repeat a key, so
-// overrides go here; a fresh Config each time: copies of a Config share their YAML nodes).
+// overrides go here).
 Config with(const std::string& file, const std::string& extra, const std::string& yaml) {
   Config cfg = make_config(file, extra);
   cfg.load_yaml(YAML::Load(yaml), "test-override");
   return cfg;
-}
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 // Trains `cfg` on the whole job and on groups of ranks of other sizes; every group must end with
@@ -57,8 +53,8 @@ void expect_same_on_every_rank_count(const Config& cfg, int64_t min_steps = 200)
   for (int color : colors) {
     const Comm group = world.split(color);
     const TrainOutcome part = train(cfg, group, {"", false, true});
-    EXPECT_TRUE(same_bits(part.params, all.params)) << group.size() << " vs " << world.size() << " ranks";
-    EXPECT_TRUE(same_bits(part.buffers, all.buffers)) << group.size() << " vs " << world.size() << " ranks";
+    EXPECT_TRUE(test::bitwise_equal(part.params, all.params)) << group.size() << " vs " << world.size() << " ranks";
+    EXPECT_TRUE(test::bitwise_equal(part.buffers, all.buffers)) << group.size() << " vs " << world.size() << " ranks";
     EXPECT_EQ(part.steps, all.steps);
   }
 }
@@ -119,8 +115,8 @@ TEST_F(DeterministicTest, RepeatedRunsAreBitIdentical) {
   const Config cfg = make_config(synth_file(world, "det_repeat", 250), kCnn);
   const TrainOutcome a = train(cfg, world, {"", false, true});
   const TrainOutcome b = train(cfg, world, {"", false, true});
-  EXPECT_TRUE(same_bits(a.params, b.params));
-  EXPECT_TRUE(same_bits(a.buffers, b.buffers));
+  EXPECT_TRUE(test::bitwise_equal(a.params, b.params));
+  EXPECT_TRUE(test::bitwise_equal(a.buffers, b.buffers));
 }
 
 TEST_F(DeterministicTest, ResumeOnAnotherRankCountIsBitIdentical) {
@@ -132,28 +128,22 @@ TEST_F(DeterministicTest, ResumeOnAnotherRankCountIsBitIdentical) {
   const std::string dir = test::temp_dir("det_resume_run") + "/run";
   const Comm self = world.split(world.rank());
   if (world.rank() == 0) {
-    std::filesystem::remove_all(dir);
     const TrainOutcome part = train(with(file, kCnn, "train: {max_steps: 23}"), self, {dir, true, true});
     EXPECT_EQ(part.steps, 23);
   }
   world.barrier();
   const TrainOutcome resumed = train(full_cfg, world, {dir, false, true, "auto"});
   EXPECT_EQ(resumed.steps, full.steps);
-  EXPECT_TRUE(same_bits(resumed.params, full.params)) << "resumed on " << world.size() << " ranks";
-  EXPECT_TRUE(same_bits(resumed.buffers, full.buffers));
+  EXPECT_TRUE(test::bitwise_equal(resumed.params, full.params)) << "resumed on " << world.size() << " ranks";
+  EXPECT_TRUE(test::bitwise_equal(resumed.buffers, full.buffers));
 }
 
 TEST_F(DeterministicTest, MicroShardsThatTheRankCountDoesNotDivideAreAnErrorOnEveryRank) {
   const Comm world;
   if (world.size() == 1) GTEST_SKIP() << "every micro-shard count suits one rank";
   const Config cfg = make_config(synth_file(world, "det_bad", 250), "train: {deterministic: true, micro_shards: 5}\n");
-  try {
-    train(cfg, world, {"", false, true});
-    ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("train.micro_shards = 5 is not a multiple of the rank count"),
-              std::string::npos) << e.what();
-  }
+  const std::string m = test::error_of([&] { train(cfg, world, {"", false, true}); });
+  EXPECT_NE(m.find("train.micro_shards = 5 is not a multiple of the rank count"), std::string::npos) << m;
 }
 
 TEST_F(DeterministicTest, SyncBatchnormIsRefused) {
@@ -170,13 +160,11 @@ TEST_F(DeterministicTest, NonFiniteGradientsStopEveryRankOrAreSkipped) {
   const Comm world;
   const std::string file = synth_file(world, "det_nan", 250);
   const std::string diverge = "optimizer: {lr: 1.0e+30, momentum: 0}\n";
-  try {
+  const std::string m = test::error_of([&] {
     train(make_config(file, diverge + "train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 2}"),
           world, {"", false, true});
-    ADD_FAILURE() << "expected divergence to stop training";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("training diverged"), std::string::npos) << e.what();
-  }
+  });
+  EXPECT_NE(m.find("training diverged"), std::string::npos) << m;
   const TrainOutcome r = train(
       make_config(file, diverge + "train: {deterministic: true, micro_shards: 12, batch_size: 48, nonfinite: skip, epochs: 1}"),
       world, {"", false, true});
