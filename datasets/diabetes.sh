@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# datasets/diabetes.sh [OUT.h5]   (default data/diabetes.h5; DPTRAIN=path/to/dptrain, default build/src/dptrain)
+# datasets/diabetes.sh [OUT.h5]   (default data/diabetes.h5; DPTRAIN_BIN=path/to/dptrain, default build/src/dptrain)
 #   The diabetes regression data set (Efron, Hastie, Johnstone, Tibshirani 2004, "Least Angle
 #   Regression"): 442 patients, 10 baseline variables (age, sex, bmi, bp, s1..s6, raw, not the
 #   scaled copy), target: disease progression one year later (25..346). The files come from the
@@ -14,10 +14,13 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/data/diabetes.h5}
-dptrain=${DPTRAIN:-$root/build/src/dptrain}
+dptrain=${DPTRAIN_BIN:-$root/build/src/dptrain}
 src=/usr/lib/python3/dist-packages/sklearn/datasets/data
 [ -x "$dptrain" ] || { echo "diabetes.sh: $dptrain not built (cmake -S . -B build && cmake --build build)" >&2; exit 2; }
-[ -f "$src/diabetes_data_raw.csv.gz" ] || "$root/cluster/install-deps.sh" --sklearn-data
+[ -f "$src/diabetes_data_raw.csv.gz" ] || bash "$root/cluster/install-deps.sh" --sklearn-data
+for f in diabetes_data_raw.csv.gz diabetes_target.csv.gz; do
+  [ -f "$src/$f" ] || { echo "diabetes.sh: $src/$f not found (Debian package python3-sklearn)" >&2; exit 1; }
+done
 mkdir -p "$(dirname "$out")"
 csv="${out%.h5}.csv"
 {
