@@ -69,13 +69,9 @@ struct AsyncSum::Worker {
                            MPI_SUM, c);
       {
         std::lock_guard lock(m);
-        if (rc != MPI_SUCCESS && error.empty()) {
-          char msg[MPI_MAX_ERROR_STRING];
-          int len = 0;
-          MPI_Error_string(rc, msg, &len);
+        if (rc != MPI_SUCCESS && error.empty())
           error = fmt::format("MPI Allreduce of a gradient bucket ({} floats) failed in the communication thread: {}",
-                              it.n, std::string(msg, static_cast<size_t>(len)));
-        }
+                              it.n, detail::mpi_error_text(rc));
         ++finished;
       }
       done_cv.notify_all();

@@ -28,5 +28,6 @@ uint64_t collective_calls();  // collective calls of this process so far
 
 // Throws dpt::Error "MPI <what> failed: <MPI's error string>" unless rc is MPI_SUCCESS.
 void check_mpi(int rc, const char* what);
+std::string mpi_error_text(int rc);  // MPI's error string (for a thread that must not throw)
 
 }  // namespace dpt::detail

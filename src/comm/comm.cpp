@@ -29,12 +29,7 @@ void chunked(T* buf, int64_t n, F&& f) {
 }
 
 void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) {
-    char msg[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    MPI_Error_string(rc, msg, &len);
-    fail("MPI {} failed: {}", what, std::string(msg, static_cast<size_t>(len)));
-  }
+  if (rc != MPI_SUCCESS) fail("MPI {} failed: {}", what, detail::mpi_error_text(rc));
 }
 
 uint64_t g_calls = 0;  // collective calls so far (main thread only)
@@ -53,6 +48,13 @@ Collective::~Collective() { watch_leave(); }
 
 uint64_t collective_calls() { return g_calls; }
 void check_mpi(int rc, const char* what) { check(rc, what); }
+
+std::string mpi_error_text(int rc) {
+  char msg[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, msg, &len);
+  return std::string(msg, static_cast<size_t>(len));
+}
 
 }  // namespace detail
 

@@ -32,16 +32,24 @@ int block_owner(int64_t i, int64_t n, int ranks) {
   return r;
 }
 
-EpochPlan Sampler::plan(int64_t epoch, int rank, int ranks) const {
-  const auto perm = permutation(epoch);
+EpochPlan step_plan(int64_t n, int64_t batch, int rank, int ranks) {
   EpochPlan p;
   p.step_begin.push_back(0);
-  for (int64_t lo = 0; lo < n_; lo += batch_) {
-    const int64_t len = std::min(batch_, n_ - lo);
+  for (int64_t lo = 0; lo < n; lo += batch) {
+    const int64_t len = std::min(batch, n - lo);
     const auto [a, b] = block_range(len, rank, ranks);
-    p.indices.insert(p.indices.end(), perm.begin() + lo + a, perm.begin() + lo + b);
-    p.step_begin.push_back(static_cast<int64_t>(p.indices.size()));
+    p.step_begin.push_back(p.step_begin.back() + b - a);
     p.global_size.push_back(len);
+  }
+  return p;
+}
+
+EpochPlan Sampler::plan(int64_t epoch, int rank, int ranks) const {
+  const auto perm = permutation(epoch);
+  EpochPlan p = step_plan(n_, batch_, rank, ranks);
+  for (int64_t st = 0; st < p.steps(); ++st) {
+    const int64_t lo = st * batch_, a = block_range(p.global_size[st], rank, ranks).first;
+    p.indices.insert(p.indices.end(), perm.begin() + lo + a, perm.begin() + lo + a + p.local_size(st));
   }
   return p;
 }

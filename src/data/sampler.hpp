@@ -32,6 +32,10 @@ class Sampler {
   bool shuffle_;
 };
 
+// The steps of an epoch of n samples in global batches of `batch` (the last one short), with this
+// rank's offsets and no indices: what Sampler::plan fills in, and what streaming uses as is.
+EpochPlan step_plan(int64_t n, int64_t batch, int rank, int ranks);
+
 // Contiguous near-equal block [begin, end) of n items for `rank` of `ranks` (evaluation sharding).
 std::pair<int64_t, int64_t> block_range(int64_t n, int rank, int ranks);
 // The rank whose block_range(n, rank, ranks) holds item i (0 <= i < n).

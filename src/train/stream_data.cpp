@@ -41,18 +41,7 @@ std::string StreamData::describe() const {
       order_.blocks(), order_.windows(), format_bytes(sizing_.bytes_per_rank(comm_.size(), s_.batch_size)));
 }
 
-EpochPlan StreamData::plan() const {
-  EpochPlan p;
-  const int64_t n = order_.samples(), B = s_.batch_size;
-  p.step_begin.push_back(0);
-  for (int64_t lo = 0; lo < n; lo += B) {
-    const int64_t len = std::min(B, n - lo);
-    const auto [a, b] = block_range(len, comm_.rank(), comm_.size());
-    p.step_begin.push_back(p.step_begin.back() + b - a);
-    p.global_size.push_back(len);
-  }
-  return p;
-}
+EpochPlan StreamData::plan() const { return step_plan(order_.samples(), s_.batch_size, comm_.rank(), comm_.size()); }
 
 void StreamData::reader_main() {
   // Below the training threads: reading ahead uses the time they leave (waits in collectives).
