@@ -9,6 +9,7 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "support/test_util.hpp"
 
 namespace dpt {
 namespace {
@@ -33,17 +34,7 @@ OptionTable test_table() {
   };
 }
 
-// The message of the dpt::Error that f throws; fails the test if f does not throw one.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a dpt::Error";
-  return "";
-}
+using test::error_of;
 
 class ConfigFile : public ::testing::Test {
  protected:

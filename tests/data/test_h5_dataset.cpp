@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "data/h5_dataset.hpp"
 #include "data/shard_loader.hpp"
+#include "support/test_util.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;
@@ -16,15 +17,7 @@ using dpt::test::SynthSpec;
 namespace {
 SplitPaths paths(const std::string& file, const SynthSpec& s) { return {file, s.features, s.labels, "data.train_features", "data.train_labels"}; }
 
-std::string expect_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected dpt::Error";
-  return "";
-}
+std::string expect_error(const std::function<void()>& f) { return test::error_of(f); }
 }  // namespace
 
 struct Layout {
