@@ -25,7 +25,7 @@ Run add_train(CLI::App& app) {
   cmd->add_option("--resume", a->resume,
                   "continue from a checkpoint: 'auto' = the newest valid one in --out DIR/checkpoints, or a path; "
                   "works on any rank count");
-  cmd->add_flag("--quiet,-q", a->quiet, "no progress display");
+  cmd->add_flag("--quiet,-q", a->quiet, "the screen shows only warnings, errors and the final result (train.log keeps everything)");
   cmd->add_flag("--verbose,-v", a->verbose, "debug logging");
   std::string footer = options_help(train_options(), "Config options (YAML keys; nested maps form the dotted names)");
   for (const auto& [type, table] : layer_types())
@@ -34,21 +34,21 @@ Run add_train(CLI::App& app) {
   return [a] {
     const Config cfg = load_train_config(a->config, a->sets);
     const Comm world;
-    log::init(world.rank(), cfg.get_bool("log.all_ranks"), a->verbose);
+    log::init(world.rank(), cfg.get_bool("log.all_ranks"), a->verbose, a->quiet);
     spdlog::info("resolved config:\n{}", cfg.to_yaml());
     const TrainOutcome r = train(cfg, world, {a->out, a->overwrite, a->quiet, a->resume});
     if (r.stop_reason == "signal") return 143;  // 128 + SIGTERM: a scheduler sees the job was interrupted
     if (r.stop_reason == "already_finished") return 0;  // logged by the trainer
     const std::string best = r.best_epoch ? fmt::format(" (best epoch {} by early stopping)", r.best_epoch) : "";
     if (r.test.samples > 0 && r.test.regression)
-      spdlog::info("final test {} after {} epochs{}, {} steps, {:.1f} s; stopped: {}", eval_text(r.test), r.epochs,
-                   best, r.steps, r.seconds, r.stop_reason);
+      log::result(fmt::format("final test {} after {} epochs{}, {} steps, {:.1f} s; stopped: {}", eval_text(r.test),
+                              r.epochs, best, r.steps, r.seconds, r.stop_reason));
     else if (r.test.samples > 0)
-      spdlog::info("final test accuracy {:.4f} (loss {:.4f}) after {} epochs{}, {} steps, {:.1f} s; stopped: {}",
-                   r.test.accuracy, r.test.loss, r.epochs, best, r.steps, r.seconds, r.stop_reason);
+      log::result(fmt::format("final test accuracy {:.4f} (loss {:.4f}) after {} epochs{}, {} steps, {:.1f} s; stopped: {}",
+                              r.test.accuracy, r.test.loss, r.epochs, best, r.steps, r.seconds, r.stop_reason));
     else
-      spdlog::info("done: train loss {:.4f} after {} epochs, {} steps, {:.1f} s", r.train_loss, r.epochs, r.steps,
-                   r.seconds);
+      log::result(fmt::format("done: train loss {:.4f} after {} epochs, {} steps, {:.1f} s", r.train_loss, r.epochs,
+                              r.steps, r.seconds));
     return 0;
   };
 }

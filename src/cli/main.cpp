@@ -1,11 +1,12 @@
 // dptrain: distributed data-parallel training on MPI. main() is the only place that catches
-// errors: it logs "[rank r] error: ..." and ends every rank of the job (MPI_Abort), so a failing
-// rank never leaves the others waiting in a collective.
+// errors: it logs one "[rank r] error: ..." line per job and ends every rank (MPI_Abort), so a
+// failing rank never leaves the others waiting in a collective.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <csignal>
-
 #include <cstdlib>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "comm/comm.hpp"
@@ -27,8 +28,8 @@ void start_watchdog_from_env() {
 }
 
 // Commands with one writer (prepare, plot, docs, inspect) run on rank 0 only. The other ranks wait
-// in a broadcast of its outcome, so an error on rank 0 ends every rank with exit code 1 through
-// MPI_Finalize: no rank has left the job before rank 0 reports, and nothing needs MPI_Abort.
+// in a broadcast of its outcome, so every rank leaves together: an error is rethrown on every rank
+// (and printed once, by end_job).
 int on_rank0(const dpt::cli::Run& run, const dpt::Comm& world) {
   std::string error;
   int rc = 0;
@@ -46,9 +47,32 @@ int on_rank0(const dpt::cli::Run& run, const dpt::Comm& world) {
     if (status[0] != 'E') return std::stoi(status);
     error = status.substr(1);
   }
-  if (error.empty()) return rc;
-  if (world.rank() == 0) spdlog::error("{}", error);
-  return 1;
+  if (!error.empty()) throw dpt::Error(error);
+  return rc;
+}
+
+// How long a rank other than 0 waits before it prints its own error. An error every rank detects
+// (config, data checks, run directory) reaches every rank's handler within moments: rank 0 prints
+// it and ends the job, so the other ranks are ended before they print and the line appears once.
+// An error only one rank sees is printed by that rank, this much later.
+constexpr auto kErrorGrace = std::chrono::milliseconds(2000);
+
+// Prints "[rank r] error: message" once per job and ends every rank with `code`.
+[[noreturn]] void end_job(const std::string& message, int code) {
+  const dpt::Comm world;
+  if (world.size() > 1 && world.rank() != 0) std::this_thread::sleep_for(kErrorGrace);
+  spdlog::error("{}", message);
+  spdlog::default_logger()->flush();
+  if (world.size() > 1) dpt::Comm::abort(code);  // ends every rank, also those inside a collective
+  dpt::Comm::finalize();
+  std::exit(code);
+}
+
+// CLI11's parse errors, worded like every other error: exit code 2, the subcommand named.
+[[noreturn]] void end_job_usage(const CLI::App& app, const CLI::ParseError& e) {
+  std::string where = "dptrain";
+  for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
+  end_job(fmt::format("{}: {} (see '{} --help')", where, e.what(), where), 2);
 }
 
 int run_cli(int argc, char** argv, int rank) {
@@ -66,9 +90,14 @@ int run_cli(int argc, char** argv, int rank) {
   const dpt::cli::Run inspect = dpt::cli::add_inspect(app);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return rank == 0 ? app.exit(e) : 0;
+  } catch (const CLI::CallForAllHelp& e) {
+    return rank == 0 ? app.exit(e) : 0;
+  } catch (const CLI::CallForVersion& e) {
+    return rank == 0 ? app.exit(e) : 0;
   } catch (const CLI::ParseError& e) {
-    if (rank != 0) return e.get_exit_code();  // every rank parses the same line: rank 0 reports it
-    return app.exit(e);
+    end_job_usage(app, e);
   }
   // Single-process commands: under mpirun with several ranks, rank 0 does the work.
   if (app.got_subcommand("prepare")) return on_rank0(prepare, world);
@@ -89,17 +118,20 @@ int main(int argc, char** argv) {
   // Over a file-size limit a write should fail with EFBIG (reported, previous files kept), not
   // kill the process with SIGXFSZ.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Open MPI's banner after MPI_Abort ("MPI_ABORT was invoked on rank 1 ...") only repeats the
+  // error line in more words: quiet it unless the user set this MCA parameter themselves.
+  setenv("OMPI_MCA_orte_execute_quiet", "1", /*overwrite=*/0);
   dpt::Comm::init(&argc, &argv);
   const dpt::Comm world;
   dpt::log::init(world.rank(), false, false);
   int rc = 0;
   try {
     rc = run_cli(argc, argv, world.rank());
+  } catch (const std::bad_alloc&) {
+    end_job("out of memory (std::bad_alloc) on this rank: use fewer ranks per node, a smaller "
+            "train.batch_size / train.eval_batch_size, or streaming (data.memory_budget)", 1);
   } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    spdlog::default_logger()->flush();
-    if (world.size() > 1) dpt::Comm::abort(1);  // ends every rank, also those inside a collective
-    rc = 1;
+    end_job(e.what(), 1);
   }
   dpt::Comm::finalize();
   return rc;

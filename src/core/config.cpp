@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "core/error.hpp"
 
@@ -145,8 +146,27 @@ void Config::load_yaml(const YAML::Node& root, const std::string& origin) {
   flatten(root, "", origin);
 }
 
+// yaml-cpp keeps both entries of a repeated key and answers lookups with one of them: a typo'd
+// copy-paste would silently win or lose. Every mapping, at any depth, must name each key once.
+static void check_duplicate_keys(const YAML::Node& node, const std::string& origin) {
+  if (node.IsSequence())
+    for (const auto& item : node) check_duplicate_keys(item, origin);
+  if (!node.IsMap()) return;
+  std::map<std::string, int> first_line;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : YAML::Dump(kv.first);
+    const int line = kv.first.Mark().line + 1;
+    const auto [it, fresh] = first_line.emplace(key, line);
+    if (!fresh)
+      fail("{}:{}: duplicate key '{}' (also on line {}): each key may appear once in a mapping", origin, line, key,
+           it->second);
+    check_duplicate_keys(kv.second, origin);
+  }
+}
+
 void Config::load_file(const std::string& path) {
   if (!std::filesystem::exists(path)) fail("{}: config file not found", path);
+  if (std::filesystem::is_directory(path)) fail("{}: is a directory, not a config file (give a YAML file)", path);
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -155,6 +175,7 @@ void Config::load_file(const std::string& path) {
   } catch (const YAML::BadFile&) {
     fail("{}: cannot read config file", path);
   }
+  check_duplicate_keys(root, path);
   load_yaml(root, path);
 }
 

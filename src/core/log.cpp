@@ -9,15 +9,27 @@
 
 namespace dpt::log {
 
-void init(int rank, bool all_ranks, bool verbose) {
-  auto logger = std::make_shared<spdlog::logger>("dptrain",
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+namespace {
+std::shared_ptr<spdlog::sinks::sink> g_console;
+}
+
+void init(int rank, bool all_ranks, bool verbose, bool quiet) {
+  g_console = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>("dptrain", g_console);
   logger->set_pattern(fmt::format("[rank {}] %l: %v", rank));
   spdlog::level::level_enum level = verbose ? spdlog::level::debug : spdlog::level::info;
   if (rank != 0 && !all_ranks) level = spdlog::level::warn;
   logger->set_level(level);
+  g_console->set_level(quiet ? spdlog::level::warn : spdlog::level::trace);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+}
+
+void result(const std::string& line) {
+  const auto shown = g_console ? g_console->level() : spdlog::level::trace;
+  if (g_console) g_console->set_level(spdlog::level::trace);
+  spdlog::info("{}", line);
+  if (g_console) g_console->set_level(shown);
 }
 
 ScopedLogFile::ScopedLogFile(const std::string& path) {

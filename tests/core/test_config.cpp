@@ -316,5 +316,27 @@ TEST(Config, ClosestKeySuggestsOnlyNearKeys) {
   EXPECT_EQ(closest_key(t, "zzzzzzzzzzzzzzzz"), "");
 }
 
+TEST_F(ConfigFile, DuplicateKeysAreAnErrorNamingBothLines) {
+  Config c(test_table());
+  std::string msg = error_of([&] {
+    c.load_file(write("dup.yaml", "seed: 1\noptimizer:\n  lr: 0.1\n  name: sgd\n  lr: 0.5\n"));
+  });
+  EXPECT_NE(msg.find("dup.yaml:5: duplicate key 'lr' (also on line 3)"), std::string::npos) << msg;
+  // Inside a layer of the list too, and at the top level.
+  msg = error_of([&] { c.load_file(write("dup2.yaml", "model:\n  layers:\n    - {type: dense, units: 8, units: 9}\n")); });
+  EXPECT_NE(msg.find("dup2.yaml:3: duplicate key 'units' (also on line 3)"), std::string::npos) << msg;
+  msg = error_of([&] { c.load_file(write("dup3.yaml", "seed: 1\nseed: 2\n")); });
+  EXPECT_NE(msg.find("dup3.yaml:2: duplicate key 'seed' (also on line 1)"), std::string::npos) << msg;
+}
+
+TEST_F(ConfigFile, ADirectoryIsNotAConfigFile) {
+  Config c(test_table());
+  const std::string dir = write("x.yaml", "seed: 1\n");
+  std::filesystem::remove(dir);
+  std::filesystem::create_directory(dir);
+  const std::string msg = error_of([&] { c.load_file(dir); });
+  EXPECT_NE(msg.find(dir + ": is a directory, not a config file"), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace dpt
