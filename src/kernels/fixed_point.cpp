@@ -14,8 +14,20 @@ namespace {
 constexpr int64_t kGrainBlocks = 64;  // 16 Ki elements per task
 
 // The loops below vectorize (AVX-512 clone where the CPU has it); they are elementwise, so the
-// result is the same in every clone and for any split into tasks.
+// result is the same in every clone and for any split into tasks. Not under ThreadSanitizer: the
+// clones' ifunc resolver runs before the TSan runtime is initialized and crashes the process.
+#if defined(__SANITIZE_THREAD__)
+#define DPT_NO_CLONES 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DPT_NO_CLONES 1
+#endif
+#endif
+#ifdef DPT_NO_CLONES
+#define DPT_CLONES
+#else
 #define DPT_CLONES __attribute__((target_clones("arch=skylake-avx512", "default")))
+#endif
 
 DPT_CLONES uint32_t max_abs_bits(const float* x, int64_t n) {
   uint32_t m = 0;

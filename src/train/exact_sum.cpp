@@ -28,7 +28,8 @@ void ExactSum::add(std::initializer_list<const float*> arrays) {
     const float* p = arrays.begin()[k];
     if (slots_ > 1) {  // the caller reuses its arrays for the next micro-shard: keep a copy
       float* copy = slots_data_.data() + used_ * total_ + offsets_[k];
-      std::memcpy(copy, p, static_cast<size_t>(sizes_[k]) * sizeof(float));
+      // An empty array (no batchnorm: no statistics) may be a null pointer: memcpy(_, nullptr, 0) is UB.
+      if (sizes_[k] > 0) std::memcpy(copy, p, static_cast<size_t>(sizes_[k]) * sizeof(float));
       p = copy;
     }
     slot_ptrs_[static_cast<size_t>(used_) * sizes_.size() + k] = p;

@@ -24,7 +24,8 @@ std::vector<T> random_vector(size_t n, uint64_t seed, double lo = -1.0, double h
 
 template <class T>
 bool bitwise_equal(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+  // Two empty vectors may hold null pointers, and memcmp(nullptr, _, 0) is undefined.
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
 }
 
 // The message of the dpt::Error that f throws ("" and a test failure if none).
