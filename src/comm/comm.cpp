@@ -86,7 +86,10 @@ void Comm::abort(int code) {
   std::_Exit(code);
 }
 
-void Comm::start_watchdog(double timeout_s) { detail::start_watchdog(timeout_s, g_calls); }
+void Comm::start_watchdog(double timeout_s) { detail::start_watchdog(timeout_s, timeout_s, g_calls); }
+void Comm::start_watchdog(double wait_timeout_s, double heartbeat_timeout_s) {
+  detail::start_watchdog(wait_timeout_s, heartbeat_timeout_s, g_calls);
+}
 void Comm::stop_watchdog() { detail::stop_watchdog(); }
 bool Comm::watchdog_running() { return detail::watchdog_running(); }
 uint64_t Comm::collective_calls() { return g_calls; }

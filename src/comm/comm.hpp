@@ -7,11 +7,17 @@
 //
 // Watchdog (start_watchdog): a thread per rank, on its own duplicate of MPI_COMM_WORLD, sends this
 // rank's state (the number and name of the collective it is in or last left, and since when) to
-// rank 0 about once a second; rank 0's thread aborts the job (MPI_Abort) when a rank has waited in
-// a collective for longer than the timeout while some other rank has not entered it, naming the
-// collective and the missing ranks, or when a rank sends nothing for longer than the timeout (its
-// process is stopped or unreachable); the other ranks abort when rank 0 goes silent that long.
-// Slow steps never trigger it: only time spent waiting in a collective for a missing rank counts.
+// rank 0 about once a second, and rank 0's thread answers. Two limits, each 0 (off) or >= 1 s:
+//  * heartbeat (dptrain's default: on, 60 s): rank 0 aborts the job (MPI_Abort) when a rank sends
+//    nothing for that long (its process is stopped, frozen or unreachable); the other ranks abort
+//    when rank 0 goes silent that long. The heartbeats come from the thread, not from collective
+//    timing, so a slow step, checkpoint or evaluation never triggers it: only a process that
+//    cannot run its thread does.
+//  * wait (opt-in): rank 0 also aborts when a rank reported waiting in collective #n for longer
+//    than that while another rank has not reached #n, naming the collective and the missing ranks.
+//    A missing rank must have been heard from since (it really is elsewhere) or be silent for
+//    longer than the limit (the suspect); a rank that reported being in or past #n is never named.
+//    Only time spent waiting for a missing rank counts; all ranks in #n (slow MPI) only warn.
 // Per collective it costs two clock reads and two uncontended mutex locks (~0.1 us). The numbers
 // line up across ranks because every rank makes the same collective calls in the same order (true
 // for dptrain, whose collectives are all on the world communicator; ranks making different numbers
@@ -78,11 +84,14 @@ class Comm {
   // names it ("config", "data file size"). Cost: one 2-element allreduce.
   void check_same(uint64_t value, const std::string& what) const;
 
-  // Starts the watchdog on every rank of MPI_COMM_WORLD (collective; a no-op on one rank or when
-  // it already runs). timeout_s (>= 1) bounds the time a rank may wait in a collective for a rank
-  // that has not entered it, and the silence of any rank. It must exceed the longest legitimate
-  // imbalance between ranks, including rank 0 writing the model while the others wait to finish.
-  static void start_watchdog(double timeout_s);
+  // Starts the watchdog on every rank of MPI_COMM_WORLD (collective; a no-op on one rank, when it
+  // already runs, or when both limits are 0). wait_timeout_s bounds the time a rank may wait in a
+  // collective for a rank that has not entered it; it must exceed the longest legitimate imbalance
+  // between ranks, including rank 0 writing the model while the others wait to finish.
+  // heartbeat_timeout_s bounds the silence of any rank's watchdog thread (0: wait_timeout_s).
+  // Each is 0 (off) or >= 1; throws otherwise.
+  static void start_watchdog(double wait_timeout_s, double heartbeat_timeout_s);
+  static void start_watchdog(double timeout_s);  // both limits timeout_s
   // Stops it (collective: every rank calls it; finalize() does). The time until the last rank
   // arrives is watched like a collective named "end of run".
   static void stop_watchdog();

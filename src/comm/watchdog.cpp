@@ -79,20 +79,29 @@ Beat snapshot(int rank) {
   return b;
 }
 
-// What rank 0 knows of one rank: its last beat and when it was received (rank 0's clock).
-struct Known {
-  Beat beat;
-  Clock::time_point heard;  // when the beat arrived
-  Clock::time_point since;  // heard - age: when it entered/left that collective, on rank 0's clock
-};
+double clock_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
-std::string describe(const Beat& b) { return describe(b.seq, b.op, b.dtype, b.count, b.what); }
+Report report_of(const Beat& b, double heard) {
+  Report r;
+  r.rank = b.rank, r.seq = b.seq, r.inside = b.inside != 0, r.op = b.op, r.count = b.count;
+  r.what = std::string(b.what, strnlen(b.what, sizeof b.what));
+  r.dtype = std::string(b.dtype, strnlen(b.dtype, sizeof b.dtype));
+  r.heard = heard, r.since = heard - b.age_s;
+  return r;
+}
+
+std::string describe(const Report& r) { return describe(r.seq, r.op, r.dtype.c_str(), r.count, r.what.c_str()); }
 
 std::string rank_list(const std::vector<int>& r) {
   std::string s;
   for (size_t i = 0; i < r.size(); ++i) s += fmt::format("{}{}", i ? "," : "", r[i]);
   return s;
 }
+
+// Where a rank stands against collective `target`: the end of the run comes after every call.
+uint64_t key(const Report& r) { return r.op == Op::end_of_run ? UINT64_MAX : r.seq; }
+bool waits_in(const Report& r, uint64_t target) { return r.inside && key(r) == target; }
+bool reached(const Report& r, uint64_t target) { return key(r) >= target; }  // in it, or past it
 
 [[noreturn]] void watchdog_abort(const std::string& msg) {
   spdlog::error("watchdog: {}", msg);
@@ -103,10 +112,10 @@ std::string rank_list(const std::vector<int>& r) {
 
 class Watchdog {
  public:
-  Watchdog(double timeout_s, MPI_Comm comm) : timeout_(timeout_s), comm_(comm) {
+  Watchdog(double wait_s, double silence_s, MPI_Comm comm) : wait_(wait_s), silence_(silence_s), comm_(comm) {
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
-    interval_ = std::min(1.0, timeout_ / 4);
+    interval_ = std::min(1.0, std::min(silence_, wait_ > 0 ? wait_ : silence_) / 4);
     thread_ = std::thread([this] { rank_ == 0 ? run_root() : run_other(); });
   }
   // Called by the main thread: marks this rank as arrived at the end of the run and waits until
@@ -132,9 +141,9 @@ class Watchdog {
 
   // Rank 0: gathers every rank's state and decides.
   void run_root() {
-    const auto t0 = Clock::now();
-    std::vector<Known> known(static_cast<size_t>(size_));
-    for (int r = 0; r < size_; ++r) known[r].heard = known[r].since = t0, known[r].beat.rank = r;
+    const double t0 = clock_s();
+    std::vector<Report> known(static_cast<size_t>(size_));
+    for (int r = 0; r < size_; ++r) known[r].heard = known[r].since = t0, known[r].rank = r;
     std::vector<MPI_Request> sends(static_cast<size_t>(size_), MPI_REQUEST_NULL);
     std::vector<Beat> out(static_cast<size_t>(size_));
     std::vector<bool> acked(static_cast<size_t>(size_), false);
@@ -142,7 +151,7 @@ class Watchdog {
     Beat in;
     MPI_Request rreq;
     MPI_Irecv(&in, sizeof in, MPI_BYTE, MPI_ANY_SOURCE, kTag, comm_, &rreq);
-    auto last_send = t0 - std::chrono::hours(1);
+    double last_send = t0 - 3600;
     bool releasing = false;
     int acks = 0;
     for (;;) {
@@ -150,13 +159,10 @@ class Watchdog {
       for (int flag = 1; flag;) {
         MPI_Test(&rreq, &flag, MPI_STATUS_IGNORE);
         if (!flag) break;
-        const auto now = Clock::now();
         if (in.kind == Beat::ack) {
           if (!acked[in.rank]) acked[in.rank] = true, ++acks;
         } else {
-          Known& k = known[in.rank];
-          k.beat = in, k.heard = now;
-          k.since = now - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(in.age_s));
+          known[in.rank] = report_of(in, clock_s());
         }
         if (releasing && acks == size_ - 1) {  // all acknowledged: nothing more will come
           for (auto& s : sends) MPI_Wait(&s, MPI_STATUS_IGNORE);
@@ -164,89 +170,52 @@ class Watchdog {
         }
         MPI_Irecv(&in, sizeof in, MPI_BYTE, MPI_ANY_SOURCE, kTag, comm_, &rreq);
       }
-      const auto now = Clock::now();
-      Known& me = known[0];
-      me.beat = snapshot(0), me.heard = now;
-      me.since = now - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(me.beat.age_s));
+      const double now = clock_s();
+      const Beat mine = snapshot(0);
+      known[0] = report_of(mine, now);
       // 2. every rank at the end of the run: release them
-      if (!releasing && std::all_of(known.begin(), known.end(), [](const Known& k) {
-            return k.beat.inside && k.beat.op == Op::end_of_run;
+      if (!releasing && std::all_of(known.begin(), known.end(), [](const Report& k) {
+            return k.inside && k.op == Op::end_of_run;
           })) {
         releasing = true;
         for (int r = 1; r < size_; ++r) {
           MPI_Wait(&sends[r], MPI_STATUS_IGNORE);
-          out[r] = me.beat, out[r].kind = Beat::release;
+          out[r] = mine, out[r].kind = Beat::release;
           MPI_Isend(&out[r], sizeof(Beat), MPI_BYTE, r, kTag, comm_, &sends[r]);
         }
       }
       // 3. heartbeats to the other ranks
-      if (!releasing && seconds_since(last_send) >= interval_) {
+      if (!releasing && now - last_send >= interval_) {
         last_send = now;
         for (int r = 1; r < size_; ++r) {
           if (!done(sends[r])) continue;  // the last one is still on its way: do not pile up
-          out[r] = me.beat;
+          out[r] = mine;
           MPI_Isend(&out[r], sizeof(Beat), MPI_BYTE, r, kTag, comm_, &sends[r]);
         }
       }
-      // 4. silent ranks
-      for (int r = 1; r < size_; ++r) {
-        if (releasing && acked[r]) continue;
-        const double quiet = std::chrono::duration<double>(now - known[r].heard).count();
-        if (quiet > timeout_)
-          watchdog_abort(fmt::format("rank {} sent no heartbeat for {:.1f} s (its process is stopped, hung outside "
-                                     "MPI's reach or unreachable); its last report said: {}",
-                                     r, quiet, state_of(known[r], known[r].heard)));
-      }
-      // 5. ranks waiting in a collective for ranks that have not entered it
-      if (!releasing) check_waits(known, now, warned);
+      judge(known, acked, releasing, now, warned);  // 4. and 5.: aborts if need be
       sleep();
     }
   }
 
-  static uint64_t key(const Beat& b) { return b.op == Op::end_of_run ? UINT64_MAX : b.seq; }
-
-  std::string state_of(const Known& k, Clock::time_point now) const {
-    const double age = std::chrono::duration<double>(now - k.since).count();
-    if (k.beat.inside) return fmt::format("waiting in {} for {:.1f} s", describe(k.beat), age);
-    if (k.beat.seq == 0) return fmt::format("not yet in any collective ({:.1f} s after the watchdog started)", age);
-    return fmt::format("outside any collective (computing) for {:.1f} s, since it left {}", age, describe(k.beat));
-  }
-
-  void check_waits(const std::vector<Known>& known, Clock::time_point now, std::vector<uint64_t>& warned) const {
-    // the furthest collective that some rank has waited in for longer than the timeout
-    const auto limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_));
-    const Known* first = nullptr;
-    for (const Known& k : known)
-      if (k.beat.inside && now - k.since > limit && (!first || key(k.beat) > key(first->beat))) first = &k;
-    if (!first) return;
-    const uint64_t target = key(first->beat);
-    std::vector<int> waiting, missing;
-    Clock::time_point entered = now;
-    for (const Known& k : known) {
-      if (k.beat.inside && key(k.beat) == target) {
-        waiting.push_back(k.beat.rank), entered = std::min(entered, k.since);
-      } else {
-        missing.push_back(k.beat.rank);
-      }
+  // 4. silent ranks; 5. ranks waiting in a collective for ranks that have not entered it
+  void judge(const std::vector<Report>& known, const std::vector<bool>& acked, bool releasing, double now,
+             std::vector<uint64_t>& warned) const {
+    for (int r = 1; r < size_; ++r) {
+      if (releasing && acked[r]) continue;
+      const double quiet = now - known[r].heard;
+      if (quiet > silence_)
+        watchdog_abort(fmt::format("rank {} sent no heartbeat for {:.1f} s (its process is stopped, hung outside "
+                                   "MPI's reach or unreachable); its last report said: {}",
+                                   r, quiet, state_of(known[r], known[r].heard)));
     }
-    if (missing.empty()) {  // all ranks in it: MPI or the network is slow or stuck; not ours to judge
-      if (std::find(warned.begin(), warned.end(), target) == warned.end()) {
-        warned.push_back(target);
-        spdlog::warn("watchdog: every rank has been in {} for more than {} s (slow network or MPI?)",
-                     describe(first->beat), timeout_);
-      }
-      return;
+    if (releasing || wait_ <= 0) return;
+    const Verdict v = judge_waits(known, now, wait_);
+    if (v.kind == Verdict::abort) watchdog_abort(v.message);
+    if (v.kind == Verdict::slow && std::find(warned.begin(), warned.end(), v.seq) == warned.end()) {
+      warned.push_back(v.seq);
+      spdlog::warn("watchdog: {}", v.message);
     }
-    // Decide only on news: each missing rank was last heard from after the wait passed the timeout,
-    // so it really had not arrived while the others had waited that long.
-    for (int r : missing)
-      if (known[r].heard < entered + limit) return;
-    const double waited = std::chrono::duration<double>(now - entered).count();
-    std::string msg = fmt::format("rank{} {} did not reach {} within {} s (rank{} {} waiting for {:.1f} s)",
-                                  missing.size() > 1 ? "s" : "", rank_list(missing), describe(first->beat), timeout_,
-                                  waiting.size() > 1 ? "s" : "", rank_list(waiting), waited);
-    for (int r : missing) msg += fmt::format("; rank {} is {}", r, state_of(known[r], now));
-    watchdog_abort(msg);
   }
 
   // Ranks 1..P-1: report to rank 0, watch that rank 0 still talks.
@@ -279,17 +248,17 @@ class Watchdog {
         MPI_Isend(&out, sizeof out, MPI_BYTE, 0, kTag, comm_, &sreq);
       }
       const double quiet = std::chrono::duration<double>(now - heard).count();
-      if (quiet > timeout_) {
+      if (quiet > silence_) {
         const Beat me = snapshot(rank_);
         watchdog_abort(fmt::format("rank 0 sent no heartbeat for {:.1f} s (its process is stopped, hung outside "
                                    "MPI's reach or unreachable); this rank is {} {}",
-                                   quiet, me.inside ? "waiting in" : "past", describe(me)));
+                                   quiet, me.inside ? "waiting in" : "past", describe(report_of(me, 0))));
       }
       sleep();
     }
   }
 
-  double timeout_, interval_ = 1;
+  double wait_, silence_, interval_ = 1;
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;
   std::atomic<bool> ending_{false};
@@ -320,9 +289,52 @@ void watch_leave() {
   g_pos.since = Clock::now();
 }
 
-void start_watchdog(double timeout_s, uint64_t calls_so_far) {
-  if (!(timeout_s >= 1)) fail("watchdog timeout {} s: must be at least 1 s", timeout_s);
-  if (g_watchdog) return;
+std::string state_of(const Report& r, double at) {
+  const double age = at - r.since;
+  if (r.inside) return fmt::format("waiting in {} for {:.1f} s", describe(r), age);
+  if (r.seq == 0) return fmt::format("not yet in any collective ({:.1f} s after the watchdog started)", age);
+  return fmt::format("outside any collective (computing) for {:.1f} s, since it left {}", age, describe(r));
+}
+
+Verdict judge_waits(const std::vector<Report>& ranks, double now, double wait_s) {
+  // the furthest collective in which some rank reported a wait longer than the limit
+  const Report* first = nullptr;
+  for (const Report& k : ranks)
+    if (k.inside && k.heard - k.since > wait_s && (!first || key(k) > key(*first))) first = &k;
+  if (!first) return {};
+  const uint64_t target = key(*first);
+  std::vector<int> waiting, missing;
+  double entered = now;
+  for (const Report& k : ranks) {
+    if (waits_in(k, target)) waiting.push_back(k.rank), entered = std::min(entered, k.since);
+    else if (!reached(k, target)) missing.push_back(k.rank);
+  }
+  if (missing.empty())  // every rank is in it or past it: MPI or the network is slow or stuck
+    return {Verdict::slow, target,
+            fmt::format("every rank has reached {} and rank{} {} waited in it for more than {} s (slow network "
+                        "or MPI?)", describe(*first), waiting.size() > 1 ? "s" : "", rank_list(waiting), wait_s)};
+  // Decide only on news: each missing rank was heard from after the wait passed the limit (so it
+  // really was elsewhere), or has been silent for longer than the limit (the suspect).
+  for (int r : missing)
+    if (ranks[r].heard < entered + wait_s && now - ranks[r].heard <= wait_s) return {};
+  std::string msg = fmt::format("rank{} {} did not reach {} within {} s (rank{} {} waiting for {:.1f} s)",
+                                missing.size() > 1 ? "s" : "", rank_list(missing), describe(*first), wait_s,
+                                waiting.size() > 1 ? "s" : "", rank_list(waiting), now - entered);
+  for (int r : missing) {
+    const Report& k = ranks[r];
+    if (k.heard < entered + wait_s)
+      msg += fmt::format("; rank {} sent no heartbeat for {:.1f} s, its last report said: {}", r, now - k.heard,
+                         state_of(k, k.heard));
+    else
+      msg += fmt::format("; rank {} is {}", r, state_of(k, now));
+  }
+  return {Verdict::abort, target, msg};
+}
+
+void start_watchdog(double wait_s, double heartbeat_s, uint64_t calls_so_far) {
+  for (double t : {wait_s, heartbeat_s})
+    if (!(t == 0 || t >= 1)) fail("watchdog timeout {} s: must be 0 (off) or at least 1 s", t);
+  if (g_watchdog || (wait_s == 0 && heartbeat_s == 0)) return;
   int size = 1, provided = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (size == 1) return;  // nobody to wait for
@@ -338,9 +350,14 @@ void start_watchdog(double timeout_s, uint64_t calls_so_far) {
     g_pos = Position{calls_so_far, false, Op::none, "", 0, nullptr, Clock::now()};
   }
   g_watch.store(true);
-  g_watchdog = std::make_unique<Watchdog>(timeout_s, dup);
-  spdlog::info("watchdog: on, timeout {} s (aborts the job when a rank waits that long in a collective for a "
-               "rank that is not there, or a rank goes silent)", timeout_s);
+  const double silence_s = heartbeat_s > 0 ? heartbeat_s : wait_s;
+  g_watchdog = std::make_unique<Watchdog>(wait_s, silence_s, dup);
+  if (wait_s > 0)
+    spdlog::info("watchdog: on: a rank silent for {} s ends the job, and so does a wait of {} s in a collective for "
+                 "a rank that has not entered it", silence_s, wait_s);
+  else
+    spdlog::info("watchdog: on: a rank silent for {} s ends the job (heartbeats from a thread; slow steps never "
+                 "trigger it; collective waits are not timed)", silence_s);
 }
 
 void stop_watchdog() {

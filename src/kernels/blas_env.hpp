@@ -7,8 +7,10 @@
 namespace dpt::kern {
 
 // If OpenBLAS picked a generic core although the CPU has AVX-512 (-> SkylakeX) or AVX2 (-> Haswell),
-// and the user did not set OPENBLAS_CORETYPE, re-exec this program with it set. Returns only when
-// no re-exec is needed (or it failed). Call first thing in main(), before MPI_Init.
+// and the user did not set OPENBLAS_CORETYPE, re-exec this program with it set (the same file, under
+// its own name: ps and pgrep show "dptrain"). Returns only when no re-exec is needed (or it failed).
+// Call first thing in main(), before MPI_Init. Test-only: DPTRAIN_TEST_BLAS_REEXEC=1 re-execs
+// (without setting OPENBLAS_CORETYPE) whatever the core, unless OPENBLAS_CORETYPE is set.
 void ensure_blas_coretype(char** argv);
 
 // "OpenBLAS 0.3.21 ... core SkylakeX (chosen by dptrain)": for the log.

@@ -102,8 +102,14 @@ const OptionTable& train_options() {
           0, inf, true),
       opt("log.all_ranks", OptType::Bool, "false", "every rank logs (default: rank 0 only, others warnings)"),
       opt("runtime.threads", OptType::Int, "0", "threads per rank (0: the rank's cores; never oversubscribed)", 0, 4096),
+      opt("runtime.heartbeat_timeout", OptType::Float, "60",
+          "abort the job when a rank's watchdog thread sends no heartbeat for this many seconds (process stopped, "
+          "frozen or unreachable; slow steps, checkpoints and evaluations never trigger it); 0: off, else >= 1",
+          0),
       opt("runtime.watchdog_timeout", OptType::Float, "0",
-          "abort when ranks wait this many seconds in a collective for a missing rank (0: off)", 0),
+          "also abort when ranks wait this many seconds in a collective for a missing rank, naming it (0: off, "
+          "else >= 1)",
+          0),
   };
   return t;
 }

@@ -354,7 +354,7 @@ TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts
   const std::string yaml = cfg.to_yaml();
   comm.check_same(std::hash<std::string>{}(yaml), "resolved config (same config file and --set options on every rank?)");
   const StopSignals signals;
-  if (s.watchdog_timeout > 0 && !Comm::watchdog_running()) Comm::start_watchdog(s.watchdog_timeout);  // collective
+  if (!Comm::watchdog_running()) Comm::start_watchdog(s.watchdog_timeout, cfg.get_float("runtime.heartbeat_timeout"));
   const RunDir dir{opts.out_dir};
   check_run_dir(dir, opts.overwrite, !opts.resume.empty(), comm);
   Trainer t(cfg, comm, opts);  // opens and checks the data before the run directory is touched
