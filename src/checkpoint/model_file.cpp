@@ -72,7 +72,9 @@ void save_model(const std::string& path, const Model& model, const ModelFileInfo
 
 ModelFileInfo read_model_info(const std::string& path) {
   h5::Handle f = h5::open_read(path);
-  if (h5::read_string_attr(f.get(), "format", path) != "dptrain-model") fail("{}: not a dptrain model file", path);
+  if (!h5::has_attr(f.get(), "format") || h5::read_string_attr(f.get(), "format", path) != "dptrain-model")
+    fail("{}: not a dptrain model file (no format = 'dptrain-model' attribute): --model takes the model.h5 that "
+         "dptrain train writes into its run directory", path);
   const auto version = h5::read_i64_attr(f.get(), "format_version", path);
   if (version.empty() || version[0] != kFormatVersion)
     fail("{}: model format version {} is not supported (this dptrain reads version {})", path,

@@ -9,6 +9,7 @@
 #include "comm/comm.hpp"
 #include "data/class_names.hpp"
 #include "train/evaluator.hpp"
+#include "train/run_data.hpp"
 
 namespace dpt::cli {
 
@@ -37,17 +38,17 @@ Run add_evaluate(CLI::App& app) {
   return [a] {
     const Comm world;
     auto [m, src, lo, hi] = open_eval_input(*a, world);
-    src.check_labels(lo, hi, m.classes());
+    fail_together(world, [&] { src.check_labels(lo, hi, m.classes()); }, "label check");
     const auto loss = make_loss<float>(m.settings.loss);
     if (loss->regression()) {
-      const EvalResult r = evaluate(*m.model, *loss, load_block(src, lo, hi), world);
+      const EvalResult r = evaluate(*m.model, *loss, src, lo, hi, world);
       if (world.rank() != 0) return 0;
       const EvalReportInfo info{a->model, src.paths().file, src.paths().features, {}};
       if (a->json) fmt::print("{}\n", regression_json(r, info).dump());
       else fmt::print("{}", regression_text(r, info));
       return 0;
     }
-    const ClassEval r = evaluate_classes(*m.model, *loss, load_block(src, lo, hi), world);
+    const ClassEval r = evaluate_classes(*m.model, *loss, src, lo, hi, world);
     if (world.rank() != 0) return 0;
     const EvalReportInfo info{a->model, src.paths().file, src.paths().features, class_names_of(src.paths(), m.classes())};
     if (a->json) fmt::print("{}\n", eval_json(r, info).dump());

@@ -4,25 +4,37 @@
 #include "cli/commands.hpp"
 #include "cli/trained_model.hpp"
 #include "comm/comm.hpp"
+#include "data/memory.hpp"
 #include "data/prediction_file.hpp"
 #include "data/sampler.hpp"
 #include "data/shard_loader.hpp"
 #include "kernels/softmax.hpp"
 #include "layers/loss.hpp"
+#include "train/run_data.hpp"  // fail_together
 
 namespace dpt::cli {
 
 namespace {
-// Class probabilities and arg-max of this rank's rows; for regression (predicted null) the outputs.
-void predict_block(Model& model, const Shard& shard, float* probs, int32_t* predicted) {
+// Class probabilities and arg-max of this rank's rows [lo, hi), read a batch at a time; for
+// regression (predicted null) the outputs.
+void predict_block(Model& model, const SampleSource& src, int64_t lo, int64_t hi, float* probs, int32_t* predicted) {
   const int64_t C = numel(model.output_shape());
   model.context().training = false;
-  for (int64_t i = 0; i < shard.rows; i += model.max_batch()) {
-    const int64_t b = std::min(model.max_batch(), shard.rows - i);
-    const float* out = model.forward(shard.x_at(i), b);
+  for (int64_t i = 0; i < hi - lo; i += model.max_batch()) {
+    const int64_t b = std::min(model.max_batch(), hi - lo - i);
+    const Shard batch = load_block(src, lo + i, lo + i + b);
+    const float* out = model.forward(batch.x_at(0), b);
     if (predicted) kern::softmax_rows(out, b, C, probs + i * C, predicted + i);
     else std::copy_n(out, b * C, probs + i * C);
   }
+}
+
+// Rank 0 gathers every row's outputs (and predicted class): check that they fit before the work.
+void check_prediction_memory(const Comm& world, const std::string& out, int64_t n, int64_t C, bool regression) {
+  const int64_t row = 4 * C + (regression ? 0 : 4);
+  check_memory({{fmt::format("{}: the predictions of all {} rows ({} bytes each), gathered on rank 0,", out, n, row),
+                 mul_bytes(n, row), "predict the rows in parts: split the data set into smaller files"}},
+               memory_available(world.local_size()));
 }
 
 // Every rank's block, gathered in row order on rank 0 (other ranks return rows = 0).
@@ -68,12 +80,13 @@ Run add_predict(CLI::App& app) {
     const Comm world;
     if (world.rank() == 0) prediction_format(a->out);  // a bad --out fails before the work
     auto [m, src, lo, hi] = open_eval_input(*a, world);
-    const Shard shard = load_block(src, lo, hi);
     const int64_t C = m.classes();
-    std::vector<float> probs(static_cast<size_t>(shard.rows * C));
     const bool regression = is_regression_loss(m.settings.loss);
-    std::vector<int32_t> predicted(static_cast<size_t>(regression ? 0 : shard.rows));
-    predict_block(*m.model, shard, probs.data(), regression ? nullptr : predicted.data());
+    check_prediction_memory(world, a->out, src.size(), C, regression);
+    std::vector<float> probs(static_cast<size_t>((hi - lo) * C));
+    std::vector<int32_t> predicted(static_cast<size_t>(regression ? 0 : hi - lo));
+    fail_together(world, [&] { predict_block(*m.model, src, lo, hi, probs.data(), regression ? nullptr : predicted.data()); },
+                  "prediction data");
     Predictions p = gather(world, src.size(), C, probs, predicted, regression);
     if (world.rank() != 0) return 0;
     p.provenance = {{"model", a->model}, {"data", src.paths().file}, {"features", src.paths().features}};

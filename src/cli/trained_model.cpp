@@ -1,18 +1,39 @@
 #include "cli/trained_model.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
+#include "data/memory.hpp"
 #include "data/sampler.hpp"
 #include "kernels/threads.hpp"
 
 namespace dpt::cli {
 
-TrainedModel load_trained_model(const std::string& path, int64_t max_batch) {
+namespace {
+// Floats per sample the network holds for a batch (as Model sizes them): every layer's output, two
+// gradient buffers of the widest layer, and the input rows read for the batch.
+int64_t floats_per_sample(const Model& probe) {
+  int64_t acts = 0, widest = numel(probe.input_shape());
+  for (size_t i = 0; i < probe.layer_count(); ++i) {
+    acts += numel(probe.layer(i).out_shape());
+    widest = std::max(widest, numel(probe.layer(i).out_shape()));
+  }
+  return acts + 2 * widest + numel(probe.input_shape());
+}
+}  // namespace
+
+TrainedModel load_trained_model(const std::string& path, int64_t max_batch, int local_ranks) {
   TrainedModel m;
   m.path = path;
   m.info = read_model_info(path);
   Config cfg(train_options());
   cfg.load_yaml(YAML::Load(m.info.config_yaml), path + ":config");
   m.settings = read_settings(cfg);
+  const Model probe(m.settings.layers, m.info.input_shape, 1, path + ":config");
+  check_memory({{fmt::format("{}: batches of --batch {} samples ({} floats each in the network)", path, max_batch,
+                             floats_per_sample(probe)),
+                 mul_bytes(max_batch, 4 * floats_per_sample(probe)), "lower --batch"}},
+               memory_available(local_ranks));
   m.model = std::make_unique<Model>(m.settings.layers, m.info.input_shape, max_batch, path + ":config");
   load_model_params(path, *m.model);
   return m;
@@ -54,7 +75,7 @@ void add_eval_data_options(CLI::App* cmd, EvalDataArgs& a, const std::string& la
 
 EvalInput open_eval_input(const EvalDataArgs& a, const Comm& world) {
   kern::configure_threads(kern::auto_threads(world.local_size()));
-  TrainedModel m = load_trained_model(a.model, a.batch);
+  TrainedModel m = load_trained_model(a.model, a.batch, world.local_size());
   SampleSource src = open_eval_split(m, a.data, a.features, a.labels);
   const auto [lo, hi] = block_range(src.size(), world.rank(), world.size());
   return {std::move(m), std::move(src), lo, hi};

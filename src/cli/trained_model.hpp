@@ -22,8 +22,10 @@ struct TrainedModel {
   int64_t classes() const { return numel(model->output_shape()); }
 };
 
-// Reads `path` and builds the network for batches of at most max_batch samples.
-TrainedModel load_trained_model(const std::string& path, int64_t max_batch);
+// Reads `path` and builds the network for batches of at most max_batch samples; throws naming
+// --batch when their activations cannot fit this rank's share of the node's memory (local_ranks:
+// the ranks on this node).
+TrainedModel load_trained_model(const std::string& path, int64_t max_batch, int local_ranks = 1);
 
 // Opens a split; throws naming the file, the dataset and both shapes when its samples are not
 // the model's input shape.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -104,6 +105,25 @@ std::vector<int64_t> check_file(const SplitPaths& p, const std::string& path, co
     fail("{}: '{}' has {} samples but '{}' has {} labels ({} / {})", path, p.features, fd[0], p.labels, ld[0],
          p.features_option, p.labels_option);
   return fd;
+}
+
+// The first of n stored floating-point values that is NaN, infinite, or beyond float32's range
+// (it would become infinite as float32), or -1. A branch-free pass per 1024 values (vectorizable);
+// only a pass that found one looks for where.
+template <class T>
+int64_t first_nonfinite(const unsigned char* raw, int64_t n) {
+  constexpr T kMax = std::numeric_limits<float>::max();
+  T v[1024];
+  for (int64_t i = 0; i < n; i += 1024) {
+    const int64_t m = std::min<int64_t>(1024, n - i);
+    std::memcpy(v, raw + i * static_cast<int64_t>(sizeof(T)), static_cast<size_t>(m) * sizeof(T));
+    bool bad = false;
+    for (int64_t k = 0; k < m; ++k) bad |= !(std::fabs(v[k]) <= kMax);
+    if (!bad) continue;
+    for (int64_t k = 0; k < m; ++k)
+      if (!(std::fabs(v[k]) <= kMax)) return i + k;
+  }
+  return -1;
 }
 
 std::string type_text(H5T_class_t cls, bool is_signed, size_t size) {
@@ -245,17 +265,34 @@ void SampleSource::read_window(size_t part, int64_t first, int64_t count, unsign
   if (H5Dread(o.feat.get(), h_->mem_type.get(), mspace.get(), fspace.get(), H5P_DEFAULT, raw) < 0)
     fail("{}: reading rows {}..{} of '{}' failed (corrupt or truncated file?)", h_->parts[part].path, local,
          local + count - 1, paths_.features);
-  read_labels(part, first, count, paths_.float_targets, y);  // float: its bits in the slots
+  if (h_->cls == H5T_FLOAT) check_finite(part, local, count, raw);
+  read_labels(part, first, count, paths_.float_targets ? LabelRead::F32 : LabelRead::I32, y);  // float: its bits
 }
 
-void SampleSource::read_labels(size_t part, int64_t first, int64_t count, bool as_float, void* y) const {
+void SampleSource::check_finite(size_t part, int64_t local, int64_t count, const unsigned char* raw) const {
+  const int64_t D = sample_numel(), n = count * D;
+  const int64_t at = elem_size_ == 4 ? first_nonfinite<float>(raw, n) : first_nonfinite<double>(raw, n);
+  if (at < 0) return;
+  double v = 0;
+  if (elem_size_ == 4) {
+    float f;
+    std::memcpy(&f, raw + at * 4, 4);
+    v = f;
+  } else {
+    std::memcpy(&v, raw + at * 8, 8);
+  }
+  fail("{}: '{}' ({}) row {} column {} has value {}; features must be finite (as float32)", h_->parts[part].path,
+       paths_.features, paths_.features_option, local + at / D, at % D, v);
+}
+
+void SampleSource::read_labels(size_t part, int64_t first, int64_t count, LabelRead as, void* y) const {
   const Opened& o = h_->at(paths_, part);
   const int64_t local = first - h_->parts[part].begin;
   hid_t mem = H5I_INVALID_HID;
   h5::Handle fspace = row_space(dims_of(o.lab.get()), local, count, &mem);
   h5::Handle mspace(mem, H5Sclose);
-  if (H5Dread(o.lab.get(), as_float ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32, mspace.get(), fspace.get(), H5P_DEFAULT,
-              y) < 0)
+  const hid_t type = as == LabelRead::F32 ? H5T_NATIVE_FLOAT : as == LabelRead::I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_INT32;
+  if (H5Dread(o.lab.get(), type, mspace.get(), fspace.get(), H5P_DEFAULT, y) < 0)
     fail("{}: reading rows {}..{} of '{}' failed (corrupt or truncated file?)", h_->parts[part].path, local,
          local + count - 1, paths_.labels);
 }
@@ -306,15 +343,26 @@ void SampleSource::read_raw(int64_t begin, int64_t end, unsigned char* raw, int3
 
 void SampleSource::check_labels(int64_t begin, int64_t end, int64_t classes) const {
   if (paths_.float_targets) return check_targets(begin, end, classes);
-  std::vector<int32_t> y;
+  std::vector<int64_t> y;  // at full width: an out-of-range label is reported as stored
   for_windows(begin, end, [&](size_t part, int64_t first, int64_t count) {
     const auto& q = h_->parts[part];
     y.resize(static_cast<size_t>(count));
-    read_labels(part, first, count, false, y.data());
+    read_labels(part, first, count, LabelRead::I64, y.data());
     for (int64_t i = 0; i < count; ++i)
       if (y[i] < 0 || y[i] >= classes)
         fail("{}: '{}' ({}) row {} has label {}, outside [0, {}) for a model with {} outputs", q.path, paths_.labels,
              paths_.labels_option, first - q.begin + i, y[i], classes, classes);
+  });
+}
+
+void SampleSource::check_features(int64_t begin, int64_t end) const {
+  if (h_->cls != H5T_FLOAT) return;
+  std::vector<unsigned char> x;
+  std::vector<int32_t> y;
+  for_windows(begin, end, [&](size_t part, int64_t first, int64_t count) {
+    x.resize(static_cast<size_t>(count * row_bytes()));
+    y.resize(static_cast<size_t>(count * target_slots_));
+    read_window(part, first, count, x.data(), y.data());  // checks the rows it read
   });
 }
 
@@ -326,7 +374,7 @@ void SampleSource::check_targets(int64_t begin, int64_t end, int64_t outputs) co
   for_windows(begin, end, [&](size_t part, int64_t first, int64_t count) {
     const auto& q = h_->parts[part];
     y.resize(static_cast<size_t>(count * target_slots_));
-    read_labels(part, first, count, true, y.data());
+    read_labels(part, first, count, LabelRead::F32, y.data());
     for (int64_t i = 0; i < count * target_slots_; ++i)
       if (!std::isfinite(y[i]))
         fail("{}: '{}' ({}) row {} has target {}; regression targets must be finite (as float32)", q.path,

@@ -57,6 +57,10 @@ class SampleSource {
   // Throws naming file, dataset, row and value if a label in rows [begin, end) is outside [0, classes);
   // with float targets: unless there are `classes` (the model's outputs) per row, all finite.
   void check_labels(int64_t begin, int64_t end, int64_t classes) const;
+  // Throws naming file, dataset, row and column at the first NaN/Inf float feature in rows
+  // [begin, end) (every read checks what it read; this reads them for the check alone). Integer
+  // features: nothing to read.
+  void check_features(int64_t begin, int64_t end) const;
   // The files' global row ranges [begin, begin + rows) in order, and their features' chunk rows
   // (0: not chunked); the streaming reader aligns its blocks to these.
   struct FileExtent {
@@ -69,8 +73,13 @@ class SampleSource {
   void check_targets(int64_t begin, int64_t end, int64_t outputs) const;  // float targets
   // Rows [first, first + count) of file `part` (global indices; all inside that file).
   void read_window(size_t part, int64_t first, int64_t count, unsigned char* raw, int32_t* y) const;
-  // Their labels only: int32, or float32 (as_float) into y (count x target slots).
-  void read_labels(size_t part, int64_t first, int64_t count, bool as_float, void* y) const;
+  // Their labels only: int32, int64 (labels at full width, for checks), or float32 targets into y
+  // (count x target slots).
+  enum class LabelRead { I32, I64, F32 };
+  void read_labels(size_t part, int64_t first, int64_t count, LabelRead as, void* y) const;
+  // Throws naming file, dataset, row and column at the first NaN, infinite or beyond-float32 value
+  // of `count` stored float rows starting at the file's row `local` (every read checks what it read).
+  void check_finite(size_t part, int64_t local, int64_t count, const unsigned char* raw) const;
   // f(part, first, count) for the chunk-aligned windows that cover rows [begin, end), in order.
   template <class F>
   void for_windows(int64_t begin, int64_t end, F&& f) const;

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "kernels/softmax.hpp"
+#include "train/run_data.hpp"  // fail_together
 
 namespace dpt {
 
@@ -58,31 +59,60 @@ EvalResult mean_of(const double* sums, int64_t n, bool regression, int64_t C) {
   e.r2 = ss_tot > 0 ? 1.0 - ss_res / ss_tot : std::numeric_limits<double>::quiet_NaN();
   return e;
 }
-}  // namespace
 
-EvalResult evaluate(Model& model, const Loss<float>& loss, const Shard& shard, const Comm& comm) {
+// Runs `feed(f)`, which calls f(shard) for each part of this rank's rows, and all-reduces the sums.
+template <class Feed>
+EvalResult evaluate_parts(Model& model, const Loss<float>& loss, const Comm& comm, Feed&& feed) {
   const int64_t C = numel(model.output_shape());
   std::vector<double> sums(3 + (loss.regression() ? 2 * C : 0), 0.0);
-  run_batches(model, loss, shard, sums.data(), nullptr);
-  int64_t n = shard.rows;
+  int64_t n = 0;
+  fail_together(comm, [&] { feed([&](const Shard& s) { run_batches(model, loss, s, sums.data(), nullptr), n += s.rows; }); },
+                "evaluation data");
   comm.allreduce_sum(sums.data(), static_cast<int64_t>(sums.size()));
   comm.allreduce_sum(&n, 1);
   return mean_of(sums.data(), n, loss.regression(), C);
 }
 
-ClassEval evaluate_classes(Model& model, const Loss<float>& loss, const Shard& shard, const Comm& comm) {
+template <class Feed>
+ClassEval evaluate_class_parts(Model& model, const Loss<float>& loss, const Comm& comm, Feed&& feed) {
   ClassEval e;
   e.classes = numel(model.output_shape());
   std::vector<int64_t> counts(static_cast<size_t>(e.classes * e.classes + 1), 0);  // confusion, then n
   double sums[3] = {0, 0, 0};
-  run_batches(model, loss, shard, sums, counts.data());
-  counts.back() = shard.rows;
+  fail_together(comm, [&] { feed([&](const Shard& s) { run_batches(model, loss, s, sums, counts.data()), counts.back() += s.rows; }); },
+                "evaluation data");
   comm.allreduce_sum(sums, 3, "evaluation sums");
   comm.allreduce_sum(counts.data(), static_cast<int64_t>(counts.size()), "confusion matrix");
   e.overall = mean_of(sums, counts.back(), false, e.classes);
   counts.pop_back();
   e.confusion = std::move(counts);
   return e;
+}
+
+// Rows [lo, hi) of src, read a batch at a time.
+auto source_parts(const SampleSource& src, int64_t lo, int64_t hi, int64_t rows) {
+  return [&src, lo, hi, rows](const auto& f) {
+    for (int64_t a = lo; a < hi; a += rows) f(load_block(src, a, std::min(hi, a + rows)));
+  };
+}
+}  // namespace
+
+EvalResult evaluate(Model& model, const Loss<float>& loss, const Shard& shard, const Comm& comm) {
+  return evaluate_parts(model, loss, comm, [&](const auto& f) { f(shard); });
+}
+
+EvalResult evaluate(Model& model, const Loss<float>& loss, const SampleSource& src, int64_t lo, int64_t hi,
+                    const Comm& comm) {
+  return evaluate_parts(model, loss, comm, source_parts(src, lo, hi, model.max_batch()));
+}
+
+ClassEval evaluate_classes(Model& model, const Loss<float>& loss, const Shard& shard, const Comm& comm) {
+  return evaluate_class_parts(model, loss, comm, [&](const auto& f) { f(shard); });
+}
+
+ClassEval evaluate_classes(Model& model, const Loss<float>& loss, const SampleSource& src, int64_t lo, int64_t hi,
+                           const Comm& comm) {
+  return evaluate_class_parts(model, loss, comm, source_parts(src, lo, hi, model.max_batch()));
 }
 
 int64_t ClassEval::class_samples(int64_t c) const {

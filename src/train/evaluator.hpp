@@ -27,6 +27,9 @@ struct EvalResult {
 
 // Runs forward passes over `shard` in batches of at most model.max_batch(); every rank must call it.
 EvalResult evaluate(Model& model, const Loss<float>& loss, const Shard& shard, const Comm& comm);
+// The same over rows [lo, hi) of `src`, read one batch at a time (the block is never held whole).
+EvalResult evaluate(Model& model, const Loss<float>& loss, const SampleSource& src, int64_t lo, int64_t hi,
+                    const Comm& comm);
 
 // A classification evaluation with per-class counts (what `dptrain evaluate` reports).
 struct ClassEval {
@@ -41,6 +44,8 @@ struct ClassEval {
 // evaluate() plus the confusion matrix over all ranks (the predicted class is the arg-max of the
 // output, the first on ties, as in the accuracy). Every rank must call it; all get the same result.
 ClassEval evaluate_classes(Model& model, const Loss<float>& loss, const Shard& shard, const Comm& comm);
+ClassEval evaluate_classes(Model& model, const Loss<float>& loss, const SampleSource& src, int64_t lo, int64_t hi,
+                           const Comm& comm);
 
 // The metrics.jsonl fields of a split's result: `<split>_loss` and `<split>_accuracy`, or for
 // regression `<split>_loss` (the mse), `<split>_rmse`, `<split>_mae`, `<split>_r2`.

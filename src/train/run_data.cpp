@@ -7,27 +7,44 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "data/memory.hpp"
 #include "data/sampler.hpp"
+#include "train/stream_sizing.hpp"
 
 namespace dpt {
+
+namespace {
+std::string rows_text(const SampleSource& src, int64_t a, int64_t b) {
+  return fmt::format("{}: '{}' ({}) rows {}..{}", src.paths().file, src.paths().features, src.paths().features_option,
+                     a, b - 1);
+}
+
+// A split this rank holds as float32 (validation, test): rows x (features + target slots) x 4 bytes.
+MemoryNeed split_need(const SampleSource& src, int64_t rows, std::string what, std::string hint) {
+  return {std::move(what) + " as float32", mul_bytes(rows, 4 * (src.sample_numel() + src.target_slots())),
+          std::move(hint)};
+}
+}  // namespace
 
 RunData::RunData(const TrainSettings& s, const Comm& comm) : s_(s), comm_(comm), train_(s.train, s.scale) {
   const int P = comm.size();
   const int64_t n = train_.size();
+  const auto n_val = static_cast<int64_t>(std::llround(s.val_fraction * static_cast<double>(n)));
+  if (!s.val.file.empty()) val_src_ = std::make_unique<SampleSource>(s.val, s.scale);
+  if (!s.test.file.empty()) test_src_ = std::make_unique<SampleSource>(s.test, s.scale);
+  check_memory(val_src_ ? 0 : n_val);  // a validation file replaces the carved rows
   train_rows_.resize(static_cast<size_t>(n));
   std::iota(train_rows_.begin(), train_rows_.end(), int64_t{0});
   if (s.val_fraction > 0) {  // a seeded random subset of the training rows, the same on every rank
     Rng rng(derive_seed(s.seed, 0x7a1d, 0));
     std::vector<int64_t> perm = random_permutation(n, rng);
-    const auto n_val = static_cast<int64_t>(std::llround(s.val_fraction * static_cast<double>(n)));
     val_rows_.assign(perm.begin(), perm.begin() + n_val);
     train_rows_.assign(perm.begin() + n_val, perm.end());
     std::sort(val_rows_.begin(), val_rows_.end());
     std::sort(train_rows_.begin(), train_rows_.end());
     val_size_ = n_val;
   }
-  if (!s.val.file.empty()) val_src_ = std::make_unique<SampleSource>(s.val, s.scale), val_size_ = val_src_->size();
-  if (!s.test.file.empty()) test_src_ = std::make_unique<SampleSource>(s.test, s.scale);
+  if (val_src_) val_size_ = val_src_->size();
   if (train_size() < P)
     fail("{}: '{}' has {} training samples, fewer than the {} ranks", s.train.file, s.train.features, train_size(), P);
   if (s.batch_size < P)
@@ -41,10 +58,66 @@ RunData::RunData(const TrainSettings& s, const Comm& comm) : s_(s), comm_(comm),
   comm.check_same(static_cast<uint64_t>(n), "number of training samples");
 }
 
+void RunData::check_memory(int64_t n_val) const {
+  const int r = comm_.rank(), P = comm_.size();
+  const int64_t n = train_.size();
+  const bool streaming = s_.stream.budget > 0;
+  std::vector<MemoryNeed> needs;
+  needs.push_back({fmt::format("{}: the row indices of '{}' ({} rows, 8 bytes each, {} copies)", s_.train.file,
+                               s_.train.features, n, streaming ? 2 : 3),
+                   mul_bytes(n, streaming ? 16 : 24), "every rank indexes all training rows: run fewer ranks per node"});
+  if (streaming) {
+    const int64_t chunk = train_.extents().front().chunk_rows;
+    const StreamSizing z = size_stream(s_.stream, packed_row_bytes(train_), chunk, n, P, s_.batch_size);
+    needs.push_back({fmt::format("config: data.memory_budget = {}: the streaming buffers", s_.stream.budget_text),
+                     z.bytes_per_rank(P, s_.batch_size), "lower data.memory_budget"});
+  } else {  // EpochData: the block, and per epoch its send, receive and step-ordered copies
+    const auto [a, b] = block_range(n, r, P);
+    needs.push_back({rows_text(train_, a, b) + " held in memory (with their exchange buffers)",
+                     mul_bytes(b - a, 4 * packed_row_bytes(train_)),
+                     "set data.memory_budget (e.g. data.memory_budget=1GiB) to stream the training data from the file"});
+  }
+  if (n_val > 0) {
+    const auto [c, d] = block_range(n_val, r, P);
+    needs.push_back(split_need(train_, d - c,
+                               fmt::format("{}: {} validation rows carved from '{}' (data.val_fraction = {})",
+                                           s_.train.file, d - c, s_.train.features, s_.val_fraction),
+                               "lower data.val_fraction, or run on more nodes (each rank holds 1/P of them)"));
+  }
+  for (const SampleSource* src : {val_src_.get(), test_src_.get()}) {
+    if (!src) continue;
+    const auto [c, d] = block_range(src->size(), r, P);
+    needs.push_back(split_need(*src, d - c, rows_text(*src, c, d),
+                               fmt::format("run on more nodes: each rank holds 1/P of the {} split",
+                                           src == test_src_.get() ? "test" : "validation")));
+  }
+  dpt::check_memory(needs, memory_available(comm_.local_size()));
+}
+
+void fail_together(const Comm& comm, const std::function<void()>& f, const char* what) {
+  std::string message;
+  try {
+    f();
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  double first = -(message.empty() ? comm.size() : comm.rank());  // max of -rank: the lowest failing rank
+  comm.allreduce_max(&first, 1, what);
+  const int root = static_cast<int>(-first);
+  if (root >= comm.size()) return;
+  comm.bcast(message, root, what);
+  throw Error(message);
+}
+
 void RunData::check_and_load(int64_t classes) {
+  fail_together(comm_, [&] { check_and_load_mine(classes); }, "data checks");
+}
+
+void RunData::check_and_load_mine(int64_t classes) {
   const int r = comm_.rank(), P = comm_.size();
   const auto [a, b] = block_range(train_.size(), r, P);
   train_.check_labels(a, b, classes);
+  if (s_.stream.budget == 0) train_.check_features(a, b);
   if (val_src_) {
     const auto [c, d] = block_range(val_src_->size(), r, P);
     val_src_->check_labels(c, d, classes);

@@ -1,6 +1,7 @@
 // The data of a run: the training rows (minus a carved validation split), and the validation and
 // test shards each rank evaluates (contiguous blocks of those splits, read once).
 #pragma once
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -10,12 +11,20 @@
 
 namespace dpt {
 
+// Runs f on every rank; when it throws dpt::Error on any rank, every rank throws the message of the
+// lowest such rank (one small all-reduce, plus a broadcast on error): a data error that only the rank
+// reading those rows sees still ends every rank alike. Every rank must call it.
+void fail_together(const Comm& comm, const std::function<void()>& f, const char* what);
+
 class RunData {
  public:
-  // Opens the files and checks shapes and counts (collectively consistent: every rank throws alike).
+  // Opens the files and checks shapes, counts and memory (collectively consistent: every rank throws
+  // alike).
   RunData(const TrainSettings& s, const Comm& comm);
-  // Checks every label against the model's output count (each rank checks one block of each split)
-  // and reads this rank's validation and test blocks.
+  // Checks every label against the model's output count (each rank checks one block of each split),
+  // in the in-memory mode scans this rank's training block of float features for NaN/Inf (the
+  // streaming reader checks each block it reads), and reads this rank's validation and test blocks.
+  // An error on any rank is thrown on every rank (fail_together).
   void check_and_load(int64_t classes);
 
   const SampleSource& train_source() const { return train_; }
@@ -29,6 +38,11 @@ class RunData {
   std::string describe() const;
 
  private:
+  // Throws when this rank's share of the node's memory cannot hold what it is about to allocate:
+  // the row indices, the training block (or the streaming buffers), the validation and test blocks.
+  void check_memory(int64_t n_val) const;
+  void check_and_load_mine(int64_t classes);  // this rank's part of check_and_load
+
   const TrainSettings& s_;
   const Comm& comm_;
   SampleSource train_;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "train/run_data.hpp"  // fail_together
 
 namespace dpt {
 
@@ -117,13 +118,16 @@ StreamData::Job StreamData::next_job(const Job& j) const {
 
 void StreamData::advance() {
   if (next_.epoch < 0) fail("internal: streaming data has no window after epoch {} window {}", cur_.epoch, cur_.window);
+  std::exception_ptr error;
   {
     std::unique_lock lk(m_);
     cv_.wait(lk, [&] { return error_ || (ready_ == next_ && !busy_); });
-    if (error_) std::rethrow_exception(error_);
-    cur_ = std::move(plan_);
+    error = error_;
+    if (!error) cur_ = std::move(plan_);
     want_ = ready_ = Job{};  // the reader stays idle until request(): send_ is ours meanwhile
   }
+  // A data error in a block this rank read (NaN features, a failed read) ends every rank alike.
+  fail_together(comm_, [&] { if (error) std::rethrow_exception(error); }, "streaming data window");
   int64_t rows = 0;
   for (int64_t c : cur_.recv_counts) rows += c;
   recv_.resize(static_cast<size_t>(rows * row_bytes_));

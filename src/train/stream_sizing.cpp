@@ -32,14 +32,6 @@ int64_t parse_byte_size(const std::string& text, const std::string& option) {
   return static_cast<int64_t>(bytes);
 }
 
-std::string format_bytes(int64_t b) {
-  const double v = static_cast<double>(b);
-  if (b >= (int64_t{1} << 30)) return fmt::format("{:.2f} GiB", v / (1 << 30));
-  if (b >= (int64_t{1} << 20)) return fmt::format("{:.2f} MiB", v / (1 << 20));
-  if (b >= 1024) return fmt::format("{:.1f} KiB", v / 1024);
-  return fmt::format("{} bytes", b);
-}
-
 int64_t StreamSizing::bytes_per_rank(int P, int64_t B) const {
   const int64_t K = block_rows, W = window_blocks, lb = (B + P - 1) / P;
   const int64_t read = K;                           // the block being read

@@ -6,12 +6,13 @@
 #include <cstdint>
 #include <string>
 
+#include "data/memory.hpp"  // format_bytes
+
 namespace dpt {
 
 // "0", "4096", "64KiB", "64KB", "8MiB", "1.5GiB", "2G" (binary multiples; B optional, any case).
 // Throws naming `option` and the text when it is not a size.
 int64_t parse_byte_size(const std::string& text, const std::string& option);
-std::string format_bytes(int64_t bytes);  // "8.0 MiB"
 
 struct StreamSizing {
   int64_t block_rows = 0, window_blocks = 0;
