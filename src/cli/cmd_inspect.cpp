@@ -1,4 +1,5 @@
-// dptrain inspect FILE [--json]: what a checkpoint or a model file holds.
+// dptrain inspect FILE [--json]: what a checkpoint or a model file holds. Exit code 1 when a
+// checkpoint fails its integrity check.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -70,7 +71,9 @@ Run add_inspect(CLI::App& app) {
     else fail("{}: not a dptrain checkpoint or model file (format attribute '{}')", a->file, format);
     if (a->json) fmt::print("{}\n", j.dump(2));
     else print_text(j);
-    return 0;
+    // A damaged checkpoint is a failed check: scripts that gate on `dptrain inspect` must see it.
+    const bool damaged = j.contains("integrity") && j["integrity"].get<std::string>().rfind("DAMAGED", 0) == 0;
+    return damaged ? 1 : 0;
   };
 }
 

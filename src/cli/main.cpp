@@ -16,11 +16,17 @@
 
 namespace {
 
-// DPTRAIN_WATCHDOG_TIMEOUT=SECONDS starts the collective watchdog (src/comm/comm.hpp) for train and
-// evaluate and predict. Stand-in until the config option runtime.watchdog_timeout exists.
-void start_watchdog_from_env() {
+// DPTRAIN_WATCHDOG_TIMEOUT=SECONDS starts the watchdog with both limits (collective wait and
+// heartbeat; 0 = off) for train, bench, evaluate and predict, ahead of train's config. Without it,
+// evaluate and predict, which have no config of their own, get train's default: heartbeats only,
+// runtime.heartbeat_timeout = 60 s; train and bench start theirs from the config.
+constexpr double kDefaultHeartbeatTimeout = 60;
+void start_watchdog(bool from_config) {
   const char* v = std::getenv("DPTRAIN_WATCHDOG_TIMEOUT");
-  if (!v || !*v) return;
+  if (!v || !*v) {
+    if (!from_config) dpt::Comm::start_watchdog(0, kDefaultHeartbeatTimeout);
+    return;
+  }
   char* end = nullptr;
   const double t = std::strtod(v, &end);
   if (*end || !(t >= 0)) dpt::fail("DPTRAIN_WATCHDOG_TIMEOUT='{}': expected seconds (>= 1; 0 = off)", v);
@@ -58,12 +64,13 @@ int on_rank0(const dpt::cli::Run& run, const dpt::Comm& world) {
 constexpr auto kErrorGrace = std::chrono::milliseconds(2000);
 
 // Prints "[rank r] error: message" once per job and ends every rank with `code`.
+// (No Comm is made here: making one is collective, and the other ranks may be anywhere.)
+int g_rank = 0, g_size = 1;
 [[noreturn]] void end_job(const std::string& message, int code) {
-  const dpt::Comm world;
-  if (world.size() > 1 && world.rank() != 0) std::this_thread::sleep_for(kErrorGrace);
+  if (g_size > 1 && g_rank != 0) std::this_thread::sleep_for(kErrorGrace);
   spdlog::error("{}", message);
   spdlog::default_logger()->flush();
-  if (world.size() > 1) dpt::Comm::abort(code);  // ends every rank, also those inside a collective
+  if (g_size > 1) dpt::Comm::abort(code);  // ends every rank, also those inside a collective
   dpt::Comm::finalize();
   std::exit(code);
 }
@@ -88,6 +95,15 @@ int run_cli(int argc, char** argv, int rank) {
   const dpt::cli::Run plot = dpt::cli::add_plot(app);
   const dpt::cli::Run docs = dpt::cli::add_docs(app);
   const dpt::cli::Run inspect = dpt::cli::add_inspect(app);
+  std::string known;
+  bool is_command = argc < 2 || argv[1][0] == '-';
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    known += (known.empty() ? "" : ", ") + sub->get_name();
+    is_command = is_command || sub->get_name() == argv[1];
+  }
+  if (!is_command) {
+    end_job(fmt::format("dptrain: unknown command '{}' (commands: {}; see 'dptrain --help')", argv[1], known), 2);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -104,7 +120,8 @@ int run_cli(int argc, char** argv, int rank) {
   if (app.got_subcommand("plot")) return on_rank0(plot, world);
   if (app.got_subcommand("docs")) return on_rank0(docs, world);
   if (app.got_subcommand("inspect")) return on_rank0(inspect, world);
-  start_watchdog_from_env();
+  const bool from_config = app.got_subcommand("train") || app.got_subcommand("bench");
+  start_watchdog(from_config);
   if (app.got_subcommand("train")) return train();
   if (app.got_subcommand("bench")) return bench();
   if (app.got_subcommand("predict")) return predict();
@@ -123,6 +140,7 @@ int main(int argc, char** argv) {
   setenv("OMPI_MCA_orte_execute_quiet", "1", /*overwrite=*/0);
   dpt::Comm::init(&argc, &argv);
   const dpt::Comm world;
+  g_rank = world.rank(), g_size = world.size();
   dpt::log::init(world.rank(), false, false);
   int rc = 0;
   try {

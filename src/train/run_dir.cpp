@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "checkpoint/checkpoint_dir.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
@@ -14,12 +15,23 @@ namespace fs = std::filesystem;
 std::string RunDir::file(const std::string& name) const { return (fs::path(root) / name).string(); }
 
 void check_run_dir(const RunDir& dir, bool overwrite, bool resume, const Comm& comm) {
-  int64_t taken = comm.rank() == 0 && !dir.root.empty() && !overwrite && !resume && fs::exists(dir.file("metrics.jsonl"));
-  comm.allreduce_sum(&taken, 1);
-  if (taken)
-    fail("{}: already holds a run (metrics.jsonl); choose another --out, continue it with --resume auto, or pass "
+  if (overwrite && resume)
+    fail("--overwrite and --resume contradict each other (start over, or continue): give one of them");
+  std::string held;  // rank 0's view of the directory, the same message on every rank
+  if (comm.rank() == 0 && !dir.root.empty()) {
+    if (fs::exists(dir.root) && !fs::is_directory(dir.root)) held = "F";
+    else if (!overwrite && !resume) {
+      for (const char* f : {"metrics.jsonl", "model.h5", "best_model.h5"})
+        if (fs::exists(dir.file(f))) held += (held.empty() ? "" : ", ") + std::string(f);
+      if (!list_checkpoints(dir.checkpoints()).empty()) held += (held.empty() ? "" : ", ") + std::string("checkpoints");
+    }
+  }
+  comm.bcast(held, 0, "run directory check");
+  if (held == "F") fail("{}: exists and is not a directory: --out names the run directory", dir.root);
+  if (!held.empty())
+    fail("{}: already holds a run ({}); choose another --out, continue it with --resume auto, or pass "
          "--overwrite",
-         dir.root);
+         dir.root, held);
 }
 
 void prepare_run_dir(const RunDir& dir, const std::string& config_yaml, bool resume) {
@@ -46,7 +58,8 @@ void truncate_metrics(const RunDir& dir, int64_t step) {
   while (std::getline(in, line)) {
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) continue;  // a line torn by a crash
-    if (j.value("step", int64_t{0}) <= step) out << line << '\n';
+    // An end record belongs to the run that stopped: the continued run writes its own.
+    if (j.is_object() && !j.contains("event") && j.value("step", int64_t{0}) <= step) out << line << '\n';
   }
   if (!out.flush()) fail("{}: cannot write", tmp);
   out.close();

@@ -12,14 +12,15 @@ struct RunDir {
   std::string checkpoints() const { return file("checkpoints"); }
 };
 
-// Collective. Refuses a directory that already holds a run (metrics.jsonl) unless overwrite or
+// Collective. Refuses --overwrite with --resume, an --out that is a file, and a directory that
+// already holds a run (metrics.jsonl, model.h5, best_model.h5, checkpoints/) unless overwrite or
 // resume; every rank throws alike.
 void check_run_dir(const RunDir& dir, bool overwrite, bool resume, const Comm& comm);
 // Rank 0: creates the directories and writes config.yaml (a fresh run also drops an earlier
 // metrics.jsonl). Call only after the data and model checks passed.
 void prepare_run_dir(const RunDir& dir, const std::string& config_yaml, bool resume);
-// Rank 0, on resume: keeps the metrics.jsonl records up to `step` (later ones belong to work the
-// checkpoint does not hold); rewritten atomically.
+// Rank 0, on resume: keeps the metrics.jsonl epoch records up to `step` (later ones belong to work
+// the checkpoint does not hold; an end record belongs to the stopped run); rewritten atomically.
 void truncate_metrics(const RunDir& dir, int64_t step);
 
 }  // namespace dpt

@@ -198,6 +198,12 @@ TrainSettings read_settings(const Config& c) {
   s.log_all_ranks = c.get_bool("log.all_ranks");
   s.threads = static_cast<int>(c.get_int("runtime.threads"));
   s.watchdog_timeout = c.get_float("runtime.watchdog_timeout");
+  s.heartbeat_timeout = c.get_float("runtime.heartbeat_timeout");
+  for (const char* key : {"runtime.watchdog_timeout", "runtime.heartbeat_timeout"}) {
+    const double t = c.get_float(key);
+    if (t > 0 && t < 1)
+      fail("{}: {} = {} is out of range: must be 0 (off) or at least 1 (seconds)", c.origin(key), key, t);
+  }
   s.overlap = c.get_bool("comm.overlap");
   s.bucket_floats = c.get_int("comm.bucket_kb") * 1024 / 4;
   s.comm_thread = c.get_string("comm.progress") == "thread";

@@ -43,6 +43,7 @@ struct TrainSettings {
   bool log_all_ranks;
   int threads;                   // 0: automatic
   double watchdog_timeout;       // 0: off
+  double heartbeat_timeout;      // 0: off
   bool overlap;                  // start gradient sums during backward (else one allreduce after it)
   int64_t bucket_floats;         // gradient bucket size for overlap
   bool comm_thread;              // overlap: a communication thread drives the sums (else MPI polling)

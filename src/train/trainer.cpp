@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <csignal>
 #include <filesystem>
 
 #include "checkpoint/checkpoint_dir.hpp"
@@ -15,43 +14,21 @@
 #include "kernels/threads.hpp"
 #include "train/checkpointing.hpp"
 #include "train/early_stopping.hpp"
+#include "train/epoch_counters.hpp"
 #include "train/epoch_data.hpp"
 #include "train/metrics.hpp"
 #include "train/progress.hpp"
 #include "train/run_data.hpp"
 #include "train/run_dir.hpp"
+#include "train/run_start.hpp"
 #include "train/step.hpp"
+#include "train/stop_signals.hpp"
 #include "train/stream_data.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {
 
 namespace {
-
-volatile std::sig_atomic_t g_stop_signal = 0;
-extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
-
-// SIGTERM/SIGINT/SIGUSR1 only raise g_stop_signal for as long as train() runs (data loading, the epochs,
-// the final checkpoint and model): the step loop stops at its next poll and checkpoints; after the
-// loop, the run simply finishes writing. The previous handlers come back at the end.
-class StopSignals {
- public:
-  StopSignals()
-      : term_((g_stop_signal = 0, std::signal(SIGTERM, on_stop_signal))), intr_(std::signal(SIGINT, on_stop_signal)),
-        usr1_(std::signal(SIGUSR1, on_stop_signal)) {}
-  ~StopSignals() {
-    std::signal(SIGTERM, term_);
-    std::signal(SIGINT, intr_);
-    std::signal(SIGUSR1, usr1_);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  void (*term_)(int);
-  void (*intr_)(int);
-  void (*usr1_)(int);  // mpirun forwards SIGUSR1 to every rank (its SIGTERM kills them within ~1 s)
-};
 
 // The model's parameters and batchnorm statistics, copied out.
 void copy_weights(const Model& m, std::vector<float>& params, std::vector<float>& buffers) {
@@ -62,13 +39,16 @@ void copy_weights(const Model& m, std::vector<float>& params, std::vector<float>
 class Trainer {
  public:
   Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts);
+  // Collective, before the run directory is touched: initial weights, or the checkpoint to
+  // continue from (a checkpoint that cannot be used fails here, changing nothing).
+  void start();
   TrainOutcome run();
   const RunDir& dir() const { return dir_; }
 
  private:
   void log_setup() const;
   void restore(const std::string& path);
-  std::string find_resume_checkpoint() const;
+  TrainOutcome complete_finished_run();
   void average_buffers();
   bool run_epoch(int64_t epoch, TrainOutcome& out);  // false: stop
   bool poll_stop_or_checkpoint();                    // collective, every few steps
@@ -95,11 +75,14 @@ class Trainer {
   std::vector<float> best_params_, best_buffers_;
   MetricsWriter metrics_;
   TrainState st_;
-  double local_loss_ = 0, local_seen_ = 0, local_correct_ = 0;  // since the last checkpoint/epoch start
+  EpochCounters counters_;
+  double seen_before_ = 0;  // the epoch's samples trained before this process (a resumed epoch)
   double t0_ = 0, last_ckpt_time_ = 0;
   float lr_ = 0;
   int64_t last_ckpt_step_ = -1;
   bool finished_ = false;  // resumed from the checkpoint of a run that had ended
+  bool model_missing_ = false;  // ... whose model.h5 was never written (killed, disk full)
+  std::string resumed_from_;
 };
 
 Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
@@ -108,7 +91,8 @@ Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
              std::max((s_.batch_size + comm.size() - 1) / comm.size(), s_.eval_batch_size), s_.layers_origin),
       loss_(make_loss<float>(s_.loss)), opt_(make_optimizer(s_.optimizer, model_.store().size())),
       sampler_(data_.train_size(), s_.batch_size, s_.seed, s_.shuffle),
-      runner_(model_, *loss_, *opt_, comm_, s_), early_(s_.early_metric, s_.patience, s_.min_delta) {
+      runner_(model_, *loss_, *opt_, comm_, s_), early_(s_.early_metric, s_.patience, s_.min_delta),
+      counters_(sampler_.steps_per_epoch(), comm) {
   const int64_t per_epoch = sampler_.steps_per_epoch();
   s_.schedule.total_steps = s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * per_epoch) : s_.epochs * per_epoch;
   data_.check_and_load(numel(model_.output_shape()));
@@ -139,16 +123,6 @@ void Trainer::average_buffers() {
   for (int64_t i = 0; i < b.size(); ++i) b.params()[i] = static_cast<float>(v[i] / comm_.size());
 }
 
-std::string Trainer::find_resume_checkpoint() const {
-  if (opts_.resume != "auto") {
-    check_checkpoint(opts_.resume, model_.architecture());
-    return opts_.resume;
-  }
-  if (dir_.root.empty()) fail("--resume auto needs --out DIR (the run directory to continue)");
-  return newest_valid_checkpoint(dir_.checkpoints(), model_.architecture(),
-                                 [](const std::string& m) { spdlog::warn("{}", m); });
-}
-
 void Trainer::restore(const std::string& path) {
   st_ = load_checkpoint(path, model_, *opt_);
   if (!st_.early.is_null()) early_.from_json(st_.early);
@@ -164,20 +138,38 @@ void Trainer::restore(const std::string& path) {
   // The checkpoint of a run that already ended (its last epoch, max_steps, early stopping): the
   // same on every rank, from the checkpoint's state; nothing to train, nothing to rewrite.
   finished_ = st_.epoch >= s_.epochs || (s_.max_steps > 0 && st_.step >= s_.max_steps) || early_.should_stop();
-  if (finished_) return;
-  spdlog::info("resumed from {} at step {} (epoch {}, step {} of it) on {} ranks", path, st_.step, st_.epoch + 1,
-               st_.step_in_epoch, comm_.size());
-  if (comm_.rank() == 0 && !dir_.root.empty()) truncate_metrics(dir_, st_.step);
+  int64_t missing = finished_ && comm_.rank() == 0 && !dir_.root.empty() && !std::filesystem::exists(dir_.file("model.h5"));
+  comm_.allreduce_sum(&missing, 1);
+  model_missing_ = missing != 0;
+  resumed_from_ = path;
+}
+
+// The checkpoint of an ended run whose model.h5 was never written (the job died after its last
+// checkpoint): write it now, with the same weights, metrics and end record the run would have.
+TrainOutcome Trainer::complete_finished_run() {
+  spdlog::warn("{} ended at step {} but its model.h5 was never written: writing it from {}", dir_.root, st_.step,
+               resumed_from_);
+  if (comm_.rank() == 0) {
+    truncate_metrics(dir_, st_.step);
+    metrics_ = MetricsWriter(dir_.file("metrics.jsonl"));
+  }
+  TrainOutcome out;
+  out.stop_reason = early_.should_stop() ? "early_stopping"
+                    : (s_.max_steps > 0 && st_.step >= s_.max_steps) ? "max_steps"
+                                                                        : "epochs";
+  out.epochs = st_.epoch + (st_.step_in_epoch > 0 ? 1 : 0);
+  out.val = eval(data_.val()), out.test = eval(data_.test());
+  t0_ = wall_time();
+  finish_run(out);
+  return out;
 }
 
 void Trainer::checkpoint() {
   if (st_.step == last_ckpt_step_) return;  // e.g. max_steps at a step that was just saved
   last_ckpt_step_ = st_.step;
   StreamData::ReadPause pause(stream_.get());  // HDF5 is not thread-safe: no reads while we write
+  counters_.fold(st_.loss_sum, st_.seen, st_.correct);  // the epoch's counters so far, over all ranks
   TrainState st = st_;
-  double sums[3] = {local_loss_, local_seen_, local_correct_};
-  comm_.allreduce_sum(sums, 3);  // the epoch's counters so far, independent of the rank count
-  st.loss_sum += sums[0], st.seen += sums[1], st.correct += sums[2];
   st.elapsed_s += wall_time() - t0_;
   st.early = early_.to_json();
   const double t_write = wall_time();
@@ -194,7 +186,7 @@ bool Trainer::poll_stop_or_checkpoint() {
   // Rank 0's clock decides the timed checkpoint; any rank's SIGTERM/SIGINT stops the job.
   const bool due = comm_.rank() == 0 && s_.ckpt_every_minutes > 0 &&
                    wall_time() - last_ckpt_time_ >= 60.0 * s_.ckpt_every_minutes;
-  int64_t v[2] = {due ? 1 : 0, g_stop_signal != 0 ? 1 : 0};
+  int64_t v[2] = {due ? 1 : 0, stop_signal() != 0 ? 1 : 0};
   comm_.allreduce_sum(v, 2);
   // Stopping on a signal: if a peer is gone the collective checkpoint cannot finish; SIGALRM's
   // default action then ends this process after 20 s instead of leaving it to the launcher.
@@ -212,6 +204,8 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
   const SampleRows& shard = stream_ ? static_cast<const SampleRows&>(*stream_) : epoch_data_->load(epoch, plan);
   const double data_s = wall_time() - t_epoch;
   st_.epoch = epoch;
+  counters_.begin_epoch();
+  seen_before_ = st_.seen;
   Progress progress(comm_.rank() == 0 && !opts_.quiet, s_.progress_interval, s_.epochs, plan.steps());
   bool go_on = true;
   for (int64_t st = first; st < plan.steps(); ++st) {
@@ -224,10 +218,10 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
     const StepResult r = runner_.run(shard, plan, st, st_.step, lr_);
     ++st_.step, st_.step_in_epoch = st + 1, st_.skipped += r.skipped;
     if (r.skipped) spdlog::warn("step {}: non-finite gradient norm, step skipped ({} so far)", st_.step, st_.skipped);
-    local_loss_ += r.loss_sum, local_seen_ += static_cast<double>(r.samples), local_correct_ += static_cast<double>(r.correct);
+    counters_.add_step(r.loss_sum, r.samples, r.correct);
     const double el = wall_time() - t_epoch;
     const double done = static_cast<double>(st + 1 - first);
-    progress.update(epoch, st, local_loss_ / std::max(local_seen_, 1.0), local_seen_ * comm_.size() / std::max(el, 1e-9),
+    progress.update(epoch, st, counters_.local_mean_loss(), counters_.local_seen() * comm_.size() / std::max(el, 1e-9),
                     static_cast<double>((s_.epochs - epoch) * plan.steps() - st - 1) * el / done);
     if (checkpoints_on() && s_.ckpt_every_steps > 0 && st_.step % s_.ckpt_every_steps == 0 && st + 1 < plan.steps())
       checkpoint();
@@ -244,18 +238,17 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
 }
 
 void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOutcome& out) {
-  double sums[3] = {local_loss_, local_seen_, local_correct_};
-  comm_.allreduce_sum(sums, 3);
-  const double seen = st_.seen + sums[1];  // st_.seen: this epoch's samples before a resume
-  out.train_loss = (st_.loss_sum + sums[0]) / std::max(seen, 1.0);
-  const double train_acc = (st_.correct + sums[2]) / std::max(seen, 1.0);
-  local_loss_ = local_seen_ = local_correct_ = 0, st_.loss_sum = st_.seen = st_.correct = 0;
+  counters_.fold(st_.loss_sum, st_.seen, st_.correct);
+  const double seen = st_.seen, trained_here = st_.seen - seen_before_;  // this process's part of the epoch
+  out.train_loss = st_.loss_sum / std::max(seen, 1.0);
+  const double train_acc = st_.correct / std::max(seen, 1.0);
+  st_.loss_sum = st_.seen = st_.correct = 0, seen_before_ = 0;
   average_buffers();
   const double t_eval = wall_time();
   out.val = eval(data_.val()), out.test = eval(data_.test());
   const double eval_s = wall_time() - t_eval;
   nlohmann::json rec = {{"epoch", epoch + 1},       {"step", st_.step},         {"train_loss", out.train_loss},
-                        {"train_accuracy", train_acc}, {"samples_per_s", sums[1] / epoch_s}, {"epoch_s", epoch_s},
+                        {"train_accuracy", train_acc}, {"samples_per_s", trained_here / epoch_s}, {"epoch_s", epoch_s},
                         {"data_s", data_s},          {"eval_s", eval_s},         {"lr", lr_},
                         {"elapsed_s", st_.elapsed_s + wall_time() - t0_}};
   if (loss_->regression()) rec.erase("train_accuracy"), rec["train_rmse"] = std::sqrt(out.train_loss);
@@ -273,7 +266,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
                out.train_loss, loss_->regression() ? "rmse" : "acc",
                loss_->regression() ? std::sqrt(out.train_loss) : train_acc,
                data_.val() ? " | val " + eval_text(out.val) : "", data_.test() ? " | test " + eval_text(out.test) : "",
-               sums[1] / epoch_s, epoch_s);
+               trained_here / epoch_s, epoch_s);
   out.epochs = epoch + 1;
   if (st_.step_in_epoch == sampler_.steps_per_epoch()) st_.epoch = epoch + 1, st_.step_in_epoch = 0;
   if (checkpoints_on() && s_.ckpt_every_epoch) checkpoint();
@@ -295,25 +288,35 @@ void Trainer::finish_run(TrainOutcome& out) {
   if (out.best_epoch) end["best_epoch"] = out.best_epoch, end["best_" + early_.metric()] = early_.best();
   if (data_.val()) put_eval_fields(end, "val", out.val);
   if (data_.test()) put_eval_fields(end, "test", out.test);
-  if (metrics_.active()) metrics_.write(end);
+  // model.h5 before the end record: a run with an end record always has its model.
   if (comm_.rank() == 0 && !dir_.root.empty() && out.stop_reason != "signal") {
     save_model(dir_.file("model.h5"), model_, {cfg_.to_yaml(), model_.input_shape(), out.epochs, st_.step});
     spdlog::info("model written to {}", dir_.file("model.h5"));
   }
+  if (metrics_.active()) metrics_.write(end);
 }
 
-TrainOutcome Trainer::run() {
-  log_setup();
+void Trainer::start() {
   model_.context().seed = s_.seed;
   model_.context().allreduce = [this](double* p, int64_t n) { comm_.allreduce_sum(p, n); };
   if (comm_.rank() == 0) model_.init(s_.seed);
   comm_.bcast(model_.store().params(), model_.store().size(), 0);
   comm_.bcast(model_.buffers().params(), model_.buffers().size(), 0);
-  if (!opts_.resume.empty()) {
-    const std::string path = find_resume_checkpoint();
-    if (path.empty()) spdlog::info("no checkpoint in {}: starting from the beginning", dir_.checkpoints());
-    else restore(path);
+  if (opts_.resume.empty()) return;
+  const std::string path = choose_checkpoint(dir_, opts_.resume, model_.architecture());
+  if (!path.empty()) restore(path);
+}
+
+TrainOutcome Trainer::run() {
+  log_setup();
+  if (!opts_.resume.empty() && resumed_from_.empty())
+    log::result(fmt::format("no checkpoint in {}: starting from the beginning", dir_.checkpoints()));
+  if (!resumed_from_.empty() && !finished_) {  // shown even with -q: what --resume did
+    log::result(fmt::format("resumed from {} at step {} (epoch {}, step {} of it) on {} ranks", resumed_from_,
+                            st_.step, st_.epoch + 1, st_.step_in_epoch, comm_.size()));
+    if (comm_.rank() == 0 && !dir_.root.empty()) truncate_metrics(dir_, st_.step);
   }
+  if (finished_ && model_missing_) return complete_finished_run();
   if (finished_) {
     spdlog::warn("{} already finished at step {} (epoch {} of {}): nothing to train, its files are left as they are; "
                  "raise train.epochs or train.max_steps to train further",
@@ -337,7 +340,7 @@ TrainOutcome Trainer::run() {
     }
   }
   if (out.stop_reason == "signal")
-    spdlog::warn("stopped by signal {} at step {}{}", static_cast<int>(g_stop_signal), st_.step,
+    spdlog::warn("stopped by signal {} at step {}{}", stop_signal(), st_.step,
                  checkpoints_on() ? "; checkpoint written: continue with --resume auto" : "");
   // The end state is always checkpointed (a no-op when this step was just saved): a later
   // --resume auto then knows the run ended, and raising train.epochs continues from the very end.
@@ -354,18 +357,24 @@ TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts
   const std::string yaml = cfg.to_yaml();
   comm.check_same(std::hash<std::string>{}(yaml), "resolved config (same config file and --set options on every rank?)");
   const StopSignals signals;
-  if (!Comm::watchdog_running()) Comm::start_watchdog(s.watchdog_timeout, cfg.get_float("runtime.heartbeat_timeout"));
+  if (!Comm::watchdog_running()) Comm::start_watchdog(s.watchdog_timeout, s.heartbeat_timeout);
   const RunDir dir{opts.out_dir};
   check_run_dir(dir, opts.overwrite, !opts.resume.empty(), comm);
   Trainer t(cfg, comm, opts);  // opens and checks the data before the run directory is touched
+  t.start();                   // ... and the checkpoint to resume from
   comm.barrier();              // a rank that failed its checks has aborted the job by now
-  std::unique_ptr<log::ScopedLogFile> log_file;
-  if (comm.rank() == 0 && !dir.root.empty()) {
-    prepare_run_dir(dir, yaml, !opts.resume.empty());
-    log_file = std::make_unique<log::ScopedLogFile>(dir.file("train.log"));
+  const bool created = !dir.root.empty() && !std::filesystem::exists(dir.root);
+  try {
+    if (comm.rank() == 0 && !dir.root.empty()) prepare_run_dir(dir, yaml, !opts.resume.empty());
+    comm.barrier();  // the checkpoint directory exists before anyone writes into it
+    if (!dir.root.empty()) check_checkpoint_dir_writable(dir.checkpoints(), comm);  // fail before training
+  } catch (const Error&) {
+    std::error_code ec;  // a refused start leaves no empty run directory behind
+    if (created && comm.rank() == 0) std::filesystem::remove_all(dir.root, ec);
+    throw;
   }
-  comm.barrier();  // the checkpoint directory exists before anyone writes into it
-  if (!dir.root.empty()) check_checkpoint_dir_writable(dir.checkpoints(), comm);  // fail before training, not at the first checkpoint
+  std::unique_ptr<log::ScopedLogFile> log_file;
+  if (comm.rank() == 0 && !dir.root.empty()) log_file = std::make_unique<log::ScopedLogFile>(dir.file("train.log"));
   return t.run();
 }
 

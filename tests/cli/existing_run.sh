@@ -9,7 +9,7 @@ for f in metrics.jsonl model.h5 config.yaml; do [ -s "existing/$f" ] || { echo "
 before=$(md5sum existing/metrics.jsonl existing/model.h5 existing/config.yaml)
 out=$(timeout 60 "$mpiexec" -n 2 "$dptrain" train -q -c good.yaml --set optimizer.lr=0.5 --out existing 2>&1 < /dev/null); rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 124 ] || { echo "FAIL: second run exited $rc"; echo "$out"; exit 1; }
-grep -q "already holds a run (metrics.jsonl); choose another --out, continue it with --resume auto, or pass --overwrite" <<<"$out" \
+grep -q "already holds a run (metrics.jsonl, model.h5, checkpoints); choose another --out, continue it with --resume auto, or pass --overwrite" <<<"$out" \
   || { echo "FAIL: message"; echo "$out"; exit 1; }
 after=$(md5sum existing/metrics.jsonl existing/model.h5 existing/config.yaml)
 [ "$before" = "$after" ] || { echo "FAIL: the earlier run's files changed"; exit 1; }

@@ -48,6 +48,10 @@ train: {epochs: 2, batch_size: 16}
 )";
   std::ofstream(dir + "/malformed.yaml") << "data:\n  file: good.h5\n  scale: [1, 2\nmodel: {}\n";
   std::ofstream(dir + "/typo.yaml") << "data: {file: good.h5}\noptimizer:\n  lrate: 0.1\n";
+  std::ofstream(dir + "/dup.yaml") << "data: {file: good.h5}\ntrain:\n  epochs: 2\n  batch_size: 16\n  epochs: 3\n";
+  std::ofstream(dir + "/dup_layer.yaml")
+      << "data: {file: good.h5}\nmodel:\n  layers:\n    - {type: dense, units: 8, units: 4}\n";
+  std::filesystem::create_directories(dir + "/adir.yaml");
   std::cout << "wrote test data to " << dir << "\n";
   return 0;
 }

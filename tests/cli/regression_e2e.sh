@@ -85,9 +85,11 @@ awk -v a="$prmse" -v b="$rmse" 'BEGIN { exit !((a - b < 1e-4 * b) && (b - a < 1e
 echo "predict: rmse of pred.csv $prmse"
 
 # Mismatches: float targets with cross_entropy; a classification metric with mse.
-expect() { bash "$(dirname "$0")/expect_error.sh" "$@" || exit 1; }  # expect REGEX COMMAND...
+# expect REGEX ARGS...: on 2 ranks, one error line, and the trained run directory is left unchanged.
+cp -r run keep_run
+expect() { bash "$(dirname "$0")/expect_error.sh" "$1" 2 "$mpiexec" "$dptrain" "${@:2}" || exit 1; }
 expect "error: table.h5: dataset '/train/labels' \(data.train_labels\) has float elements; class labels must be integers \(loss cross_entropy; for regression targets set loss: mse\)" \
-  "$mpiexec" -n 2 "$dptrain" train -q -c run.yaml --set loss=cross_entropy --set early_stopping.metric=val_loss
+  train -q -c run.yaml --set loss=cross_entropy --set early_stopping.metric=val_loss
 expect "early_stopping.metric = val_accuracy does not fit loss = mse" \
-  "$mpiexec" -n 2 "$dptrain" train -q -c run.yaml --set early_stopping.metric=val_accuracy
+  train -q -c run.yaml --set early_stopping.metric=val_accuracy
 echo "ok"
