@@ -53,10 +53,12 @@ int64_t superblock_eoa(const std::string& path) {
     auto addr = [&](int pos) {
       uint64_t v = 0;
       for (int k = o - 1; k >= 0; --k) v = v << 8 | b[pos + k];  // little-endian
-      return static_cast<int64_t>(v);
+      return v;
     };
     const int base = version == 0 ? 24 : version == 1 ? 28 : 12;
-    return addr(base) + addr(base + 2 * o);
+    const uint64_t start = addr(base), eoa = addr(base + 2 * o);  // a damaged superblock may hold anything:
+    if (start > (uint64_t{1} << 62) || eoa > (uint64_t{1} << 62)) return -1;  // no int64 overflow
+    return static_cast<int64_t>(start + eoa);
   }
   return -1;
 }

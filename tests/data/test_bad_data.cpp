@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
@@ -114,6 +115,22 @@ TEST(BadData, TruncatedFileSaysSoWithItsSizes) {
   const auto msg = test::error_of([&] { SampleSource(paths(file), 1.0f); });
   EXPECT_PRED2(has, msg, fmt::format("{}: truncated file: {} bytes on disk, but the file's superblock says it ends at "
                                      "byte {}", file, full / 2, full));
+}
+
+// Found by tests/fuzz/fuzz_h5_reader: superblock addresses near 2^63 overflowed int64 (UB) and
+// could add up to a small end address, so a damaged superblock was reported as a truncated file.
+TEST(BadData, DamagedSuperblockAddressesAreNoTruncation) {
+  const std::string file = test::temp_dir("superblock") + "/s.h5";
+  unsigned char b[128] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n', 2, 8, 8, 0};  // version 2, 8-byte offsets
+  for (int k = 0; k < 8; ++k) b[12 + k] = k == 7 ? 0x7f : 0xff;                // base address 2^63 - 1
+  for (int k = 0; k < 8; ++k) b[28 + k] = k == 0 ? 0xe8 : k == 1 ? 0x03 : k == 7 ? 0x80 : 0;  // 2^63 + 1000
+  FILE* f = std::fopen(file.c_str(), "wb");
+  ASSERT_TRUE(f);
+  ASSERT_EQ(std::fwrite(b, 1, sizeof b, f), sizeof b);
+  std::fclose(f);
+  const auto msg = test::error_of([&] { SampleSource(paths(file), 1.0f); });
+  EXPECT_PRED2(has, msg, file + ": cannot open HDF5 file");
+  EXPECT_FALSE(has(msg, "truncated")) << msg;
 }
 
 namespace {
