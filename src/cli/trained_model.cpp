@@ -9,19 +9,6 @@
 
 namespace dpt::cli {
 
-namespace {
-// Floats per sample the network holds for a batch (as Model sizes them): every layer's output, two
-// gradient buffers of the widest layer, and the input rows read for the batch.
-int64_t floats_per_sample(const Model& probe) {
-  int64_t acts = 0, widest = numel(probe.input_shape());
-  for (size_t i = 0; i < probe.layer_count(); ++i) {
-    acts += numel(probe.layer(i).out_shape());
-    widest = std::max(widest, numel(probe.layer(i).out_shape()));
-  }
-  return acts + 2 * widest + numel(probe.input_shape());
-}
-}  // namespace
-
 TrainedModel load_trained_model(const std::string& path, int64_t max_batch, int local_ranks) {
   TrainedModel m;
   m.path = path;
@@ -31,8 +18,8 @@ TrainedModel load_trained_model(const std::string& path, int64_t max_batch, int 
   m.settings = read_settings(cfg);
   const Model probe(m.settings.layers, m.info.input_shape, 1, path + ":config");
   check_memory({{fmt::format("{}: batches of --batch {} samples ({} floats each in the network)", path, max_batch,
-                             floats_per_sample(probe)),
-                 mul_bytes(max_batch, 4 * floats_per_sample(probe)), "lower --batch"}},
+                             probe.floats_per_sample()),
+                 mul_bytes(max_batch, 4 * probe.floats_per_sample()), "lower --batch"}},
                memory_available(local_ranks));
   m.model = std::make_unique<Model>(m.settings.layers, m.info.input_shape, max_batch, path + ":config");
   load_model_params(path, *m.model);

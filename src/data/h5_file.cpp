@@ -77,6 +77,7 @@ int64_t superblock_eoa(const std::string& path) {
 Handle open_read(const std::string& path) {
   silence_errors();
   if (!std::filesystem::exists(path)) fail("{}: file not found", path);
+  if (std::filesystem::is_directory(path)) fail("{}: is a directory, not an HDF5 file", path);
   if (H5Fis_hdf5(path.c_str()) <= 0) fail("{}: not an HDF5 file", path);
   hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) fail_open(path);

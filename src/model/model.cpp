@@ -116,4 +116,13 @@ double Model::flops_per_sample() const {
   return f;
 }
 
+int64_t Model::floats_per_sample() const {
+  int64_t acts = 0, widest = numel(input_);
+  for (const auto& l : layers_) {
+    acts += numel(l->out_shape());
+    widest = std::max(widest, numel(l->out_shape()));
+  }
+  return acts + 2 * widest + numel(input_);
+}
+
 }  // namespace dpt

@@ -53,6 +53,9 @@ class Model {
   std::string architecture() const;
   // Multi-line summary: one line per layer with shapes and parameter counts.
   std::string summary() const;
+  // Floats the network holds per sample of its batch: every layer's output, two gradient buffers
+  // of the widest layer, and the input rows (what max_batch multiplies; for memory checks).
+  int64_t floats_per_sample() const;
   // Floating-point operations of one forward + backward pass per sample (2 per multiply-add).
   double flops_per_sample() const;
 

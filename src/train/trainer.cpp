@@ -10,6 +10,7 @@
 #include "checkpoint/model_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "data/memory.hpp"
 #include "kernels/blas_env.hpp"
 #include "kernels/threads.hpp"
 #include "train/checkpointing.hpp"
@@ -29,6 +30,20 @@
 namespace dpt {
 
 namespace {
+
+// The model's batch capacity, the larger of the per-rank training batch and train.eval_batch_size,
+// checked against this rank's share of the node's memory before the model allocates it.
+int64_t checked_model_batch(const TrainSettings& s, const Shape& input, const Comm& comm) {
+  const int64_t train_b = (s.batch_size + comm.size() - 1) / comm.size(), b = std::max(train_b, s.eval_batch_size);
+  const Model probe(s.layers, input, 1, s.layers_origin);
+  const std::string what = fmt::format("config: batches of {} samples ({} = max(train.batch_size / {} ranks, "
+                                       "train.eval_batch_size); {} floats each in the network)",
+                                       b, b, comm.size(), probe.floats_per_sample());
+  check_memory({{what, mul_bytes(b, 4 * probe.floats_per_sample()),
+                 b > train_b ? "lower train.eval_batch_size" : "lower train.batch_size or use more ranks"}},
+               memory_available(comm.local_size()));
+  return b;
+}
 
 // The model's parameters and batchnorm statistics, copied out.
 void copy_weights(const Model& m, std::vector<float>& params, std::vector<float>& buffers) {
@@ -88,7 +103,7 @@ class Trainer {
 Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
     : cfg_(cfg), comm_(comm), opts_(opts), s_(read_settings(cfg)), dir_{opts.out_dir}, data_(s_, comm),
       model_(s_.layers, data_.train_source().sample_shape(),
-             std::max((s_.batch_size + comm.size() - 1) / comm.size(), s_.eval_batch_size), s_.layers_origin),
+             checked_model_batch(s_, data_.train_source().sample_shape(), comm), s_.layers_origin),
       loss_(make_loss<float>(s_.loss)), opt_(make_optimizer(s_.optimizer, model_.store().size())),
       sampler_(data_.train_size(), s_.batch_size, s_.seed, s_.shuffle),
       runner_(model_, *loss_, *opt_, comm_, s_), early_(s_.early_metric, s_.patience, s_.min_delta),

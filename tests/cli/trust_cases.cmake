@@ -53,3 +53,8 @@ cli_case(resume_path_other_model "error: .*ckpt-0000000008.h5: written for anoth
 cli_case(inspect_not_hdf5 "error: notes.txt: not an HDF5 file" inspect notes.txt)
 cli_case(checkpoint_as_model "error: .*ckpt-0000000008.h5: not a dptrain model file"
   predict --model @RUN@/checkpoints/ckpt-0000000008.h5 --out p.csv)
+cli_case(model_is_directory "error: .*/run-[A-Za-z0-9]+: is a directory, not an HDF5 file" evaluate --model @RUN@)
+cli_case(data_file_is_directory "error: adir.yaml: is a directory, not an HDF5 file" ${T} --set data.file=adir.yaml)
+cli_case(memory_eval_batch_size
+  "error: config: batches of 1000000000000 samples .*train.eval_batch_size.* need [0-9]+ bytes .* are available .*; lower train.eval_batch_size"
+  ${T} --set train.eval_batch_size=1000000000000)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include "comm/comm.hpp"
 #include "core/error.hpp"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,6 @@ int main(int argc, char** argv) {
   int failed = RUN_ALL_TESTS() != 0 ? 1 : 0, any = 0;
   MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   if (rank == 0 && any && !failed) fprintf(stderr, "a test failed on another rank (rerun with the failing rank's output)\n");
-  MPI_Finalize();
+  dpt::Comm::finalize();  // stops the watchdog thread train() starts by default, then MPI_Finalize
   return any;
 }
