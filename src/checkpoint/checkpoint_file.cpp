@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "data/h5_file.hpp"
-#include "data/sampler.hpp"
+#include "h5/file.hpp"
+#include "core/partition.hpp"
 
 namespace dpt {
 

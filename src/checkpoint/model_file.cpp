@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
-#include "data/h5_file.hpp"
+#include "h5/file.hpp"
 
 namespace dpt {
 

@@ -8,10 +8,10 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
-#include "data/idx_to_h5.hpp"
-#include "data/prepare_csv.hpp"
-#include "data/prepare_idx.hpp"
-#include "data/write_options.hpp"
+#include "prepare/idx.hpp"
+#include "prepare/csv.hpp"
+#include "prepare/fashion_mnist.hpp"
+#include "h5/write_options.hpp"
 
 namespace dpt::cli {
 

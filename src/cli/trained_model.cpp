@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "core/error.hpp"
-#include "data/memory.hpp"
-#include "data/sampler.hpp"
+#include "core/memory.hpp"
+#include "core/partition.hpp"
 #include "kernels/threads.hpp"
 
 namespace dpt::cli {

@@ -8,7 +8,7 @@
 
 #include "checkpoint/model_file.hpp"
 #include "comm/comm.hpp"
-#include "data/h5_dataset.hpp"
+#include "h5/sample_source.hpp"
 #include "model/model.hpp"
 #include "train/train_config.hpp"
 

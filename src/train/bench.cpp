@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "core/rng.hpp"
-#include "data/h5_dataset.hpp"
-#include "data/sampler.hpp"
+#include "h5/sample_source.hpp"
+#include "input/sampler.hpp"
 #include "kernels/blas_env.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/threads.hpp"

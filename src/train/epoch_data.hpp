@@ -4,8 +4,8 @@
 // step order. Per epoch: no file I/O, one all-to-all of ~(P-1)/P of a block.
 #pragma once
 #include "comm/comm.hpp"
-#include "data/exchange_plan.hpp"
-#include "data/shard_loader.hpp"
+#include "input/exchange_plan.hpp"
+#include "input/sample_rows.hpp"
 
 namespace dpt {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "comm/comm.hpp"
-#include "data/shard_loader.hpp"
+#include "input/sample_rows.hpp"
 #include "layers/loss.hpp"
 #include "model/model.hpp"
 

@@ -7,8 +7,8 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
-#include "data/memory.hpp"
-#include "data/sampler.hpp"
+#include "core/memory.hpp"
+#include "input/sampler.hpp"
 #include "train/stream_sizing.hpp"
 
 namespace dpt {

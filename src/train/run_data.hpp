@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "comm/comm.hpp"
-#include "data/shard_loader.hpp"
+#include "input/sample_rows.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {

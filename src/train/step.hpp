@@ -8,8 +8,8 @@
 
 #include "comm/async_sum.hpp"
 #include "comm/comm.hpp"
-#include "data/sampler.hpp"
-#include "data/shard_loader.hpp"
+#include "input/sampler.hpp"
+#include "input/sample_rows.hpp"
 #include "layers/loss.hpp"
 #include "model/model.hpp"
 #include "optim/optimizer.hpp"

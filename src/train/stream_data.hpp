@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "comm/comm.hpp"
-#include "data/sampler.hpp"
-#include "data/shard_loader.hpp"
-#include "data/stream_order.hpp"
+#include "input/sampler.hpp"
+#include "input/sample_rows.hpp"
+#include "input/stream_order.hpp"
 #include "train/stream_sizing.hpp"
 #include "train/train_config.hpp"
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "data/memory.hpp"  // format_bytes
+#include "core/memory.hpp"  // format_bytes
 
 namespace dpt {
 

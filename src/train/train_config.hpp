@@ -5,7 +5,7 @@
 
 #include "comm/comm.hpp"
 #include "core/config.hpp"
-#include "data/h5_dataset.hpp"
+#include "h5/sample_source.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/schedule.hpp"
 #include "train/stream_sizing.hpp"

@@ -10,7 +10,7 @@
 #include "checkpoint/model_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "data/memory.hpp"
+#include "core/memory.hpp"
 #include "kernels/blas_env.hpp"
 #include "kernels/threads.hpp"
 #include "train/checkpointing.hpp"

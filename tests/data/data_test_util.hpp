@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "data/h5_dataset.hpp"
-#include "data/prepare_csv.hpp"
+#include "h5/sample_source.hpp"
+#include "prepare/csv.hpp"
 #include "support/test_util.hpp"
 
 namespace dpt::test {

@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <limits>
 
-#include "data/h5_dataset.hpp"
-#include "data/memory.hpp"
-#include "data/shard_loader.hpp"
+#include "h5/sample_source.hpp"
+#include "core/memory.hpp"
+#include "input/sample_rows.hpp"
 #include "support/synth_data.hpp"
 #include "support/test_util.hpp"
 

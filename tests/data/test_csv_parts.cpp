@@ -6,11 +6,11 @@
 #include <cmath>
 #include <random>
 
-#include "data/column_stats.hpp"
-#include "data/csv_reader.hpp"
-#include "data/csv_row.hpp"
-#include "data/hash_set64.hpp"
-#include "data/radix_select.hpp"
+#include "prepare/column_stats.hpp"
+#include "prepare/csv_reader.hpp"
+#include "prepare/csv_row.hpp"
+#include "prepare/hash_set64.hpp"
+#include "prepare/radix_select.hpp"
 #include "data_test_util.hpp"
 #include "support/synth_data.hpp"
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "data/shard_loader.hpp"
+#include "input/sample_rows.hpp"
 #include "data_test_util.hpp"
 #include "support/synth_data.hpp"
 

@@ -5,8 +5,8 @@
 #include <fstream>
 
 #include "core/error.hpp"
-#include "data/h5_dataset.hpp"
-#include "data/shard_loader.hpp"
+#include "h5/sample_source.hpp"
+#include "input/sample_rows.hpp"
 #include "support/test_util.hpp"
 #include "support/synth_data.hpp"
 

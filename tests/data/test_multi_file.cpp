@@ -4,7 +4,7 @@
 
 #include <numeric>
 
-#include "data/file_list.hpp"
+#include "h5/file_list.hpp"
 #include "data_test_util.hpp"
 #include "support/synth_data.hpp"
 #include "train/train_config.hpp"

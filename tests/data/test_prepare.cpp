@@ -5,10 +5,10 @@
 #include <filesystem>
 
 #include "core/error.hpp"
-#include "data/h5_dataset.hpp"
-#include "data/idx_reader.hpp"
-#include "data/prepare_idx.hpp"
-#include "data/shard_loader.hpp"
+#include "h5/sample_source.hpp"
+#include "prepare/idx_reader.hpp"
+#include "prepare/fashion_mnist.hpp"
+#include "input/sample_rows.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "data/shard_loader.hpp"
+#include "input/sample_rows.hpp"
 #include "data_test_util.hpp"
 #include "support/synth_data.hpp"
 

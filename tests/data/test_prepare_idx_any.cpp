@@ -6,7 +6,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "data/idx_to_h5.hpp"
+#include "prepare/idx.hpp"
 #include "data_test_util.hpp"
 #include "support/synth_data.hpp"
 

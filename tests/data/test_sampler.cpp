@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "data/exchange_plan.hpp"
-#include "data/sampler.hpp"
+#include "input/exchange_plan.hpp"
+#include "input/sampler.hpp"
 
 using namespace dpt;
 

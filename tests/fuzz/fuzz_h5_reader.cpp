@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "data/h5_dataset.hpp"
+#include "h5/sample_source.hpp"
 #include "fuzz/fuzz_common.hpp"
 
 namespace {

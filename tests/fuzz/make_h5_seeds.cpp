@@ -6,7 +6,7 @@
 
 #include <hdf5.h>
 
-#include "data/feature_norm_h5.hpp"
+#include "h5/feature_norm_io.hpp"
 #include "support/synth_data.hpp"
 
 int main(int argc, char** argv) {

@@ -7,8 +7,8 @@
 #include <numeric>
 
 #include "core/error.hpp"
-#include "data/feature_norm_h5.hpp"
-#include "data/h5_write.hpp"
+#include "h5/feature_norm_io.hpp"
+#include "h5/write.hpp"
 #include "support/synth_data.hpp"
 #include "support/test_util.hpp"
 #include "train/run_data.hpp"
