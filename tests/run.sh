@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash cluster/install-deps.sh --slurm   # --slurm: the local test cluster (tests/cluster)
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDPTRAIN_BUILD_TESTS=ON > build-configure.log 2>&1 \
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDPTRAIN_BUILD_TESTS=ON -DDPTRAIN_WERROR=ON > build-configure.log 2>&1 \
   || { cat build-configure.log; exit 1; }
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600 "$@"

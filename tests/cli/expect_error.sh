@@ -22,9 +22,9 @@ if [ "${args[0]}" = train ] && ! printf '%s\n' "${args[@]}" | grep -qx -- '--out
 fi
 sums() { (cd "$run" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 before=$(sums)
-t0=$(date +%s.%N)
+t0=$(date +%s%N)
 out=$(timeout 20 "$mpiexec" -n "$np" "$dptrain" "${args[@]}" 2>&1 < /dev/null); rc=$?
-took=$(echo "$(date +%s.%N) - $t0" | bc)
+ms=$(( ($(date +%s%N) - t0) / 1000000 )); took="$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 cmd="$mpiexec -n $np $dptrain ${args[*]}"
 fail() { echo "FAIL: $*"; echo "--- command: $cmd"; echo "--- output:"; echo "$out"; exit 1; }
 [ $rc -eq 124 ] && fail "no exit within 20 s (a rank hung?)"
