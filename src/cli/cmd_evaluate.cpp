@@ -7,6 +7,7 @@
 #include "cli/eval_report.hpp"
 #include "cli/trained_model.hpp"
 #include "comm/comm.hpp"
+#include "comm/fail_together.hpp"
 #include "h5/class_names.hpp"
 #include "train/evaluator.hpp"
 #include "train/run_data.hpp"

@@ -94,21 +94,6 @@ void RunData::check_memory(int64_t n_val) const {
   dpt::check_memory(needs, memory_available(comm_.local_size()));
 }
 
-void fail_together(const Comm& comm, const std::function<void()>& f, const char* what) {
-  std::string message;
-  try {
-    f();
-  } catch (const Error& e) {
-    message = e.what();
-  }
-  double first = -(message.empty() ? comm.size() : comm.rank());  // max of -rank: the lowest failing rank
-  comm.allreduce_max(&first, 1, what);
-  const int root = static_cast<int>(-first);
-  if (root >= comm.size()) return;
-  comm.bcast(message, root, what);
-  throw Error(message);
-}
-
 void RunData::check_and_load(int64_t classes) {
   fail_together(comm_, [&] { check_and_load_mine(classes); }, "data checks");
 }

@@ -6,15 +6,12 @@
 #include <vector>
 
 #include "comm/comm.hpp"
+#include "comm/fail_together.hpp"
 #include "input/sample_rows.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {
 
-// Runs f on every rank; when it throws dpt::Error on any rank, every rank throws the message of the
-// lowest such rank (one small all-reduce, plus a broadcast on error): a data error that only the rank
-// reading those rows sees still ends every rank alike. Every rank must call it.
-void fail_together(const Comm& comm, const std::function<void()>& f, const char* what);
 
 class RunData {
  public:

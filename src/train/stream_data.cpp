@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
-#include "train/run_data.hpp"  // fail_together
+#include "comm/fail_together.hpp"
 
 namespace dpt {
 
