@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine to a passing test suite: installs the packages,
 # builds dptrain and its tests, runs ctest (multi-rank suites under mpiexec at 1-4 ranks).
-#   tests/run.sh [ctest options, e.g. -R cli_ or -L quick]
+#   tests/run.sh [ctest options, e.g. -R cli_, or -L quick: the serial unit suites and the include checks]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash cluster/install-deps.sh --slurm   # --slurm: the local test cluster (tests/cluster)

@@ -1,8 +1,15 @@
-// Results must not depend on the thread count: the same inputs under configure_threads(1) and
+// configure_threads sets the thread count the kernels really run with (TBB's limit, OpenBLAS's
+// threads), and results must not depend on it: the same inputs under configure_threads(1) and
 // configure_threads(2) give bitwise identical outputs (a data-parallel run on a different number of
 // cores per rank must reproduce the same numbers).
 #include <gtest/gtest.h>
+#include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "core/rng.hpp"
@@ -12,21 +19,64 @@
 #include "kernels/threads.hpp"
 #include "kernels/update.hpp"
 
+// OpenBLAS's own extension (its cblas.h, which only src/kernels includes, declares it).
+extern "C" int openblas_get_num_threads(void);
+
 namespace dpt {
 namespace {
 
 using test::bitwise_equal;
 using test::random_vector;
 
-TEST(KernelThreads, ConfigureThreadsRecordsTheCount) {
-  kern::configure_threads(2);
-  EXPECT_EQ(kern::configured_threads(), 2);
+// The most iterations of a TBB loop in flight at once: each of 256 one-iteration tasks sleeps 1 ms,
+// so an idle worker has every chance to join. What configure_threads allows is what this sees.
+int peak_parallelism() {
+  std::atomic<int> now{0}, peak{0};
+  tbb::parallel_for(tbb::blocked_range<int>(0, 256, 1), [&](const tbb::blocked_range<int>& r) {
+    for (int i = r.begin(); i < r.end(); ++i) {
+      const int n = ++now;
+      for (int p = peak.load(); n > p && !peak.compare_exchange_weak(p, n);) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      --now;
+    }
+  }, tbb::simple_partitioner());
+  return peak.load();
+}
+
+size_t tbb_limit() {
+  return tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+}
+
+// configure_threads must reach the pools the kernels run on, not only record the count: TBB's
+// global limit is n and a parallel loop runs on exactly n threads; OpenBLAS runs n threads, or 1
+// with single_threaded_blas (train.deterministic).
+TEST(KernelThreads, ConfigureThreadsLimitsTbbAndOpenBlas) {
+  kern::configure_threads(1);
+  EXPECT_EQ(tbb_limit(), 1u);
+  EXPECT_EQ(openblas_get_num_threads(), 1);
+  EXPECT_EQ(peak_parallelism(), 1);
   kern::configure_threads(0);  // clamped to 1
   EXPECT_EQ(kern::configured_threads(), 1);
+  EXPECT_EQ(tbb_limit(), 1u);
+  if (kern::affinity_cpus() < 2) GTEST_SKIP() << "one CPU: 2 threads cannot run at once";
+  kern::configure_threads(2);
+  EXPECT_EQ(kern::configured_threads(), 2);
+  EXPECT_EQ(tbb_limit(), 2u);
+  EXPECT_EQ(openblas_get_num_threads(), 2);
+  EXPECT_EQ(peak_parallelism(), 2);
+  kern::configure_threads(2, /*single_threaded_blas=*/true);
+  EXPECT_EQ(tbb_limit(), 2u);
+  EXPECT_EQ(openblas_get_num_threads(), 1);
+}
+
+TEST(KernelThreads, CpuCountsAreConsistent) {
   EXPECT_GE(kern::online_cpus(), 1);
   EXPECT_GE(kern::affinity_cpus(), 1);
   EXPECT_LE(kern::affinity_cpus(), kern::online_cpus());
   EXPECT_GE(kern::auto_threads(1000), 1);
+  EXPECT_LE(kern::auto_threads(1), kern::online_cpus());
+  EXPECT_LE(kern::auto_threads(2), kern::auto_threads(1));
 }
 
 // Runs f under 1 thread and under 2 threads and returns both results.
