@@ -26,8 +26,8 @@ void BatchNorm<T>::bind(T* params, T* grads) {
 }
 
 template <class T>
-void BatchNorm<T>::bind_buffers(T* buffers) {
-  running_mean_ = buffers, running_var_ = buffers + C_;
+void BatchNorm<T>::bind_buffers(T* buffers, T* sums) {
+  running_mean_ = buffers, running_var_ = buffers + C_, stat_sums_ = sums;
 }
 
 template <class T>
@@ -75,7 +75,7 @@ void BatchNorm<T>::update_running(int64_t c, double mean, double unbiased_var) {
 }
 
 template <class T>
-void BatchNorm<T>::commit_running_stats(const std::vector<int64_t>& batch_rows) {
+void BatchNorm<T>::commit(const std::vector<int64_t>& batch_rows) {
   const auto batches = std::count_if(batch_rows.begin(), batch_rows.end(), [this](int64_t b) { return b * M_ > 1; });
   if (batches == 0) return;
   for (int64_t c = 0; c < C_; ++c) {

@@ -7,11 +7,12 @@
 // what 1 rank computes on the whole global batch.
 #pragma once
 #include "layers/layer.hpp"
+#include "layers/running_stats.hpp"
 
 namespace dpt {
 
 template <class T>
-class BatchNorm final : public Layer<T> {
+class BatchNorm final : public Layer<T>, public RunningStats<T> {
  public:
   BatchNorm(Shape in, double momentum, double eps, bool sync);
   std::string type() const override { return "batchnorm"; }
@@ -19,16 +20,17 @@ class BatchNorm final : public Layer<T> {
   Shape in_shape() const override { return in_; }
   Shape out_shape() const override { return in_; }
   std::vector<ParamDecl> params() const override { return {{"weight", {C_}}, {"bias", {C_}}}; }
-  std::vector<ParamDecl> buffers() const override { return {{"running_mean", {C_}}, {"running_var", {C_}}}; }
   void bind(T* params, T* grads) override;
-  void bind_buffers(T* buffers) override;
-  void bind_buffer_sums(T* sums) override { stat_sums_ = sums; }
+  RunningStats<T>* running_stats() override { return this; }
+  Cost cost(int64_t /*B*/) const override { return {10.0 * static_cast<double>(numel(in_)), {}}; }
+  void init(Rng& rng) override;
+  // RunningStats: running_mean (C), running_var (C)
+  std::vector<ParamDecl> buffers() const override { return {{"running_mean", {C_}}, {"running_var", {C_}}}; }
+  void bind_buffers(T* buffers, T* sums) override;
   // running = (1 - momentum) running + momentum * (mean of the summed statistics); passes with a
   // single value per channel have no variance and are left out (as their forward left them out).
-  void commit_running_stats(const std::vector<int64_t>& batch_rows) override;
-  void init(Rng& rng) override;
+  void commit(const std::vector<int64_t>& batch_rows) override;
   bool collective() const override { return sync_; }
-  double flops() const override { return 10.0 * static_cast<double>(numel(in_)); }
   // x, y: (B, C, M)
   void forward(const T* x, T* y, int64_t B) override;
   void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) override;

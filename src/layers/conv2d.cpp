@@ -44,25 +44,20 @@ void Conv2d<T>::init(Rng& rng) {
 }
 
 template <class T>
-double Conv2d<T>::flops() const {
-  return 6.0 * static_cast<double>(s_.out_channels * ckk() * oh_ * ow_);
-}
-
-template <class T>
 int64_t Conv2d<T>::group() const {
   return std::max<int64_t>(1, kGroupCols / (oh_ * ow_));
 }
 
 template <class T>
-std::vector<GemmShape> Conv2d<T>::gemms(int64_t B) const {
-  std::vector<GemmShape> all;
+Cost Conv2d<T>::cost(int64_t B) const {
+  Cost c{6.0 * static_cast<double>(s_.out_channels * ckk() * oh_ * ow_), {}};
   for (int64_t b0 = 0; b0 < B; b0 += group()) {
     const int64_t cols = std::min(group(), B - b0) * oh_ * ow_;
-    all.push_back({false, false, s_.out_channels, cols, ckk()});
-    all.push_back({false, true, ckk(), s_.out_channels, cols});
-    all.push_back({true, false, ckk(), cols, s_.out_channels});
+    c.gemms.push_back({false, false, s_.out_channels, cols, ckk()});
+    c.gemms.push_back({false, true, ckk(), s_.out_channels, cols});
+    c.gemms.push_back({true, false, ckk(), cols, s_.out_channels});
   }
-  return all;
+  return c;
 }
 
 template <class T>

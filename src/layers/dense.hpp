@@ -17,9 +17,11 @@ class Dense final : public Layer<T> {
   std::vector<ParamDecl> params() const override;
   void bind(T* params, T* grads) override;
   void init(Rng& rng) override;
-  double flops() const override { return 6.0 * static_cast<double>(in_features_ * out_); }
-  std::vector<GemmShape> gemms(int64_t B) const override {
-    return {{false, true, B, out_, in_features_}, {true, false, out_, in_features_, B}, {false, false, B, in_features_, out_}};
+  Cost cost(int64_t B) const override {
+    return {6.0 * static_cast<double>(in_features_ * out_),
+            {{false, true, B, out_, in_features_},
+             {true, false, out_, in_features_, B},
+             {false, false, B, in_features_, out_}}};
   }
   // x: (B, in), y: (B, out)
   void forward(const T* x, T* y, int64_t B) override;

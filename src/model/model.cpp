@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "layers/layer_factory.hpp"
+#include "layers/running_stats.hpp"
 
 namespace dpt {
 
@@ -20,7 +21,8 @@ Model::Model(const YAML::Node& layers, Shape input, int64_t max_batch, const std
     shape = layers_.back()->out_shape();
     widest = std::max(widest, numel(shape));
     for (const auto& p : layers_.back()->params()) store_.add(fmt::format("layers.{}.{}", i, p.name), i, p.shape);
-    for (const auto& b : layers_.back()->buffers()) buffers_.add(fmt::format("layers.{}.{}", i, b.name), i, b.shape);
+    for (const auto& b : stat_buffers(*layers_.back()))
+      buffers_.add(fmt::format("layers.{}.{}", i, b.name), i, b.shape);
     layers_.back()->set_context(&ctx_);
   }
   store_.finalize();
@@ -35,8 +37,7 @@ Model::Model(const YAML::Node& layers, Shape input, int64_t max_batch, const std
   for (size_t i = 0; i < layers_.size(); ++i)
     for (const auto& v : buffers_.views())
       if (v.layer == i) {
-        layers_[i]->bind_buffers(buffers_.params() + v.offset);
-        layers_[i]->bind_buffer_sums(buffers_.grads() + v.offset);
+        layers_[i]->running_stats()->bind_buffers(buffers_.params() + v.offset, buffers_.grads() + v.offset);
         break;
       }
   for (const auto& l : layers_) acts_.emplace_back(static_cast<size_t>(max_batch_ * numel(l->out_shape())));
@@ -90,17 +91,18 @@ std::string Model::summary() const {
 std::vector<GemmShape> Model::gemms(int64_t B) const {
   std::vector<GemmShape> all;
   for (const auto& l : layers_)
-    for (const auto& g : l->gemms(B)) all.push_back(g);
+    for (const auto& g : l->cost(B).gemms) all.push_back(g);
   return all;
 }
 
 void Model::commit_running_stats(const std::vector<int64_t>& batch_rows) {
-  for (auto& l : layers_) l->commit_running_stats(batch_rows);
+  for (auto& l : layers_)
+    if (RunningStats<float>* s = l->running_stats()) s->commit(batch_rows);
 }
 
 bool Model::has_collective_layers() const {
   for (const auto& l : layers_)
-    if (l->collective()) return true;
+    if (const RunningStats<float>* s = l->running_stats(); s && s->collective()) return true;
   return false;
 }
 
@@ -112,7 +114,7 @@ std::string Model::architecture() const {
 
 double Model::flops_per_sample() const {
   double f = 0;
-  for (const auto& l : layers_) f += l->flops();
+  for (const auto& l : layers_) f += l->cost(0).flops;
   return f;
 }
 

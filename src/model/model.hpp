@@ -44,10 +44,12 @@ class Model {
   int64_t max_batch() const { return max_batch_; }
   size_t layer_count() const { return layers_.size(); }
   const Layer<float>& layer(size_t i) const { return *layers_[i]; }
+  // The GEMMs of one forward + backward over a batch of B, layer by layer (for benchmarks).
   std::vector<GemmShape> gemms(int64_t B) const;
+  // True when a layer sums its batch statistics across ranks (RunningStats::collective).
   bool has_collective_layers() const;
   // Applies deferred running-statistics updates; batch_rows: the sizes of the forward passes the
-  // sums cover (see Layer::commit_running_stats).
+  // sums cover (see RunningStats::commit).
   void commit_running_stats(const std::vector<int64_t>& batch_rows);
   // One line naming every layer and shape: checkpoints of another architecture are refused.
   std::string architecture() const;

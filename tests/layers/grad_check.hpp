@@ -10,6 +10,7 @@
 
 #include "core/rng.hpp"
 #include "layers/layer.hpp"
+#include "layers/running_stats.hpp"
 
 namespace dpt::test {
 
@@ -74,12 +75,12 @@ Bound<T> bind_random(Layer<T>& layer, uint64_t seed, double lo = -1.0, double hi
   Bound<T> b;
   int64_t np = 0, nb = 0;
   for (const auto& p : layer.params()) np += numel(p.shape);
-  for (const auto& q : layer.buffers()) nb += numel(q.shape);
+  for (const auto& q : stat_buffers(layer)) nb += numel(q.shape);
   for (const double v : random_doubles(static_cast<size_t>(np), seed, lo, hi)) b.params.push_back(static_cast<T>(v));
   b.grads.assign(b.params.size(), T(0));
   b.buffers.assign(static_cast<size_t>(nb), T(0));
   layer.bind(b.params.data(), b.grads.data());
-  if (nb) layer.bind_buffers(b.buffers.data());
+  if (RunningStats<T>* stats = layer.running_stats(); stats && nb) stats->bind_buffers(b.buffers.data(), nullptr);
   return b;
 }
 

@@ -154,9 +154,11 @@ TEST(BatchNorm, DeclaresParametersAndBuffersAndInitializes) {
   ASSERT_EQ(q.size(), 2u);
   EXPECT_EQ(q[0].name, "running_mean");
   EXPECT_EQ(q[1].name, "running_var");
+  EXPECT_EQ(bn.running_stats(), static_cast<RunningStats<double>*>(&bn));
+  EXPECT_FALSE(bn.collective());
   std::vector<double> params(6, 7.0), grads(6), buffers(6, 7.0);
   bn.bind(params.data(), grads.data());
-  bn.bind_buffers(buffers.data());
+  bn.bind_buffers(buffers.data(), nullptr);
   Rng rng(1);
   bn.init(rng);
   EXPECT_EQ(params, (std::vector<double>{1, 1, 1, 0, 0, 0}));

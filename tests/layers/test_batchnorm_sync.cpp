@@ -34,7 +34,7 @@ struct Bn {
     buffers = random_values<T>(2 * C, 2, 0.5, 1.5);
     grads.assign(2 * C, T(0));
     layer.bind(params.data(), grads.data());
-    layer.bind_buffers(buffers.data());
+    layer.bind_buffers(buffers.data(), nullptr);
     ctx.training = true;
     if (comm) ctx.allreduce = [comm](double* p, int64_t n) { comm->allreduce_sum(p, n, "batchnorm"); };
     layer.set_context(&ctx);

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "layers/layer_factory.hpp"
+#include "layers/running_stats.hpp"
 
 namespace dpt {
 namespace {
@@ -117,7 +118,8 @@ TEST(LayerFactory, BuildsTheConvolutionalLayersWithShapeInference) {
     EXPECT_EQ(layer->in_shape(), c.in);
     EXPECT_EQ(layer->out_shape(), c.out);
     EXPECT_EQ(layer->params().size(), c.params);
-    EXPECT_EQ(layer->buffers().size(), c.buffers);
+    EXPECT_EQ(stat_buffers(*layer).size(), c.buffers);
+    EXPECT_EQ(layer->running_stats() != nullptr, c.buffers > 0);
   }
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "layers/layer_factory.hpp"
+#include "layers/running_stats.hpp"
 
 #ifndef DPTRAIN_GOLDEN_DIR
 #error "DPTRAIN_GOLDEN_DIR must name tests/golden"
@@ -124,14 +125,14 @@ void run_case(const std::string& name, double rel, double floor) {
     ASSERT_EQ(t.shape, p.shape) << p.name;
     params.insert(params.end(), t.v.begin(), t.v.end());
   }
-  for (const auto& q : layer->buffers()) {
+  for (const auto& q : stat_buffers(*layer)) {
     const Tensor& t = g.at(q.name);
     ASSERT_EQ(t.shape, q.shape) << q.name;
     buffers.insert(buffers.end(), t.v.begin(), t.v.end());
   }
   grads.assign(params.size(), T(0));
   if (!params.empty()) layer->bind(params.data(), grads.data());
-  if (!buffers.empty()) layer->bind_buffers(buffers.data());
+  if (!buffers.empty()) layer->running_stats()->bind_buffers(buffers.data(), nullptr);
 
   const Tensor &x = g.at("x"), &dy = g.at("dy"), &y_want = g.at("y");
   Shape batch_out = layer->out_shape();
@@ -152,7 +153,7 @@ void run_case(const std::string& name, double rel, double floor) {
     off += n;
   }
   off = 0;
-  for (const auto& q : layer->buffers()) {
+  for (const auto& q : stat_buffers(*layer)) {
     const size_t n = static_cast<size_t>(numel(q.shape));
     expect_close(q.name + "_after", std::vector<T>(buffers.begin() + off, buffers.begin() + off + n),
                  g.at(q.name + "_after"), rel, floor);

@@ -46,6 +46,24 @@ TEST(Model, MlpParameterCountAndShapes) {
   EXPECT_NE(m.summary().find("total 535818 parameters"), std::string::npos) << m.summary();
 }
 
+TEST(Model, CostAndRunningStatsOfAConvBatchnormModel) {
+  const char* yaml =
+      "[{type: conv2d, out_channels: 4, kernel_size: 3, padding: 1}, {type: batchnorm, sync: true}, "
+      "{type: flatten}, {type: dense, units: 10}]";
+  Model m(YAML::Load(yaml), {1, 8, 8}, 8, "conv.yaml");
+  EXPECT_DOUBLE_EQ(m.flops_per_sample(), 6.0 * 4 * 9 * 64 + 10.0 * 4 * 64 + 6.0 * 256 * 10);
+  // conv: groups of 256 / 64 = 4 samples, 3 GEMMs each; dense: 3 GEMMs
+  const auto g = m.gemms(8);
+  ASSERT_EQ(g.size(), 9u);
+  EXPECT_EQ(g[0].N, 4 * 64);
+  EXPECT_EQ(g[6].M, 8);
+  EXPECT_TRUE(m.has_collective_layers());
+  ASSERT_EQ(m.buffers().views().size(), 2u);
+  EXPECT_EQ(m.buffers().views()[0].name, "layers.1.running_mean");
+  EXPECT_EQ(m.buffers().size(), 8);
+  EXPECT_FALSE(Model(YAML::Load(kMlp), {1, 28, 28}, 8, "mlp.yaml").has_collective_layers());
+}
+
 TEST(Model, ParamStoreViewsAreNamedContiguousAndInLayerOrder) {
   Model m(YAML::Load(kMlp), {1, 28, 28}, 8, "mlp.yaml");
   const auto& views = m.store().views();
