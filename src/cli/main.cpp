@@ -70,9 +70,11 @@ int g_rank = 0, g_size = 1;
   if (g_size > 1 && g_rank != 0) std::this_thread::sleep_for(kErrorGrace);
   spdlog::error("{}", message);
   spdlog::default_logger()->flush();
-  if (g_size > 1) dpt::Comm::abort(code);  // ends every rank, also those inside a collective
-  dpt::Comm::finalize();
-  std::exit(code);
+  // MPI_Abort ends every rank, also those inside a collective. On one rank too: after a failed
+  // write, HDF5's exit-time close of the half-written file would crash a normal exit (MPI_Finalize,
+  // atexit handlers), turning exit code 1 into a signal.
+  std::fflush(nullptr);
+  dpt::Comm::abort(code);
 }
 
 // CLI11's parse errors, worded like every other error: exit code 2, the subcommand named.
