@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/partition.hpp"
 #include "comm/fail_together.hpp"
 
 namespace dpt {
@@ -21,7 +22,7 @@ StreamData::StreamData(const TrainSettings& s, const SampleSource& src, std::vec
       order_(src.extents(), std::move(train_rows), sizing_.block_rows, sizing_.window_blocks, s.batch_size, s.seed,
              s.shuffle),
       row_bytes_(sizing_.row_bytes), slots_(src.target_slots()) {
-  carry_.resize(static_cast<size_t>((s.batch_size + comm.size() - 1) / comm.size() * row_bytes_));
+  carry_.resize(static_cast<size_t>(per_rank_batch(s.batch_size, comm.size()) * row_bytes_));
   reader_ = std::thread([this] { reader_main(); });
 }
 

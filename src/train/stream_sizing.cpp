@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/partition.hpp"
 
 namespace dpt {
 
@@ -33,7 +34,7 @@ int64_t parse_byte_size(const std::string& text, const std::string& option) {
 }
 
 int64_t StreamSizing::bytes_per_rank(int P, int64_t B) const {
-  const int64_t K = block_rows, W = window_blocks, lb = (B + P - 1) / P;
+  const int64_t K = block_rows, W = window_blocks, lb = per_rank_batch(B, P);
   const int64_t read = K;                           // the block being read
   const int64_t send = (W + P - 1) / P * K;         // my blocks' training rows, packed by destination
   const int64_t recv = ((W * K + B - 1) / B + 1) * lb;  // my positions of the window: <= its steps x local batch
