@@ -37,15 +37,16 @@ Run add_train(CLI::App& app) {
     log::init(world.rank(), cfg.get_bool("log.all_ranks"), a->verbose, a->quiet);
     spdlog::info("resolved config:\n{}", cfg.to_yaml());
     const TrainOutcome r = train(cfg, world, {a->out, a->overwrite, a->quiet, a->resume});
-    if (r.stop_reason == "signal") return 143;  // 128 + SIGTERM: a scheduler sees the job was interrupted
-    if (r.stop_reason == "already_finished") return 0;  // logged by the trainer
+    if (r.stop_reason == StopReason::signal) return 143;  // 128 + SIGTERM: a scheduler sees the job was interrupted
+    if (r.stop_reason == StopReason::already_finished) return 0;  // logged by the trainer
     const std::string best = r.best_epoch ? fmt::format(" (best epoch {} by early stopping)", r.best_epoch) : "";
     if (r.test.samples > 0 && r.test.regression)
       log::result(fmt::format("final test {} after {} epochs{}, {} steps, {:.1f} s; stopped: {}", eval_text(r.test),
-                              r.epochs, best, r.steps, r.seconds, r.stop_reason));
+                              r.epochs, best, r.steps, r.seconds, to_string(r.stop_reason)));
     else if (r.test.samples > 0)
-      log::result(fmt::format("final test accuracy {:.4f} (loss {:.4f}) after {} epochs{}, {} steps, {:.1f} s; stopped: {}",
-                              r.test.accuracy, r.test.loss, r.epochs, best, r.steps, r.seconds, r.stop_reason));
+      log::result(
+          fmt::format("final test accuracy {:.4f} (loss {:.4f}) after {} epochs{}, {} steps, {:.1f} s; stopped: {}",
+                      r.test.accuracy, r.test.loss, r.epochs, best, r.steps, r.seconds, to_string(r.stop_reason)));
     else
       log::result(fmt::format("done: train loss {:.4f} after {} epochs, {} steps, {:.1f} s", r.train_loss, r.epochs,
                               r.steps, r.seconds));

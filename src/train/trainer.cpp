@@ -169,9 +169,9 @@ TrainOutcome Trainer::complete_finished_run() {
     metrics_ = MetricsWriter(dir_.file("metrics.jsonl"));
   }
   TrainOutcome out;
-  out.stop_reason = early_.should_stop() ? "early_stopping"
-                    : (s_.max_steps > 0 && st_.step >= s_.max_steps) ? "max_steps"
-                                                                        : "epochs";
+  out.stop_reason = early_.should_stop()                             ? StopReason::early_stopping
+                    : (s_.max_steps > 0 && st_.step >= s_.max_steps) ? StopReason::max_steps
+                                                                     : StopReason::epochs;
   out.epochs = st_.epoch + (st_.step_in_epoch > 0 ? 1 : 0);
   out.val = eval(data_.val()), out.test = eval(data_.test());
   t0_ = wall_time();
@@ -225,7 +225,7 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
   bool go_on = true;
   for (int64_t st = first; st < plan.steps(); ++st) {
     if (s_.max_steps > 0 && st_.step >= s_.max_steps) {
-      out.stop_reason = "max_steps", go_on = false;
+      out.stop_reason = StopReason::max_steps, go_on = false;
       break;
     }
     lr_ = static_cast<float>(s_.schedule.at(st_.step));
@@ -241,7 +241,7 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
     if (checkpoints_on() && s_.ckpt_every_steps > 0 && st_.step % s_.ckpt_every_steps == 0 && st + 1 < plan.steps())
       checkpoint();
     if (st_.step % 10 == 0 && poll_stop_or_checkpoint()) {
-      out.stop_reason = "signal";
+      out.stop_reason = StopReason::signal;
       progress.finish_line();
       return false;
     }
@@ -299,12 +299,13 @@ void Trainer::finish_run(TrainOutcome& out) {
   out.steps = st_.step;
   out.seconds = st_.elapsed_s + wall_time() - t0_;
   copy_weights(model_, out.params, out.buffers);
-  nlohmann::json end = {{"event", "end"}, {"reason", out.stop_reason}, {"step", st_.step}, {"epochs", out.epochs}};
+  const std::string reason(to_string(out.stop_reason));
+  nlohmann::json end = {{"event", "end"}, {"reason", reason}, {"step", st_.step}, {"epochs", out.epochs}};
   if (out.best_epoch) end["best_epoch"] = out.best_epoch, end["best_" + early_.metric()] = early_.best();
   if (data_.val()) put_eval_fields(end, "val", out.val);
   if (data_.test()) put_eval_fields(end, "test", out.test);
   // model.h5 before the end record: a run with an end record always has its model.
-  if (comm_.rank() == 0 && !dir_.root.empty() && out.stop_reason != "signal") {
+  if (comm_.rank() == 0 && !dir_.root.empty() && out.stop_reason != StopReason::signal) {
     save_model(dir_.file("model.h5"), model_, {cfg_.to_yaml(), model_.input_shape(), out.epochs, st_.step});
     spdlog::info("model written to {}", dir_.file("model.h5"));
   }
@@ -337,29 +338,29 @@ TrainOutcome Trainer::run() {
                  "raise train.epochs or train.max_steps to train further",
                  dir_.root.empty() ? std::string("the run") : dir_.root, st_.step, st_.epoch, s_.epochs);
     TrainOutcome done;
-    done.stop_reason = "already_finished", done.steps = st_.step, done.epochs = st_.epoch;
+    done.stop_reason = StopReason::already_finished, done.steps = st_.step, done.epochs = st_.epoch;
     copy_weights(model_, done.params, done.buffers);
     return done;
   }
   if (comm_.rank() == 0 && !dir_.root.empty()) metrics_ = MetricsWriter(dir_.file("metrics.jsonl"));
   TrainOutcome out;
-  out.stop_reason = "epochs";
+  out.stop_reason = StopReason::epochs;
   t0_ = last_ckpt_time_ = wall_time();
   for (int64_t epoch = st_.epoch; epoch < s_.epochs; ++epoch) {
     if (!run_epoch(epoch, out)) break;
     if (early_.should_stop()) {
-      out.stop_reason = "early_stopping";
+      out.stop_reason = StopReason::early_stopping;
       spdlog::info("early stopping: no {} improvement for {} epochs (best epoch {})", early_.metric(), s_.patience,
                    early_.best_epoch());
       break;
     }
   }
-  if (out.stop_reason == "signal")
+  if (out.stop_reason == StopReason::signal)
     spdlog::warn("stopped by signal {} at step {}{}", stop_signal(), st_.step,
                  checkpoints_on() ? "; checkpoint written: continue with --resume auto" : "");
   // The end state is always checkpointed (a no-op when this step was just saved): a later
   // --resume auto then knows the run ended, and raising train.epochs continues from the very end.
-  if (out.stop_reason != "signal" && checkpoints_on()) checkpoint();
+  if (out.stop_reason != StopReason::signal && checkpoints_on()) checkpoint();
   finish_run(out);
   return out;
 }

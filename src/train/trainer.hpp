@@ -5,6 +5,7 @@
 // another number of ranks.
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "comm/comm.hpp"
@@ -20,12 +21,37 @@ struct TrainOptions {
   std::string resume;      // "" = fresh run; "auto" = newest valid checkpoint in out_dir; else a path
 };
 
+// Why a run ended; to_string gives the word metrics.jsonl's end record ("reason") and the log use.
+enum class StopReason {
+  epochs,           // train.epochs done
+  max_steps,        // train.max_steps reached
+  early_stopping,   // no improvement for train.early_stopping.patience epochs
+  signal,           // SIGTERM/SIGINT: checkpointed, to be resumed
+  already_finished  // --resume of a run that had ended: nothing trained
+};
+
+constexpr std::string_view to_string(StopReason r) {
+  switch (r) {
+    case StopReason::epochs:
+      return "epochs";
+    case StopReason::max_steps:
+      return "max_steps";
+    case StopReason::early_stopping:
+      return "early_stopping";
+    case StopReason::signal:
+      return "signal";
+    case StopReason::already_finished:
+      return "already_finished";
+  }
+  return "unknown";
+}
+
 struct TrainOutcome {
   EvalResult val, test;       // of the final model (the best one with early stopping)
   double train_loss = 0;      // mean over the last epoch's samples
   int64_t steps = 0, epochs = 0, best_epoch = 0;
   double seconds = 0;
-  std::string stop_reason;    // "epochs", "max_steps", "early_stopping", "signal", "already_finished" (--resume of an ended run)
+  StopReason stop_reason = StopReason::epochs;
   std::vector<float> params;  // final parameters (identical on every rank)
   std::vector<float> buffers;  // final batchnorm running statistics (identical on every rank)
 };

@@ -176,7 +176,8 @@ TEST_F(TrainTest, EarlyStoppingStopsOnAPlateauAndRestoresTheBestWeights) {
   const Config cfg = make_config(file, "data: {val_fraction: 0.25}\noptimizer: {lr: 1.0e-4}\n"
                                        "train: {epochs: 20}\nearly_stopping: {patience: 2, min_delta: 0.5}");
   const TrainOutcome r = train(cfg, world, {out, false, true});
-  EXPECT_EQ(r.stop_reason, "early_stopping");
+  EXPECT_EQ(r.stop_reason, StopReason::early_stopping);
+  EXPECT_EQ(to_string(r.stop_reason), "early_stopping");
   EXPECT_EQ(r.epochs, 3);
   EXPECT_EQ(r.best_epoch, 1);
   if (world.rank() == 0) {  // the final model is the best epoch's (written to best_model.h5 then)
