@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "h5/file.hpp"
 #include "core/partition.hpp"
+#include "h5/file.hpp"
 
 namespace dpt {
 
@@ -25,7 +25,8 @@ struct Array {
 };
 
 std::vector<Array> arrays_of(const CheckpointArrays& a) {
-  return {{"params", a.params, a.n_params}, {"optimizer", a.optimizer, a.n_optimizer}, {"buffers", a.buffers, a.n_buffers}};
+  return {
+      {"params", a.params, a.n_params}, {"optimizer", a.optimizer, a.n_optimizer}, {"buffers", a.buffers, a.n_buffers}};
 }
 
 int64_t crc_of(const float* p, int64_t n) {
@@ -57,8 +58,9 @@ Failure write_failure(const std::string& what, int err, const std::string& path,
   if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
       std::max(end, ec ? 0 : size) >= static_cast<int64_t>(lim.rlim_cur))
     return {fmt::format("{}: {} (the file-size limit of this process, ulimit -f, is {} bytes)", what,
-                        std::strerror(EFBIG), lim.rlim_cur), EFBIG};
-  struct statvfs fs{};
+                        std::strerror(EFBIG), lim.rlim_cur),
+            EFBIG};
+  struct statvfs fs {};
   const auto dir = std::filesystem::path(path).parent_path();
   if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && fs.f_bavail * fs.f_frsize < (1u << 20))
     return {fmt::format("{}: {} ({} bytes free)", what, std::strerror(ENOSPC), fs.f_bavail * fs.f_frsize), ENOSPC};
@@ -78,8 +80,10 @@ Failure write_array(hid_t file, const Array& a, const Comm& comm, const std::str
   const auto [lo, hi] = block_range(a.size, comm.rank(), comm.size());
   const hsize_t start = static_cast<hsize_t>(lo), count = static_cast<hsize_t>(hi - lo);
   h5::Handle mem(H5Screate_simple(1, &count, nullptr), H5Sclose);
-  if (count > 0) H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
-  else H5Sselect_none(space.get()), H5Sselect_none(mem.get());
+  if (count > 0)
+    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
+  else
+    H5Sselect_none(space.get()), H5Sselect_none(mem.get());
   h5::Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE);
   errno = 0;
@@ -159,7 +163,8 @@ void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const
   errno = 0;
   const herr_t closed = H5Fclose(f);  // collective: flushes the metadata
   const int err = errno;
-  agree(closed < 0 ? write_failure(fmt::format("{}: writing the file failed", tmp), err, tmp, 0) : Failure{}, tmp, comm);
+  agree(closed < 0 ? write_failure(fmt::format("{}: writing the file failed", tmp), err, tmp, 0) : Failure{}, tmp,
+        comm);
   agree(comm.rank() == 0 ? publish(tmp, path) : Failure{}, tmp, comm);
 }
 

@@ -22,11 +22,11 @@ namespace dpt {
 
 struct CheckpointMeta {
   int64_t step = 0;
-  std::string architecture;    // must match to resume (layers + input shape)
-  std::string config_yaml;     // the resolved config of the run that wrote it
-  std::string trainer_state;   // JSON owned by the trainer
-  std::string param_index;     // JSON for people reading the file with h5py
-  int64_t ranks = 0;           // rank count that wrote it (information only)
+  std::string architecture;   // must match to resume (layers + input shape)
+  std::string config_yaml;    // the resolved config of the run that wrote it
+  std::string trainer_state;  // JSON owned by the trainer
+  std::string param_index;    // JSON for people reading the file with h5py
+  int64_t ranks = 0;          // rank count that wrote it (information only)
 };
 
 struct CheckpointArrays {  // views; sizes must match on write and read
@@ -43,8 +43,7 @@ constexpr int64_t kCheckpointVersion = 1;
 // Collective: every rank of `comm` calls it with the same meta and (replicated) arrays.
 // Cost: the file's bytes through MPI-IO, plus six 1-double allreduces (every rank agrees after each
 // step whether all succeeded; on failure one bcast of the message) and rank 0's fsyncs.
-void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const CheckpointArrays& a,
-                      const Comm& comm);
+void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const CheckpointArrays& a, const Comm& comm);
 // Collective, before training: every rank creates, writes one byte to and removes a probe file
 // (DIR/ckpt-probe-*.tmp) in the checkpoint directory `dir`; throws on every rank naming the directory
 // and the OS error (read-only file system, permissions, disk full) when some rank cannot.

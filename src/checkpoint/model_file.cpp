@@ -19,9 +19,9 @@ void write_store(hid_t file, const char* group, const ParamStore& store, const s
   for (const auto& v : store.views()) {
     std::vector<hsize_t> dims(v.shape.begin(), v.shape.end());
     h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-    h5::Handle d(H5Dcreate2(g.get(), v.name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                            H5P_DEFAULT),
-                 H5Dclose);
+    h5::Handle d(
+        H5Dcreate2(g.get(), v.name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        H5Dclose);
     if (!d.valid() || H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, store.params() + v.offset) < 0)
       fail("{}: writing '{}/{}' failed (disk full?)", path, group, v.name);
   }
@@ -73,8 +73,10 @@ void save_model(const std::string& path, const Model& model, const ModelFileInfo
 ModelFileInfo read_model_info(const std::string& path) {
   h5::Handle f = h5::open_read(path);
   if (!h5::has_attr(f.get(), "format") || h5::read_string_attr(f.get(), "format", path) != "dptrain-model")
-    fail("{}: not a dptrain model file (no format = 'dptrain-model' attribute): --model takes the model.h5 that "
-         "dptrain train writes into its run directory", path);
+    fail(
+        "{}: not a dptrain model file (no format = 'dptrain-model' attribute): --model takes the model.h5 that "
+        "dptrain train writes into its run directory",
+        path);
   const auto version = h5::read_i64_attr(f.get(), "format_version", path);
   if (version.empty() || version[0] != kFormatVersion)
     fail("{}: model format version {} is not supported (this dptrain reads version {})", path,

@@ -18,14 +18,15 @@ namespace {
 // Class names from the data file's `classes` attribute; none for a data set spread over files.
 std::vector<std::string> class_names_of(const SplitPaths& p, int64_t classes) {
   return p.files.size() <= 1 && std::filesystem::is_regular_file(p.file) ? read_class_names(p.file, classes)
-                                                                          : std::vector<std::string>{};
+                                                                         : std::vector<std::string>{};
 }
 }  // namespace
 
 Run add_evaluate(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "evaluate", "loss, accuracy, per-class accuracy and confusion matrix of a trained model; for a regression model "
-                  "(loss mse) mse, rmse, mae and r2 (any rank count)");
+      "evaluate",
+      "loss, accuracy, per-class accuracy and confusion matrix of a trained model; for a regression model "
+      "(loss mse) mse, rmse, mae and r2 (any rank count)");
   struct Args : EvalDataArgs {
     bool json = false;
   };
@@ -39,21 +40,27 @@ Run add_evaluate(CLI::App& app) {
   return [a] {
     const Comm world;
     auto [m, src, lo, hi] = open_eval_input(*a, world);
-    fail_together(world, [&] { src.check_labels(lo, hi, m.classes()); }, "label check");
+    fail_together(
+        world, [&] { src.check_labels(lo, hi, m.classes()); }, "label check");
     const auto loss = make_loss<float>(m.settings.loss);
     if (loss->regression()) {
       const EvalResult r = evaluate(*m.model, *loss, src, lo, hi, world);
       if (world.rank() != 0) return 0;
       const EvalReportInfo info{a->model, src.paths().file, src.paths().features, {}};
-      if (a->json) fmt::print("{}\n", regression_json(r, info).dump());
-      else fmt::print("{}", regression_text(r, info));
+      if (a->json)
+        fmt::print("{}\n", regression_json(r, info).dump());
+      else
+        fmt::print("{}", regression_text(r, info));
       return 0;
     }
     const ClassEval r = evaluate_classes(*m.model, *loss, src, lo, hi, world);
     if (world.rank() != 0) return 0;
-    const EvalReportInfo info{a->model, src.paths().file, src.paths().features, class_names_of(src.paths(), m.classes())};
-    if (a->json) fmt::print("{}\n", eval_json(r, info).dump());
-    else fmt::print("{}", eval_table(r, info));
+    const EvalReportInfo info{a->model, src.paths().file, src.paths().features,
+                              class_names_of(src.paths(), m.classes())};
+    if (a->json)
+      fmt::print("{}\n", eval_json(r, info).dump());
+    else
+      fmt::print("{}", eval_table(r, info));
     return 0;
   };
 }

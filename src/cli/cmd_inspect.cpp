@@ -21,9 +21,15 @@ nlohmann::json inspect_checkpoint(const std::string& path) {
   }
   nlohmann::json state = nlohmann::json::parse(m.trainer_state, nullptr, false);
   nlohmann::json index = nlohmann::json::parse(m.param_index, nullptr, false);
-  return {{"file", path},         {"format", "dptrain-checkpoint"}, {"step", m.step},
-          {"written_by_ranks", m.ranks}, {"architecture", m.architecture}, {"trainer_state", state},
-          {"tensors", index},     {"integrity", integrity},         {"config", m.config_yaml}};
+  return {{"file", path},
+          {"format", "dptrain-checkpoint"},
+          {"step", m.step},
+          {"written_by_ranks", m.ranks},
+          {"architecture", m.architecture},
+          {"trainer_state", state},
+          {"tensors", index},
+          {"integrity", integrity},
+          {"config", m.config_yaml}};
 }
 
 nlohmann::json inspect_model(const std::string& path) {
@@ -55,7 +61,8 @@ void print_text(const nlohmann::json& j) {
 }  // namespace
 
 Run add_inspect(CLI::App& app) {
-  auto* cmd = app.add_subcommand("inspect", "show what a checkpoint or model file holds (and check a checkpoint's crc32)");
+  auto* cmd =
+      app.add_subcommand("inspect", "show what a checkpoint or model file holds (and check a checkpoint's crc32)");
   struct Args {
     std::string file;
     bool json = false;
@@ -66,11 +73,16 @@ Run add_inspect(CLI::App& app) {
   return [a] {
     const std::string format = read_format(a->file);
     nlohmann::json j;
-    if (format == "dptrain-checkpoint") j = inspect_checkpoint(a->file);
-    else if (format == "dptrain-model") j = inspect_model(a->file);
-    else fail("{}: not a dptrain checkpoint or model file (format attribute '{}')", a->file, format);
-    if (a->json) fmt::print("{}\n", j.dump(2));
-    else print_text(j);
+    if (format == "dptrain-checkpoint")
+      j = inspect_checkpoint(a->file);
+    else if (format == "dptrain-model")
+      j = inspect_model(a->file);
+    else
+      fail("{}: not a dptrain checkpoint or model file (format attribute '{}')", a->file, format);
+    if (a->json)
+      fmt::print("{}\n", j.dump(2));
+    else
+      print_text(j);
     // A damaged checkpoint is a failed check: scripts that gate on `dptrain inspect` must see it.
     const bool damaged = j.contains("integrity") && j["integrity"].get<std::string>().rfind("DAMAGED", 0) == 0;
     return damaged ? 1 : 0;

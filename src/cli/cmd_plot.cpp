@@ -16,7 +16,9 @@ Run add_plot(CLI::App& app) {
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("runs", a->runs, "run directories (train --out DIR) or their metrics.jsonl files")->required();
-  cmd->add_option("--out,-o", a->out, "PNG file, replaced if it exists (default: RUN_DIR/curves.png for one run, ./curves.png for several)");
+  cmd->add_option(
+      "--out,-o", a->out,
+      "PNG file, replaced if it exists (default: RUN_DIR/curves.png for one run, ./curves.png for several)");
   cmd->footer(
       "Four panels: loss and accuracy against the epoch and against elapsed wall time; train solid, test\n"
       "dashed, validation dotted (when the run has them); several runs in one figure, one colour each.\n"

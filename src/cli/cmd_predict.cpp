@@ -5,8 +5,8 @@
 #include "cli/trained_model.hpp"
 #include "comm/comm.hpp"
 #include "core/memory.hpp"
-#include "h5/prediction_file.hpp"
 #include "core/partition.hpp"
+#include "h5/prediction_file.hpp"
 #include "input/sample_rows.hpp"
 #include "kernels/softmax.hpp"
 #include "layers/loss.hpp"
@@ -24,8 +24,10 @@ void predict_block(Model& model, const SampleSource& src, int64_t lo, int64_t hi
     const int64_t b = std::min(model.max_batch(), hi - lo - i);
     const Shard batch = load_block(src, lo + i, lo + i + b);
     const float* out = model.forward(batch.x_at(0), b);
-    if (predicted) kern::softmax_rows(out, b, C, probs + i * C, predicted + i);
-    else std::copy_n(out, b * C, probs + i * C);
+    if (predicted)
+      kern::softmax_rows(out, b, C, probs + i * C, predicted + i);
+    else
+      std::copy_n(out, b * C, probs + i * C);
   }
 }
 
@@ -63,8 +65,9 @@ Predictions gather(const Comm& world, int64_t n, int64_t C, const std::vector<fl
 
 Run add_predict(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "predict", "class probabilities (softmax) and the predicted class of every sample (regression: the predicted "
-                 "values), to HDF5 or CSV (any rank count)");
+      "predict",
+      "class probabilities (softmax) and the predicted class of every sample (regression: the predicted "
+      "values), to HDF5 or CSV (any rank count)");
   struct Args : EvalDataArgs {
     std::string out;
   };
@@ -85,14 +88,17 @@ Run add_predict(CLI::App& app) {
     check_prediction_memory(world, a->out, src.size(), C, regression);
     std::vector<float> probs(static_cast<size_t>((hi - lo) * C));
     std::vector<int32_t> predicted(static_cast<size_t>(regression ? 0 : hi - lo));
-    fail_together(world, [&] { predict_block(*m.model, src, lo, hi, probs.data(), regression ? nullptr : predicted.data()); },
-                  "prediction data");
+    fail_together(
+        world, [&] { predict_block(*m.model, src, lo, hi, probs.data(), regression ? nullptr : predicted.data()); },
+        "prediction data");
     Predictions p = gather(world, src.size(), C, probs, predicted, regression);
     if (world.rank() != 0) return 0;
     p.provenance = {{"model", a->model}, {"data", src.paths().file}, {"features", src.paths().features}};
     write_predictions(a->out, p);
-    if (regression) spdlog::info("wrote {}: {} samples x {} predicted value(s)", a->out, p.rows, p.classes);
-    else spdlog::info("wrote {}: {} samples x {} class probabilities and the predicted class", a->out, p.rows, p.classes);
+    if (regression)
+      spdlog::info("wrote {}: {} samples x {} predicted value(s)", a->out, p.rows, p.classes);
+    else
+      spdlog::info("wrote {}: {} samples x {} class probabilities and the predicted class", a->out, p.rows, p.classes);
     return 0;
   };
 }

@@ -8,10 +8,10 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
-#include "prepare/idx.hpp"
+#include "h5/write_options.hpp"
 #include "prepare/csv.hpp"
 #include "prepare/fashion_mnist.hpp"
-#include "h5/write_options.hpp"
+#include "prepare/idx.hpp"
 
 namespace dpt::cli {
 
@@ -29,7 +29,8 @@ std::shared_ptr<std::string> add_compression(CLI::App* c) {
 void apply(const std::string& compression) { set_write_compression(parse_compression(compression, "--compression")); }
 
 Run add_fashion_mnist(CLI::App* cmd) {
-  auto* fm = cmd->add_subcommand("fashion-mnist", "Fashion-MNIST IDX files (Debian package dataset-fashion-mnist) -> HDF5");
+  auto* fm =
+      cmd->add_subcommand("fashion-mnist", "Fashion-MNIST IDX files (Debian package dataset-fashion-mnist) -> HDF5");
   struct Args {
     std::string out, source = kFashionMnistDir;
   };
@@ -57,20 +58,26 @@ Run add_csv(CLI::App* cmd) {
   };
   auto a = std::make_shared<Args>();
   c->add_option("input", a->o.input, "CSV file")->required();
-  c->add_option("--label,-l", a->o.label, "name of the label column (integer classes 0, 1, ...; regression: the target)")
+  c->add_option("--label,-l", a->o.label,
+                "name of the label column (integer classes 0, 1, ...; regression: the target)")
       ->required();
-  c->add_option("--task", a->task, "classification: integer labels stored as int32; regression: a numeric target "
-                "stored as float32 (train with loss: mse)")->check(CLI::IsMember({"classification", "regression"}))
+  c->add_option("--task", a->task,
+                "classification: integer labels stored as int32; regression: a numeric target "
+                "stored as float32 (train with loss: mse)")
+      ->check(CLI::IsMember({"classification", "regression"}))
       ->capture_default_str();
   c->add_flag("--standardize-target", a->o.standardize_target,
               "regression: store the target as (t - mean) / sd of the training split (attributes target_offset, "
               "target_scale on the labels)");
   c->add_option("--out,-o", a->o.out, "output HDF5 file")->required();
   c->add_flag("--drop-duplicates", a->o.drop_duplicates, "drop rows equal to an earlier row (features and label)");
-  c->add_option("--missing", a->missing, "empty/NA/NaN cells: drop the row, or fill with the training mean or median "
-                "(default: stop with an error)")->check(CLI::IsMember({"error", "drop", "mean", "median"}));
+  c->add_option("--missing", a->missing,
+                "empty/NA/NaN cells: drop the row, or fill with the training mean or median "
+                "(default: stop with an error)")
+      ->check(CLI::IsMember({"error", "drop", "mean", "median"}));
   c->add_option("--normalize", a->normalize, "feature normalization from training statistics, applied by the trainer")
-      ->check(CLI::IsMember({"none", "minmax", "zscore"}))->capture_default_str();
+      ->check(CLI::IsMember({"none", "minmax", "zscore"}))
+      ->capture_default_str();
   c->add_option("--split", a->split, "train,val,test fractions")->capture_default_str();
   c->add_option("--seed", a->o.seed, "seed of the split assignment")->capture_default_str();
   c->footer(
@@ -104,8 +111,9 @@ Run add_idx(CLI::App* cmd) {
   c->add_option("--test-images", a->test.images, "IDX file of the test samples");
   c->add_option("--test-labels", a->test.labels, "IDX file of the test labels");
   c->add_option("--out,-o", a->out, "output HDF5 file")->required();
-  c->footer("Layout: /train/images (N, ...) in the IDX element type (uint8, int8, int16, int32, float32, float64),\n"
-            "/train/labels (N) in the labels' integer type; /test/... the same when given.");
+  c->footer(
+      "Layout: /train/images (N, ...) in the IDX element type (uint8, int8, int16, int32, float32, float64),\n"
+      "/train/labels (N) in the labels' integer type; /test/... the same when given.");
   const auto compression = add_compression(c);
   return [a, compression] {
     apply(*compression);

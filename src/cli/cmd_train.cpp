@@ -25,7 +25,8 @@ Run add_train(CLI::App& app) {
   cmd->add_option("--resume", a->resume,
                   "continue from a checkpoint: 'auto' = the newest valid one in --out DIR/checkpoints, or a path; "
                   "works on any rank count");
-  cmd->add_flag("--quiet,-q", a->quiet, "the screen shows only warnings, errors and the final result (train.log keeps everything)");
+  cmd->add_flag("--quiet,-q", a->quiet,
+                "the screen shows only warnings, errors and the final result (train.log keeps everything)");
   cmd->add_flag("--verbose,-v", a->verbose, "debug logging");
   std::string footer = options_help(train_options(), "Config options (YAML keys; nested maps form the dotted names)");
   for (const auto& [type, table] : layer_types())

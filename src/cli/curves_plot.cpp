@@ -81,8 +81,9 @@ constexpr Split kSplits[] = {{"train", 3, 1, &EpochPoint::train_loss, &EpochPoin
 
 // True when some epoch has a finite y and, for the time panels (by_time), a finite elapsed time.
 bool any_point(const RunMetrics& m, bool by_time, double EpochPoint::*y) {
-  return std::any_of(m.epochs.begin(), m.epochs.end(),
-                     [&](const EpochPoint& p) { return std::isfinite(p.*y) && (!by_time || std::isfinite(p.elapsed_s)); });
+  return std::any_of(m.epochs.begin(), m.epochs.end(), [&](const EpochPoint& p) {
+    return std::isfinite(p.*y) && (!by_time || std::isfinite(p.elapsed_s));
+  });
 }
 
 // The plot command of one panel: x column xcol, metric 0 (loss) or 1 (accuracy). One run: a colour
@@ -99,8 +100,7 @@ std::string panel(const std::vector<CurveRun>& runs, const std::string& dir, int
       double EpochPoint::*field = metric == 0 ? sp.loss : sp.accuracy;
       if (!any_point(runs[i].metrics, xcol == 2, field)) continue;
       parts.push_back(fmt::format("{} using {}:{} with linespoints lw 2 pt 7 ps 0.6 dt {} lc rgb '{}' title {}", data,
-                                  xcol, sp.column + metric, sp.dash, color,
-                                  quoted(prefix + sp.name)));
+                                  xcol, sp.column + metric, sp.dash, color, quoted(prefix + sp.name)));
     }
   }
   if (parts.empty())  // gnuplot refuses a plot without points: an empty frame that says why
@@ -148,7 +148,8 @@ std::string curves_script(const std::vector<CurveRun>& runs, const std::string& 
       quoted(png), quoted(title(runs)));
   const std::string epoch_tics = max_epoch <= 20 ? "set xtics 1\n" : "set xtics autofreq\n";
   const std::string time_label = fmt::format("set xlabel 'elapsed wall time [{}]'\n", unit.name);
-  s += epoch_tics + "set xlabel 'epoch'\nset ylabel 'loss'\nset key top right\nset title 'loss'\n" + panel(runs, dir, 1, 0);
+  s += epoch_tics + "set xlabel 'epoch'\nset ylabel 'loss'\nset key top right\nset title 'loss'\n" +
+       panel(runs, dir, 1, 0);
   s += "set ylabel 'accuracy'\nset key bottom right\nset title 'accuracy'\n" + panel(runs, dir, 1, 1);
   s += "set xtics autofreq\n" + time_label + "set ylabel 'loss'\nset key top right\nset title 'loss'\n" +
        panel(runs, dir, 2, 0);

@@ -53,8 +53,8 @@ nlohmann::json eval_json(const ClassEval& e, const EvalReportInfo& info) {
     const double a = e.class_accuracy(c);
     per_class.push_back(std::isnan(a) ? nlohmann::json(nullptr) : nlohmann::json(a));
     samples.push_back(e.class_samples(c));
-    confusion.push_back(std::vector<int64_t>(e.confusion.begin() + c * e.classes,
-                                             e.confusion.begin() + (c + 1) * e.classes));
+    confusion.push_back(
+        std::vector<int64_t>(e.confusion.begin() + c * e.classes, e.confusion.begin() + (c + 1) * e.classes));
   }
   nlohmann::json j = {{"model", info.model},
                       {"data", info.data},
@@ -75,8 +75,14 @@ std::string regression_text(const EvalResult& e, const EvalReportInfo& info) {
 }
 
 nlohmann::json regression_json(const EvalResult& e, const EvalReportInfo& info) {
-  return {{"model", info.model}, {"data", info.data}, {"features", info.features}, {"samples", e.samples},
-          {"loss", e.loss},      {"mse", e.mse},      {"rmse", e.rmse},           {"mae", e.mae},
+  return {{"model", info.model},
+          {"data", info.data},
+          {"features", info.features},
+          {"samples", e.samples},
+          {"loss", e.loss},
+          {"mse", e.mse},
+          {"rmse", e.rmse},
+          {"mae", e.mae},
           {"r2", std::isfinite(e.r2) ? nlohmann::json(e.r2) : nlohmann::json()}};
 }
 

@@ -31,8 +31,9 @@ std::string find_gnuplot() {
     const std::string p = (dir.empty() ? std::string(".") : dir) + "/gnuplot";
     if (::access(p.c_str(), X_OK) == 0 && !fs::is_directory(p)) return p;
   }
-  fail("gnuplot not found on PATH: install the Debian package gnuplot-nox (cluster/install-deps.sh does), "
-       "or set DPTRAIN_GNUPLOT to its path");
+  fail(
+      "gnuplot not found on PATH: install the Debian package gnuplot-nox (cluster/install-deps.sh does), "
+      "or set DPTRAIN_GNUPLOT to its path");
 }
 
 namespace {
@@ -69,8 +70,8 @@ void run_gnuplot(const std::string& gnuplot, const std::string& script, const st
     if (fs::exists(image) && fs::file_size(image, ec) > 0) return;
     fail("{} {} wrote no image: {}", gnuplot, script, tail_of(log, 600));
   }
-  const std::string how = WIFEXITED(status) ? fmt::format("exit code {}", WEXITSTATUS(status))
-                                            : fmt::format("signal {}", WTERMSIG(status));
+  const std::string how =
+      WIFEXITED(status) ? fmt::format("exit code {}", WEXITSTATUS(status)) : fmt::format("signal {}", WTERMSIG(status));
   fail("{} {} failed ({}): {}", gnuplot, script, how, tail_of(log, 600));
 }
 

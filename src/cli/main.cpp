@@ -148,8 +148,10 @@ int main(int argc, char** argv) {
   try {
     rc = run_cli(argc, argv, world.rank());
   } catch (const std::bad_alloc&) {
-    end_job("out of memory (std::bad_alloc) on this rank: use fewer ranks per node, a smaller "
-            "train.batch_size / train.eval_batch_size, or streaming (data.memory_budget)", 1);
+    end_job(
+        "out of memory (std::bad_alloc) on this rank: use fewer ranks per node, a smaller "
+        "train.batch_size / train.eval_batch_size, or streaming (data.memory_budget)",
+        1);
   } catch (const std::exception& e) {
     end_job(e.what(), 1);
   }

@@ -51,8 +51,7 @@ SampleSource open_eval_split(const TrainedModel& m, const std::string& data, con
 
 void add_eval_data_options(CLI::App* cmd, EvalDataArgs& a, const std::string& labels_help) {
   cmd->add_option("--model,-m", a.model, "model file written by train (RUN_DIR/model.h5)")->required();
-  cmd->add_option("--data,-d", a.data,
-                  "HDF5 file (default: the model config's data.test_file, else its data.file)");
+  cmd->add_option("--data,-d", a.data, "HDF5 file (default: the model config's data.test_file, else its data.file)");
   cmd->add_option("--features", a.features,
                   "features dataset (default: the model config's data.test_features, else /test/images)");
   cmd->add_option("--labels", a.labels,

@@ -167,7 +167,8 @@ void Comm::bcast(std::string& s, int root, const char* what) const {
   int64_t len = static_cast<int64_t>(s.size());
   check(MPI_Bcast(&len, 1, MPI_INT64_T, root, impl_->comm), "Bcast");
   s.resize(static_cast<size_t>(len));
-  chunked(s.data(), len, [root, c = impl_->comm](char* p, int k) { check(MPI_Bcast(p, k, MPI_CHAR, root, c), "Bcast"); });
+  chunked(s.data(), len,
+          [root, c = impl_->comm](char* p, int k) { check(MPI_Bcast(p, k, MPI_CHAR, root, c), "Bcast"); });
 }
 
 void Comm::alltoallv_rows(const void* send, const std::vector<int64_t>& send_counts, void* recv,
@@ -210,8 +211,8 @@ double wall_time() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-void Comm::gatherv_rows(const void* send, const std::vector<int64_t>& counts, void* recv, int64_t row_bytes,
-                        int root, const char* what) const {
+void Comm::gatherv_rows(const void* send, const std::vector<int64_t>& counts, void* recv, int64_t row_bytes, int root,
+                        const char* what) const {
   if (static_cast<int>(counts.size()) != size_ || root < 0 || root >= size_)
     fail("gatherv_rows: {} counts for {} ranks, root {}", counts.size(), size_, root);
   std::vector<int64_t> send_counts(static_cast<size_t>(size_), 0), recv_counts(send_counts);

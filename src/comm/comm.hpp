@@ -76,8 +76,7 @@ class Comm {
   // recv_counts[r] rows arrive from rank r; both buffers are ordered by rank.
   // Cost (pairwise): (P-1) alpha + (bytes sent + received) beta.
   void alltoallv_rows(const void* send, const std::vector<int64_t>& send_counts, void* recv,
-                      const std::vector<int64_t>& recv_counts, int64_t row_bytes,
-                      const char* what = nullptr) const;
+                      const std::vector<int64_t>& recv_counts, int64_t row_bytes, const char* what = nullptr) const;
   // Cost: ~log P alpha.
   void barrier(const char* what = nullptr) const;
   // Throws (the same message on every rank) unless every rank passed the same value; `what`

@@ -30,8 +30,10 @@ std::once_flag g_fault_once;
 Fault parse_fault(const std::string& spec) {
   Fault f;
   auto bad = [&](const std::string& why) {
-    fail("DPTRAIN_FAULT='{}': {} (expected KIND:rank=R:call=N[:secs=S] with KIND stall, sleep, throw, exit "
-         "or kill, R a rank or *, N >= 1; test-only)", spec, why);
+    fail(
+        "DPTRAIN_FAULT='{}': {} (expected KIND:rank=R:call=N[:secs=S] with KIND stall, sleep, throw, exit "
+        "or kill, R a rank or *, N >= 1; test-only)",
+        spec, why);
   };
   size_t pos = 0;
   bool have_rank = false, have_call = false;
@@ -40,12 +42,18 @@ Fault parse_fault(const std::string& spec) {
     const std::string tok = spec.substr(pos, end - pos);
     pos = end + 1;
     if (field == 0) {
-      if (tok == "stall") f.kind = FaultKind::stall;
-      else if (tok == "sleep") f.kind = FaultKind::sleep;
-      else if (tok == "throw") f.kind = FaultKind::throw_;
-      else if (tok == "exit") f.kind = FaultKind::exit;
-      else if (tok == "kill") f.kind = FaultKind::kill;
-      else bad("unknown kind '" + tok + "'");
+      if (tok == "stall")
+        f.kind = FaultKind::stall;
+      else if (tok == "sleep")
+        f.kind = FaultKind::sleep;
+      else if (tok == "throw")
+        f.kind = FaultKind::throw_;
+      else if (tok == "exit")
+        f.kind = FaultKind::exit;
+      else if (tok == "kill")
+        f.kind = FaultKind::kill;
+      else
+        bad("unknown kind '" + tok + "'");
       continue;
     }
     const size_t eq = tok.find('=');
@@ -54,8 +62,10 @@ Fault parse_fault(const std::string& spec) {
     char* e = nullptr;
     if (key == "rank") {
       have_rank = true;
-      if (val == "*") f.rank = -1;
-      else if ((f.rank = static_cast<int>(std::strtol(val.c_str(), &e, 10))) < 0 || val.empty() || *e) bad("bad rank");
+      if (val == "*")
+        f.rank = -1;
+      else if ((f.rank = static_cast<int>(std::strtol(val.c_str(), &e, 10))) < 0 || val.empty() || *e)
+        bad("bad rank");
     } else if (key == "call") {
       have_call = true;
       f.call = std::strtoull(val.c_str(), &e, 10);
@@ -76,7 +86,8 @@ void inject(uint64_t seq, Op op, const char* dtype, int64_t count, const char* w
   if (f.rank >= 0 && f.rank != process_rank()) return;
   const std::string at = describe(seq, op, dtype, count, what);
   switch (f.kind) {
-    case FaultKind::none: return;
+    case FaultKind::none:
+      return;
     case FaultKind::stall:
       spdlog::warn("DPTRAIN_FAULT (test-only): stalling forever before {}", at);
       for (;;) std::this_thread::sleep_for(std::chrono::hours(1));

@@ -25,14 +25,22 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 const char* op_name(Op op) {
   switch (op) {
-    case Op::none: return "start";
-    case Op::allreduce_sum: return "allreduce_sum";
-    case Op::bcast: return "bcast";
-    case Op::alltoallv: return "alltoallv";
-    case Op::barrier: return "barrier";
-    case Op::check_same: return "check_same";
-    case Op::split: return "split";
-    case Op::end_of_run: return "end of run";
+    case Op::none:
+      return "start";
+    case Op::allreduce_sum:
+      return "allreduce_sum";
+    case Op::bcast:
+      return "bcast";
+    case Op::alltoallv:
+      return "alltoallv";
+    case Op::barrier:
+      return "barrier";
+    case Op::check_same:
+      return "check_same";
+    case Op::split:
+      return "split";
+    case Op::end_of_run:
+      return "end of run";
   }
   return "?";
 }
@@ -50,8 +58,8 @@ struct Position {
   Clock::time_point since = Clock::now();  // entered (inside) or left (outside)
 };
 std::mutex g_pos_mutex;
-Position g_pos;                            // guarded by g_pos_mutex while the watchdog runs
-std::atomic<bool> g_watch{false};          // the watchdog runs: keep g_pos up to date
+Position g_pos;                    // guarded by g_pos_mutex while the watchdog runs
+std::atomic<bool> g_watch{false};  // the watchdog runs: keep g_pos up to date
 
 // One heartbeat, sent as bytes between the watchdog threads (same binary on every rank).
 struct Beat {
@@ -174,9 +182,8 @@ class Watchdog {
       const Beat mine = snapshot(0);
       known[0] = report_of(mine, now);
       // 2. every rank at the end of the run: release them
-      if (!releasing && std::all_of(known.begin(), known.end(), [](const Report& k) {
-            return k.inside && k.op == Op::end_of_run;
-          })) {
+      if (!releasing &&
+          std::all_of(known.begin(), known.end(), [](const Report& k) { return k.inside && k.op == Op::end_of_run; })) {
         releasing = true;
         for (int r = 1; r < size_; ++r) {
           MPI_Wait(&sends[r], MPI_STATUS_IGNORE);
@@ -205,9 +212,10 @@ class Watchdog {
       if (releasing && acked[r]) continue;
       const double quiet = now - known[r].heard;
       if (quiet > silence_)
-        watchdog_abort(fmt::format("rank {} sent no heartbeat for {:.1f} s (its process is stopped, hung outside "
-                                   "MPI's reach or unreachable); its last report said: {}",
-                                   r, quiet, state_of(known[r], known[r].heard)));
+        watchdog_abort(
+            fmt::format("rank {} sent no heartbeat for {:.1f} s (its process is stopped, hung outside "
+                        "MPI's reach or unreachable); its last report said: {}",
+                        r, quiet, state_of(known[r], known[r].heard)));
     }
     if (releasing || wait_ <= 0) return;
     const Verdict v = judge_waits(known, now, wait_);
@@ -250,9 +258,10 @@ class Watchdog {
       const double quiet = std::chrono::duration<double>(now - heard).count();
       if (quiet > silence_) {
         const Beat me = snapshot(rank_);
-        watchdog_abort(fmt::format("rank 0 sent no heartbeat for {:.1f} s (its process is stopped, hung outside "
-                                   "MPI's reach or unreachable); this rank is {} {}",
-                                   quiet, me.inside ? "waiting in" : "past", describe(report_of(me, 0))));
+        watchdog_abort(
+            fmt::format("rank 0 sent no heartbeat for {:.1f} s (its process is stopped, hung outside "
+                        "MPI's reach or unreachable); this rank is {} {}",
+                        quiet, me.inside ? "waiting in" : "past", describe(report_of(me, 0))));
       }
       sleep();
     }
@@ -272,7 +281,8 @@ std::unique_ptr<Watchdog> g_watchdog;  // main thread only
 std::string describe(uint64_t seq, Op op, const char* dtype, int64_t count, const char* what) {
   std::string s = fmt::format("{} #{}", op_name(op), seq);
   if (what && *what) s += fmt::format(" ({})", what);
-  if (op != Op::barrier && op != Op::end_of_run && op != Op::none && *dtype) s += fmt::format(" [{} x {}]", dtype, count);
+  if (op != Op::barrier && op != Op::end_of_run && op != Op::none && *dtype)
+    s += fmt::format(" [{} x {}]", dtype, count);
   return s;
 }
 
@@ -306,13 +316,16 @@ Verdict judge_waits(const std::vector<Report>& ranks, double now, double wait_s)
   std::vector<int> waiting, missing;
   double entered = now;
   for (const Report& k : ranks) {
-    if (waits_in(k, target)) waiting.push_back(k.rank), entered = std::min(entered, k.since);
-    else if (!reached(k, target)) missing.push_back(k.rank);
+    if (waits_in(k, target))
+      waiting.push_back(k.rank), entered = std::min(entered, k.since);
+    else if (!reached(k, target))
+      missing.push_back(k.rank);
   }
   if (missing.empty())  // every rank is in it or past it: MPI or the network is slow or stuck
     return {Verdict::slow, target,
             fmt::format("every rank has reached {} and rank{} {} waited in it for more than {} s (slow network "
-                        "or MPI?)", describe(*first), waiting.size() > 1 ? "s" : "", rank_list(waiting), wait_s)};
+                        "or MPI?)",
+                        describe(*first), waiting.size() > 1 ? "s" : "", rank_list(waiting), wait_s)};
   // Decide only on news: each missing rank was heard from after the wait passed the limit (so it
   // really was elsewhere), or has been silent for longer than the limit (the suspect).
   for (int r : missing)
@@ -353,11 +366,15 @@ void start_watchdog(double wait_s, double heartbeat_s, uint64_t calls_so_far) {
   const double silence_s = heartbeat_s > 0 ? heartbeat_s : wait_s;
   g_watchdog = std::make_unique<Watchdog>(wait_s, silence_s, dup);
   if (wait_s > 0)
-    spdlog::info("watchdog: on: a rank silent for {} s ends the job, and so does a wait of {} s in a collective for "
-                 "a rank that has not entered it", silence_s, wait_s);
+    spdlog::info(
+        "watchdog: on: a rank silent for {} s ends the job, and so does a wait of {} s in a collective for "
+        "a rank that has not entered it",
+        silence_s, wait_s);
   else
-    spdlog::info("watchdog: on: a rank silent for {} s ends the job (heartbeats from a thread; slow steps never "
-                 "trigger it; collective waits are not timed)", silence_s);
+    spdlog::info(
+        "watchdog: on: a rank silent for {} s ends the job (heartbeats from a thread; slow steps never "
+        "trigger it; collective waits are not timed)",
+        silence_s);
 }
 
 void stop_watchdog() {

@@ -45,9 +45,7 @@ const OptionSpec& Config::spec(const std::string& key) const {
   fail("unknown option '{}'", key);
 }
 
-static std::string scalar_text(const YAML::Node& v) {
-  return v.IsScalar() ? v.Scalar() : YAML::Dump(v);
-}
+static std::string scalar_text(const YAML::Node& v) { return v.IsScalar() ? v.Scalar() : YAML::Dump(v); }
 
 // A StringList value: one non-null scalar, or a non-empty sequence of non-empty scalars.
 static void check_string_list(const OptionSpec& s, const YAML::Node& v, const std::string& origin) {
@@ -101,14 +99,19 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
         check_range(s, static_cast<double>(v), origin, text);
         break;
       }
-      case OptType::Float: check_range(s, parse_float_text(text), origin, text); break;
-      case OptType::Bool: (void)value.as<bool>(); break;
+      case OptType::Float:
+        check_range(s, parse_float_text(text), origin, text);
+        break;
+      case OptType::Bool:
+        (void)value.as<bool>();
+        break;
       case OptType::String:
         if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), text) == s.choices.end())
           fail("{}: {} = '{}' is not valid: must be {}", origin, key, text, describe_constraint(s));
         break;
       case OptType::List:
-      case OptType::StringList: break;
+      case OptType::StringList:
+        break;
     }
   } catch (const std::invalid_argument&) {
     fail("{}: {} = '{}' is not a valid {}", origin, key, text, type_name(s.type));
@@ -195,8 +198,7 @@ void Config::set_override(const std::string& assignment) {
 
 void Config::check_required(const std::string& where) const {
   for (const auto& s : table_)
-    if (s.required && !has(s.key))
-      fail("{}: required option '{}' ({}) is not set", where, s.key, s.help);
+    if (s.required && !has(s.key)) fail("{}: required option '{}' ({}) is not set", where, s.key, s.help);
 }
 
 bool Config::has(const std::string& key) const { return values_.count(key) > 0; }

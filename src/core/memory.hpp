@@ -81,8 +81,7 @@ inline void check_memory(const std::vector<MemoryNeed>& needs, const MemoryAvail
     if (n.bytes > top->bytes) top = &n;
   }
   if (total <= avail.bytes) return;
-  const std::string all =
-      total > top->bytes ? fmt::format(" ({} bytes in all with the rank's other data)", total) : "";
+  const std::string all = total > top->bytes ? fmt::format(" ({} bytes in all with the rank's other data)", total) : "";
   fail("{} need {} bytes ({}) on this rank{}, but {} bytes ({}) are available ({}); {}", top->what, top->bytes,
        format_bytes(top->bytes), all, avail.bytes, format_bytes(avail.bytes), avail.source, top->hint);
 }

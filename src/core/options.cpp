@@ -9,12 +9,18 @@ namespace dpt {
 
 const char* type_name(OptType t) {
   switch (t) {
-    case OptType::Int: return "int";
-    case OptType::Float: return "float";
-    case OptType::String: return "string";
-    case OptType::Bool: return "bool";
-    case OptType::List: return "list";
-    case OptType::StringList: return "string or list";
+    case OptType::Int:
+      return "int";
+    case OptType::Float:
+      return "float";
+    case OptType::String:
+      return "string";
+    case OptType::Bool:
+      return "bool";
+    case OptType::List:
+      return "list";
+    case OptType::StringList:
+      return "string or list";
   }
   return "?";
 }
@@ -52,7 +58,8 @@ std::string closest_key(const OptionTable& table, const std::string& key) {
     const std::string key_leaf = key.substr(key.rfind('.') == std::string::npos ? 0 : key.rfind('.') + 1);
     size_t d = std::min(edit_distance(key, s.key), edit_distance(key_leaf, leaf) + 1);
     // "lrate" for "lr", "batch" for "batch_size": one name starts with the other.
-    if (!leaf.empty() && !key_leaf.empty() && (leaf.rfind(key_leaf, 0) == 0 || key_leaf.rfind(leaf, 0) == 0)) d = std::min<size_t>(d, 1);
+    if (!leaf.empty() && !key_leaf.empty() && (leaf.rfind(key_leaf, 0) == 0 || key_leaf.rfind(leaf, 0) == 0))
+      d = std::min<size_t>(d, 1);
     if (d < best_d) best_d = d, best = s.key;
   }
   return best;

@@ -11,15 +11,15 @@ namespace dpt {
 enum class OptType { Int, Float, String, Bool, List, StringList };
 
 struct OptionSpec {
-  std::string key;            // dotted path, e.g. "optimizer.lr"
+  std::string key;  // dotted path, e.g. "optimizer.lr"
   OptType type;
   std::string default_value;  // YAML text; "" for a required String/List option
   std::string help;
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
-  bool min_exclusive = false;          // true: value must be > min (e.g. a learning rate)
-  std::vector<std::string> choices;    // String options: allowed values (empty: any)
-  bool required = false;               // must be set by the config or on the command line
+  bool min_exclusive = false;        // true: value must be > min (e.g. a learning rate)
+  std::vector<std::string> choices;  // String options: allowed values (empty: any)
+  bool required = false;             // must be set by the config or on the command line
 };
 
 using OptionTable = std::vector<OptionSpec>;

@@ -14,8 +14,8 @@
 namespace dpt {
 
 struct FeatureNorm {
-  std::string method;                  // the `normalize` attribute ("" when absent)
-  std::vector<double> offset, scale;   // both empty (none) or both of length D
+  std::string method;                 // the `normalize` attribute ("" when absent)
+  std::vector<double> offset, scale;  // both empty (none) or both of length D
   bool active() const { return !offset.empty(); }
   bool operator==(const FeatureNorm&) const = default;
 };

@@ -56,7 +56,7 @@ int64_t superblock_eoa(const std::string& path) {
       return v;
     };
     const int base = version == 0 ? 24 : version == 1 ? 28 : 12;
-    const uint64_t start = addr(base), eoa = addr(base + 2 * o);  // a damaged superblock may hold anything:
+    const uint64_t start = addr(base), eoa = addr(base + 2 * o);              // a damaged superblock may hold anything:
     if (start > (uint64_t{1} << 62) || eoa > (uint64_t{1} << 62)) return -1;  // no int64 overflow
     return static_cast<int64_t>(start + eoa);
   }
@@ -68,8 +68,10 @@ int64_t superblock_eoa(const std::string& path) {
   const auto size = static_cast<int64_t>(std::filesystem::file_size(path, ec));
   const int64_t eoa = superblock_eoa(path);
   if (!ec && eoa > size)
-    fail("{}: truncated file: {} bytes on disk, but the file's superblock says it ends at byte {} ({} bytes missing; "
-         "an interrupted copy or download?)", path, size, eoa, eoa - size);
+    fail(
+        "{}: truncated file: {} bytes on disk, but the file's superblock says it ends at byte {} ({} bytes missing; "
+        "an interrupted copy or download?)",
+        path, size, eoa, eoa - size);
   fail("{}: cannot open HDF5 file (permissions, or a file still being written?)", path);
 }
 }  // namespace
@@ -85,8 +87,10 @@ Handle open_read(const std::string& path) {
   haddr_t eoa = 0;
   hsize_t size = 0;
   if (H5Fget_eoa(f, &eoa) >= 0 && H5Fget_filesize(f, &size) >= 0 && eoa > size)
-    fail("{}: truncated file: {} bytes on disk, but the file's superblock says it ends at byte {} ({} bytes missing; "
-         "an interrupted copy or download?)", path, size, eoa, eoa - size);
+    fail(
+        "{}: truncated file: {} bytes on disk, but the file's superblock says it ends at byte {} ({} bytes missing; "
+        "an interrupted copy or download?)",
+        path, size, eoa, eoa - size);
   return h;
 }
 
@@ -144,8 +148,10 @@ void check_links(hid_t file, const std::string& path, const std::string& name, c
     const char *ext_file = nullptr, *ext_obj = nullptr;
     unsigned flags = 0;
     if (info.type == H5L_TYPE_EXTERNAL && H5Lunpack_elink_val(v.data(), v.size(), &flags, &ext_file, &ext_obj) >= 0)
-      fail("{}: dataset '{}' ({}): '{}' is an external link to '{}' in file '{}', which cannot be opened (is that file "
-           "missing, moved, or without that object?)", path, name, option, partial, ext_obj, ext_file);
+      fail(
+          "{}: dataset '{}' ({}): '{}' is an external link to '{}' in file '{}', which cannot be opened (is that file "
+          "missing, moved, or without that object?)",
+          path, name, option, partial, ext_obj, ext_file);
     fail("{}: dataset '{}' ({}): link '{}' leads nowhere", path, name, option, partial);
   }
 }
@@ -158,12 +164,14 @@ void check_filters(hid_t dset, const std::string& path, const std::string& name,
     unsigned flags = 0, config = 0;
     size_t nvalues = 0;
     char fname[256] = {};
-    const H5Z_filter_t id = H5Pget_filter2(plist.get(), static_cast<unsigned>(i), &flags, &nvalues, nullptr,
-                                           sizeof fname, fname, &config);
+    const H5Z_filter_t id =
+        H5Pget_filter2(plist.get(), static_cast<unsigned>(i), &flags, &nvalues, nullptr, sizeof fname, fname, &config);
     if (id < 0 || H5Zfilter_avail(id) > 0) continue;
-    fail("{}: dataset '{}' ({}) is compressed with HDF5 filter {} '{}', which this HDF5 library does not have; "
-         "install the filter's plugin and set HDF5_PLUGIN_PATH to its directory, or convert the file where the "
-         "filter is available: h5repack -f GZIP=4 {} out.h5", path, name, option, id, fname, path);
+    fail(
+        "{}: dataset '{}' ({}) is compressed with HDF5 filter {} '{}', which this HDF5 library does not have; "
+        "install the filter's plugin and set HDF5_PLUGIN_PATH to its directory, or convert the file where the "
+        "filter is available: h5repack -f GZIP=4 {} out.h5",
+        path, name, option, id, fname, path);
   }
 }
 }  // namespace

@@ -8,8 +8,8 @@
 
 #include "core/error.hpp"
 #include "h5/feature_norm_io.hpp"
-#include "h5/file_list.hpp"
 #include "h5/file.hpp"
+#include "h5/file_list.hpp"
 
 namespace dpt {
 
@@ -29,12 +29,18 @@ H5T_class_t class_of(hid_t dset) {
 
 const char* class_name(H5T_class_t c) {
   switch (c) {
-    case H5T_INTEGER: return "integer";
-    case H5T_FLOAT: return "float";
-    case H5T_STRING: return "string";
-    case H5T_COMPOUND: return "compound";
-    case H5T_ENUM: return "enum";
-    default: return "non-numeric";
+    case H5T_INTEGER:
+      return "integer";
+    case H5T_FLOAT:
+      return "float";
+    case H5T_STRING:
+      return "string";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ENUM:
+      return "enum";
+    default:
+      return "non-numeric";
   }
 }
 
@@ -47,9 +53,9 @@ int64_t chunk_rows(hid_t dset) {
 }
 
 h5::Handle row_space(const std::vector<int64_t>& dims, int64_t first, int64_t count, hid_t* mem) {
-  h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()),
-                                    std::vector<hsize_t>(dims.begin(), dims.end()).data(), nullptr),
-                   H5Sclose);
+  h5::Handle space(
+      H5Screate_simple(static_cast<int>(dims.size()), std::vector<hsize_t>(dims.begin(), dims.end()).data(), nullptr),
+      H5Sclose);
   std::vector<hsize_t> start(dims.size(), 0), cnt(dims.begin(), dims.end());
   start[0] = static_cast<hsize_t>(first);
   cnt[0] = static_cast<hsize_t>(count);
@@ -85,8 +91,8 @@ void check_targets(const SplitPaths& p, const std::string& path, H5T_class_t lc,
 std::vector<int64_t> check_file(const SplitPaths& p, const std::string& path, const Opened& o) {
   const auto fd = dims_of(o.feat.get()), ld = dims_of(o.lab.get());
   if (fd.size() < 2 || fd.size() > 4)
-    fail("{}: dataset '{}' ({}) has shape {}; features must be (N, D), (N, H, W) or (N, C, H, W)", path,
-         p.features, p.features_option, shape_str(fd));
+    fail("{}: dataset '{}' ({}) has shape {}; features must be (N, D), (N, H, W) or (N, C, H, W)", path, p.features,
+         p.features_option, shape_str(fd));
   const auto fc = class_of(o.feat.get()), lc = class_of(o.lab.get());
   if (fc != H5T_INTEGER && fc != H5T_FLOAT)
     fail("{}: dataset '{}' ({}) has {} elements; features must be integers or floats", path, p.features,
@@ -95,8 +101,10 @@ std::vector<int64_t> check_file(const SplitPaths& p, const std::string& path, co
     check_targets(p, path, lc, ld);
   } else {
     if (lc != H5T_INTEGER)
-      fail("{}: dataset '{}' ({}) has {} elements; class labels must be integers (loss cross_entropy; for "
-           "regression targets set loss: mse)", path, p.labels, p.labels_option, class_name(lc));
+      fail(
+          "{}: dataset '{}' ({}) has {} elements; class labels must be integers (loss cross_entropy; for "
+          "regression targets set loss: mse)",
+          path, p.labels, p.labels_option, class_name(lc));
     if (!(ld.size() == 1 || (ld.size() == 2 && ld[1] == 1)))
       fail("{}: dataset '{}' ({}) has shape {}; labels must be (N) or (N, 1)", path, p.labels, p.labels_option,
            shape_str(ld));
@@ -135,7 +143,7 @@ struct SampleSource::Handles {
   struct Part {
     std::string path;
     int64_t begin = 0, n = 0, window = 1024;  // global rows [begin, begin + n); rows per read window
-    int64_t chunk = 0;                         // the features' chunk rows (0: not chunked)
+    int64_t chunk = 0;                        // the features' chunk rows (0: not chunked)
   };
   std::vector<Part> parts;
   size_t current = SIZE_MAX;  // the part whose file is open
@@ -157,7 +165,8 @@ struct SampleSource::Handles {
 SampleSource::~SampleSource() = default;
 SampleSource::SampleSource(SampleSource&&) noexcept = default;
 
-SampleSource::SampleSource(const SplitPaths& p, float scale) : paths_(p), scale_(scale), h_(std::make_unique<Handles>()) {
+SampleSource::SampleSource(const SplitPaths& p, float scale)
+    : paths_(p), scale_(scale), h_(std::make_unique<Handles>()) {
   files_ = expand_files(p.files.empty() ? std::vector<std::string>{p.file} : p.files);
   for (const auto& f : files_) add_file(f);
   if (norm_.active()) {
@@ -191,12 +200,16 @@ void SampleSource::add_file(const std::string& path) {
     sample_shape_ = shape, elem_size_ = size, h_->cls = cls, h_->is_signed = is_signed;
     h_->mem_type = std::move(mem), norm_ = std::move(norm);
   } else if (shape != sample_shape_ || cls != h_->cls || is_signed != h_->is_signed || size != elem_size_) {
-    fail("{}: '{}' ({}) holds {} samples of shape {}, but {} holds {} samples of shape {}; all files of a data "
-         "set must agree", path, p.features, p.features_option, type_text(cls, is_signed, size), shape_str(shape),
-         files_[0], element_type(), shape_str(sample_shape_));
+    fail(
+        "{}: '{}' ({}) holds {} samples of shape {}, but {} holds {} samples of shape {}; all files of a data "
+        "set must agree",
+        path, p.features, p.features_option, type_text(cls, is_signed, size), shape_str(shape), files_[0],
+        element_type(), shape_str(sample_shape_));
   } else if (!(norm == norm_)) {
-    fail("{}: '{}' has different stored normalization (attributes normalize/offset/scale) than {}; all files "
-         "of a data set must agree", path, p.features, files_[0]);
+    fail(
+        "{}: '{}' has different stored normalization (attributes normalize/offset/scale) than {}; all files "
+        "of a data set must agree",
+        path, p.features, files_[0]);
   }
   Handles::Part part{path, n_, fd[0], 1024};
   if (const int64_t c = chunk_rows(o.feat.get()); c > 0) part.window = std::max<int64_t>(c, 64), part.chunk = c;
@@ -215,8 +228,8 @@ std::string SampleSource::element_type() const { return type_text(h_->cls, h_->i
 
 size_t SampleSource::part_of(int64_t row) const {
   const auto& parts = h_->parts;
-  const auto it = std::upper_bound(parts.begin(), parts.end(), row,
-                                   [](int64_t r, const Handles::Part& q) { return r < q.begin; });
+  const auto it =
+      std::upper_bound(parts.begin(), parts.end(), row, [](int64_t r, const Handles::Part& q) { return r < q.begin; });
   return static_cast<size_t>(it - parts.begin()) - 1;  // the last file starting at or before `row`
 }
 
@@ -247,12 +260,18 @@ void SampleSource::convert_row(const unsigned char* raw, float* x) const {
   const float* m = mul_.data();
   const float c = scale_;
   switch (elem_size_) {
-    case 1: return s ? convert<int8_t>(raw, D, c, o, m, x) : convert<uint8_t>(raw, D, c, o, m, x);
-    case 2: return s ? convert<int16_t>(raw, D, c, o, m, x) : convert<uint16_t>(raw, D, c, o, m, x);
-    case 4: return f ? convert<float>(raw, D, c, o, m, x) : s ? convert<int32_t>(raw, D, c, o, m, x)
-                                                              : convert<uint32_t>(raw, D, c, o, m, x);
-    default: return f ? convert<double>(raw, D, c, o, m, x) : s ? convert<int64_t>(raw, D, c, o, m, x)
-                                                                : convert<uint64_t>(raw, D, c, o, m, x);
+    case 1:
+      return s ? convert<int8_t>(raw, D, c, o, m, x) : convert<uint8_t>(raw, D, c, o, m, x);
+    case 2:
+      return s ? convert<int16_t>(raw, D, c, o, m, x) : convert<uint16_t>(raw, D, c, o, m, x);
+    case 4:
+      return f   ? convert<float>(raw, D, c, o, m, x)
+             : s ? convert<int32_t>(raw, D, c, o, m, x)
+                 : convert<uint32_t>(raw, D, c, o, m, x);
+    default:
+      return f   ? convert<double>(raw, D, c, o, m, x)
+             : s ? convert<int64_t>(raw, D, c, o, m, x)
+                 : convert<uint64_t>(raw, D, c, o, m, x);
   }
 }
 
@@ -291,7 +310,9 @@ void SampleSource::read_labels(size_t part, int64_t first, int64_t count, LabelR
   hid_t mem = H5I_INVALID_HID;
   h5::Handle fspace = row_space(dims_of(o.lab.get()), local, count, &mem);
   h5::Handle mspace(mem, H5Sclose);
-  const hid_t type = as == LabelRead::F32 ? H5T_NATIVE_FLOAT : as == LabelRead::I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_INT32;
+  const hid_t type = as == LabelRead::F32   ? H5T_NATIVE_FLOAT
+                     : as == LabelRead::I64 ? H5T_NATIVE_INT64
+                                            : H5T_NATIVE_INT32;
   if (H5Dread(o.lab.get(), type, mspace.get(), fspace.get(), H5P_DEFAULT, y) < 0)
     fail("{}: reading rows {}..{} of '{}' failed (corrupt or truncated file?)", h_->parts[part].path, local,
          local + count - 1, paths_.labels);

@@ -83,8 +83,8 @@ class SampleSource {
   // f(part, first, count) for the chunk-aligned windows that cover rows [begin, end), in order.
   template <class F>
   void for_windows(int64_t begin, int64_t end, F&& f) const;
-  size_t part_of(int64_t row) const;        // the file holding global row `row`
-  int64_t window_end(int64_t row) const;    // end of the chunk-aligned window starting at `row`
+  size_t part_of(int64_t row) const;      // the file holding global row `row`
+  int64_t window_end(int64_t row) const;  // end of the chunk-aligned window starting at `row`
 
   SplitPaths paths_;
   std::vector<std::string> files_;

@@ -67,7 +67,8 @@ RowWriter::RowWriter(hid_t loc, const std::string& name, hid_t file_type, hid_t 
   for (hsize_t d : sample_dims_) dims.push_back(d), max.push_back(d), chunk.push_back(std::max<hsize_t>(d, 1));
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max.data()), H5Sclose);
   Handle plist = chunked_plist(chunk);
-  dset_ = Handle(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT), H5Dclose);
+  dset_ =
+      Handle(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT), H5Dclose);
   if (!dset_.valid()) fail("{}: cannot create dataset '{}'", path, name);
 }
 

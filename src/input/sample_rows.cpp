@@ -36,7 +36,8 @@ void unpack_row(const SampleSource& src, const unsigned char* row, float* x, int
 
 void RawRows::batch(int64_t first, int64_t count, float* bx, int32_t* by) const {
   const int64_t D = src->sample_numel(), slots = src->target_slots();
-  for (int64_t i = 0; i < count; ++i) unpack_row(*src, bytes.data() + (first + i) * row_bytes, bx + i * D, by + i * slots);
+  for (int64_t i = 0; i < count; ++i)
+    unpack_row(*src, bytes.data() + (first + i) * row_bytes, bx + i * D, by + i * slots);
 }
 
 Shard load_block(const SampleSource& src, int64_t begin, int64_t end) {

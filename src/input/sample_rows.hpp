@@ -20,8 +20,8 @@ class SampleRows {
 // Samples already converted to float32 (evaluation splits; tests).
 struct Shard final : SampleRows {
   int64_t rows = 0, D = 0, slots = 1;
-  Buffer<float> x;          // (rows, D)
-  std::vector<int32_t> y;   // (rows, slots): class labels, or float32 targets' bits
+  Buffer<float> x;         // (rows, D)
+  std::vector<int32_t> y;  // (rows, slots): class labels, or float32 targets' bits
   const int32_t* y_at(int64_t row) const { return y.data() + row * slots; }
   int64_t size() const override { return rows; }
   const float* x_at(int64_t row) const { return x.data() + row * D; }

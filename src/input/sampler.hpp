@@ -5,9 +5,9 @@
 // sample is seen exactly once per epoch; a rank whose slice is empty still joins the all-reduce.
 // The split depends only on (seed, epoch, B, P), never on timing.
 #pragma once
-#include "core/partition.hpp"
 #include <cstdint>
 #include <vector>
+#include "core/partition.hpp"
 
 namespace dpt {
 
@@ -36,6 +36,5 @@ class Sampler {
 // The steps of an epoch of n samples in global batches of `batch` (the last one short), with this
 // rank's offsets and no indices: what Sampler::plan fills in, and what streaming uses as is.
 EpochPlan step_plan(int64_t n, int64_t batch, int rank, int ranks);
-
 
 }  // namespace dpt

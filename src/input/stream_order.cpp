@@ -16,9 +16,14 @@ int64_t slice_size(int64_t len, int q, int P) {
 }
 }  // namespace
 
-StreamOrder::StreamOrder(const std::vector<SampleSource::FileExtent>& files, std::vector<int64_t> train_rows, int64_t block_rows,
-                         int64_t window_blocks, int64_t global_batch, uint64_t seed, bool shuffle)
-    : rows_(std::move(train_rows)), K_(block_rows), W_(window_blocks), B_(global_batch), seed_(seed), shuffle_(shuffle) {
+StreamOrder::StreamOrder(const std::vector<SampleSource::FileExtent>& files, std::vector<int64_t> train_rows,
+                         int64_t block_rows, int64_t window_blocks, int64_t global_batch, uint64_t seed, bool shuffle)
+    : rows_(std::move(train_rows)),
+      K_(block_rows),
+      W_(window_blocks),
+      B_(global_batch),
+      seed_(seed),
+      shuffle_(shuffle) {
   for (const SampleSource::FileExtent& f : files)
     for (int64_t a = f.begin; a < f.begin + f.rows; a += K_) {
       StreamBlock b{a, std::min(a + K_, f.begin + f.rows), a, 0};

@@ -44,8 +44,8 @@ void bn_sums(const BnShape& s, const T* x, double* sums) {
 }
 
 template <class T>
-void bn_normalize(const BnShape& s, const T* x, const double* mean, const double* invstd, const T* gamma,
-                  const T* beta, T* y) {
+void bn_normalize(const BnShape& s, const T* x, const double* mean, const double* invstd, const T* gamma, const T* beta,
+                  T* y) {
   channels(s.C, [&](int64_t c) {
     const T k = static_cast<T>(gamma[c] * invstd[c]), off = static_cast<T>(beta[c] - gamma[c] * mean[c] * invstd[c]);
     for (int64_t b = 0; b < s.B; ++b) {
@@ -62,8 +62,8 @@ void bn_backward_sums(const BnShape& s, const T* x, const T* dy, const double* m
 }
 
 template <class T>
-void bn_backward_dx(const BnShape& s, const T* x, const T* dy, const double* mean, const double* invstd,
-                    const T* gamma, const double* sums, double N, T* dx) {
+void bn_backward_dx(const BnShape& s, const T* x, const T* dy, const double* mean, const double* invstd, const T* gamma,
+                    const double* sums, double N, T* dx) {
   channels(s.C, [&](int64_t c) {
     const double k = gamma[c] * invstd[c], mdy = sums[c] / N, mdyx = sums[s.C + c] / N;
     for (int64_t b = 0; b < s.B; ++b) {
@@ -88,17 +88,14 @@ void bn_backward_sums(const BnShape& s, const T* x, const T* dy, const double* m
 }
 }  // namespace ref
 
-#define DPT_BN(T)                                                                                           \
-  template void bn_sums<T>(const BnShape&, const T*, double*);                                              \
-  template void bn_normalize<T>(const BnShape&, const T*, const double*, const double*, const T*, const T*, \
-                                T*);                                                                        \
-  template void bn_backward_sums<T>(const BnShape&, const T*, const T*, const double*, const double*,       \
-                                    double*);                                                               \
-  template void bn_backward_dx<T>(const BnShape&, const T*, const T*, const double*, const double*,         \
-                                  const T*, const double*, double, T*);                                     \
-  template void ref::bn_sums<T>(const BnShape&, const T*, double*);                                         \
-  template void ref::bn_backward_sums<T>(const BnShape&, const T*, const T*, const double*, const double*,  \
-                                         double*);
+#define DPT_BN(T)                                                                                                \
+  template void bn_sums<T>(const BnShape&, const T*, double*);                                                   \
+  template void bn_normalize<T>(const BnShape&, const T*, const double*, const double*, const T*, const T*, T*); \
+  template void bn_backward_sums<T>(const BnShape&, const T*, const T*, const double*, const double*, double*);  \
+  template void bn_backward_dx<T>(const BnShape&, const T*, const T*, const double*, const double*, const T*,    \
+                                  const double*, double, T*);                                                    \
+  template void ref::bn_sums<T>(const BnShape&, const T*, double*);                                              \
+  template void ref::bn_backward_sums<T>(const BnShape&, const T*, const T*, const double*, const double*, double*);
 DPT_BN(float)
 DPT_BN(double)
 #undef DPT_BN

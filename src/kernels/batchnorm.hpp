@@ -11,22 +11,24 @@ struct BnShape {
 };
 
 // sums: (2C): [sum x, sum x^2] per channel
-template <class T> void bn_sums(const BnShape& s, const T* x, double* sums);
+template <class T>
+void bn_sums(const BnShape& s, const T* x, double* sums);
 // y = gamma * (x - mean) * invstd + beta
 template <class T>
-void bn_normalize(const BnShape& s, const T* x, const double* mean, const double* invstd, const T* gamma,
-                  const T* beta, T* y);
+void bn_normalize(const BnShape& s, const T* x, const double* mean, const double* invstd, const T* gamma, const T* beta,
+                  T* y);
 // sums: (2C): [sum dy, sum dy * xhat] per channel, xhat = (x - mean) * invstd
 template <class T>
 void bn_backward_sums(const BnShape& s, const T* x, const T* dy, const double* mean, const double* invstd,
                       double* sums);
 // dx = gamma * invstd * (dy - sum_dy / N - xhat * sum_dy_xhat / N); N: samples in the statistics
 template <class T>
-void bn_backward_dx(const BnShape& s, const T* x, const T* dy, const double* mean, const double* invstd,
-                    const T* gamma, const double* sums, double N, T* dx);
+void bn_backward_dx(const BnShape& s, const T* x, const T* dy, const double* mean, const double* invstd, const T* gamma,
+                    const double* sums, double N, T* dx);
 
 namespace ref {
-template <class T> void bn_sums(const BnShape& s, const T* x, double* sums);
+template <class T>
+void bn_sums(const BnShape& s, const T* x, double* sums);
 template <class T>
 void bn_backward_sums(const BnShape& s, const T* x, const T* dy, const double* mean, const double* invstd,
                       double* sums);

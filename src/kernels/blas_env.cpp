@@ -14,17 +14,16 @@ namespace {
 const char* kMarker = "DPTRAIN_BLAS_REEXEC";
 
 bool generic_core(const std::string& core) {
-  for (const char* weak : {"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai",
-                           "Coppermine", "Northwood", "Banias", "Generic", "Unknown"})
+  for (const char* weak : {"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Coppermine",
+                           "Northwood", "Banias", "Generic", "Unknown"})
     if (strcasecmp(core.c_str(), weak) == 0) return true;
   return false;
 }
 
 const char* best_core_for_cpu() {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512cd"))
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd"))
     return "SkylakeX";
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
   return nullptr;
@@ -35,7 +34,8 @@ std::string own_path() {
   const ssize_t n = readlink("/proc/self/exe", buf.data(), buf.size());
   if (n <= 0 || static_cast<size_t>(n) >= buf.size()) return "";
   buf.resize(static_cast<size_t>(n));
-  struct stat mine {}, file {};
+  struct stat mine {
+  }, file{};
   if (stat("/proc/self/exe", &mine) != 0 || stat(buf.c_str(), &file) != 0) return "";
   return mine.st_dev == file.st_dev && mine.st_ino == file.st_ino ? buf : "";
 }

@@ -199,25 +199,25 @@ void scale(T* x, int64_t n, T s) {
 }  // namespace ref
 }  // namespace dpt::kern
 
-#define DPT_INSTANTIATE(NS, T)                                                  \
-  template void NS::broadcast_rows<T>(T*, const T*, int64_t, int64_t);          \
-  template void NS::sum_rows_acc<T>(const T*, T*, int64_t, int64_t);            \
-  template void NS::relu_forward<T>(const T*, T*, int64_t);                     \
-  template void NS::relu_backward<T>(const T*, const T*, T*, int64_t);          \
+#define DPT_INSTANTIATE(NS, T)                                         \
+  template void NS::broadcast_rows<T>(T*, const T*, int64_t, int64_t); \
+  template void NS::sum_rows_acc<T>(const T*, T*, int64_t, int64_t);   \
+  template void NS::relu_forward<T>(const T*, T*, int64_t);            \
+  template void NS::relu_backward<T>(const T*, const T*, T*, int64_t); \
   template void NS::scale<T>(T*, int64_t, T);
 DPT_INSTANTIATE(dpt::kern, float)
 DPT_INSTANTIATE(dpt::kern, double)
 DPT_INSTANTIATE(dpt::kern::ref, float)
 DPT_INSTANTIATE(dpt::kern::ref, double)
 #undef DPT_INSTANTIATE
-#define DPT_INSTANTIATE2(T)                                                                        \
-  template void dpt::kern::sigmoid_forward<T>(const T*, T*, int64_t);                              \
-  template void dpt::kern::sigmoid_backward<T>(const T*, const T*, T*, int64_t);                   \
-  template void dpt::kern::tanh_forward<T>(const T*, T*, int64_t);                                 \
-  template void dpt::kern::tanh_backward<T>(const T*, const T*, T*, int64_t);                      \
-  template void dpt::kern::add_channel_bias<T>(T*, const T*, int64_t, int64_t, int64_t);           \
-  template void dpt::kern::channel_sum_acc<T>(const T*, T*, int64_t, int64_t, int64_t);            \
-  template void dpt::kern::multiply<T>(const T*, const T*, T*, int64_t);                           \
+#define DPT_INSTANTIATE2(T)                                                              \
+  template void dpt::kern::sigmoid_forward<T>(const T*, T*, int64_t);                    \
+  template void dpt::kern::sigmoid_backward<T>(const T*, const T*, T*, int64_t);         \
+  template void dpt::kern::tanh_forward<T>(const T*, T*, int64_t);                       \
+  template void dpt::kern::tanh_backward<T>(const T*, const T*, T*, int64_t);            \
+  template void dpt::kern::add_channel_bias<T>(T*, const T*, int64_t, int64_t, int64_t); \
+  template void dpt::kern::channel_sum_acc<T>(const T*, T*, int64_t, int64_t, int64_t);  \
+  template void dpt::kern::multiply<T>(const T*, const T*, T*, int64_t);                 \
   template void dpt::kern::dropout_mask<T>(T*, int64_t, int64_t, double, uint64_t, int64_t);
 DPT_INSTANTIATE2(float)
 DPT_INSTANTIATE2(double)

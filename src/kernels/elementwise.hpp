@@ -6,30 +6,43 @@
 namespace dpt::kern {
 
 // y: (B, N) <- every row set to b: (N)
-template <class T> void broadcast_rows(T* y, const T* b, int64_t B, int64_t N);
+template <class T>
+void broadcast_rows(T* y, const T* b, int64_t B, int64_t N);
 // db: (N) += column sums of dy: (B, N)
-template <class T> void sum_rows_acc(const T* dy, T* db, int64_t B, int64_t N);
+template <class T>
+void sum_rows_acc(const T* dy, T* db, int64_t B, int64_t N);
 // y = max(x, 0), n elements (y may alias x)
-template <class T> void relu_forward(const T* x, T* y, int64_t n);
+template <class T>
+void relu_forward(const T* x, T* y, int64_t n);
 // dx = dy where y > 0, else 0 (dx may alias dy)
-template <class T> void relu_backward(const T* y, const T* dy, T* dx, int64_t n);
+template <class T>
+void relu_backward(const T* y, const T* dy, T* dx, int64_t n);
 // x *= s
-template <class T> void scale(T* x, int64_t n, T s);
+template <class T>
+void scale(T* x, int64_t n, T s);
 // y = 1 / (1 + exp(-x)); dx = dy * y * (1 - y)
-template <class T> void sigmoid_forward(const T* x, T* y, int64_t n);
-template <class T> void sigmoid_backward(const T* y, const T* dy, T* dx, int64_t n);
+template <class T>
+void sigmoid_forward(const T* x, T* y, int64_t n);
+template <class T>
+void sigmoid_backward(const T* y, const T* dy, T* dx, int64_t n);
 // y = tanh(x); dx = dy * (1 - y^2)
-template <class T> void tanh_forward(const T* x, T* y, int64_t n);
-template <class T> void tanh_backward(const T* y, const T* dy, T* dx, int64_t n);
+template <class T>
+void tanh_forward(const T* x, T* y, int64_t n);
+template <class T>
+void tanh_backward(const T* y, const T* dy, T* dx, int64_t n);
 // y: (B, C, M) += b[c]
-template <class T> void add_channel_bias(T* y, const T* b, int64_t B, int64_t C, int64_t M);
+template <class T>
+void add_channel_bias(T* y, const T* b, int64_t B, int64_t C, int64_t M);
 // db: (C) += sum over b, m of dy: (B, C, M) (fixed order: results independent of thread count)
-template <class T> void channel_sum_acc(const T* dy, T* db, int64_t B, int64_t C, int64_t M);
+template <class T>
+void channel_sum_acc(const T* dy, T* db, int64_t B, int64_t C, int64_t M);
 // y = x * m (elementwise; y may alias x)
-template <class T> void multiply(const T* x, const T* m, T* y, int64_t n);
+template <class T>
+void multiply(const T* x, const T* m, T* y, int64_t n);
 // Inverted dropout mask for rows [0, B) of D elements: m = 0 with probability p, else 1 / (1 - p).
 // Element j of row i depends only on (key, first_row + i, j), never on threads or rank count.
-template <class T> void dropout_mask(T* m, int64_t B, int64_t D, double p, uint64_t key, int64_t first_row);
+template <class T>
+void dropout_mask(T* m, int64_t B, int64_t D, double p, uint64_t key, int64_t first_row);
 
 // Sum of x[i]^2 in double, over fixed blocks summed in order: the same bits for any thread count.
 double sum_squares(const float* x, int64_t n);
@@ -38,11 +51,16 @@ bool all_finite(const float* x, int64_t n);
 
 namespace ref {
 double sum_squares(const float* x, int64_t n);
-template <class T> void broadcast_rows(T* y, const T* b, int64_t B, int64_t N);
-template <class T> void sum_rows_acc(const T* dy, T* db, int64_t B, int64_t N);
-template <class T> void relu_forward(const T* x, T* y, int64_t n);
-template <class T> void relu_backward(const T* y, const T* dy, T* dx, int64_t n);
-template <class T> void scale(T* x, int64_t n, T s);
+template <class T>
+void broadcast_rows(T* y, const T* b, int64_t B, int64_t N);
+template <class T>
+void sum_rows_acc(const T* dy, T* db, int64_t B, int64_t N);
+template <class T>
+void relu_forward(const T* x, T* y, int64_t n);
+template <class T>
+void relu_backward(const T* y, const T* dy, T* dx, int64_t n);
+template <class T>
+void scale(T* x, int64_t n, T s);
 }  // namespace ref
 
 }  // namespace dpt::kern

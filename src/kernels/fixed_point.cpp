@@ -80,7 +80,9 @@ void for_blocks(int64_t n, F&& f) {  // f(block, first element, elements)
 }  // namespace
 
 void block_max_abs(const float* x, int64_t n, float* bmax) {
-  for_blocks(n, [&](int64_t b, int64_t lo, int64_t len) { bmax[b] = std::max(bmax[b], bits_to_float(max_abs_bits(x + lo, len))); });
+  for_blocks(n, [&](int64_t b, int64_t lo, int64_t len) {
+    bmax[b] = std::max(bmax[b], bits_to_float(max_abs_bits(x + lo, len)));
+  });
 }
 
 void fixed_exponents(const float* bmax, int64_t blocks, int64_t terms, int32_t* e) {
@@ -94,11 +96,14 @@ void fixed_exponents(const float* bmax, int64_t blocks, int64_t terms, int32_t* 
 }
 
 void to_fixed(const float* x, int64_t n, const int32_t* e, int32_t* q, bool accumulate) {
-  for_blocks(n, [&](int64_t b, int64_t lo, int64_t len) { to_fixed_run(x + lo, len, std::ldexp(1.0, e[b]), q + lo, accumulate); });
+  for_blocks(n, [&](int64_t b, int64_t lo, int64_t len) {
+    to_fixed_run(x + lo, len, std::ldexp(1.0, e[b]), q + lo, accumulate);
+  });
 }
 
 void from_fixed(const int32_t* q, int64_t n, const int32_t* e, float* y) {
-  for_blocks(n, [&](int64_t b, int64_t lo, int64_t len) { from_fixed_run(q + lo, len, std::ldexp(1.0, -e[b]), y + lo); });
+  for_blocks(n,
+             [&](int64_t b, int64_t lo, int64_t len) { from_fixed_run(q + lo, len, std::ldexp(1.0, -e[b]), y + lo); });
 }
 
 namespace ref {

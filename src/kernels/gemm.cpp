@@ -7,29 +7,27 @@ namespace dpt::kern {
 static CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
 template <>
-void gemm<float>(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                 const float* B, float beta, float* C) {
+void gemm<float>(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, const float* B,
+                 float beta, float* C) {
   if (M == 0 || N == 0) return;
   if (K == 0) {  // empty sum: C = beta * C (BLAS would reject the leading dimension 0)
     for (int64_t i = 0; i < M * N; ++i) C[i] = beta == 0 ? float(0) : beta * C[i];
     return;
   }
-  cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
-              alpha, A, static_cast<int>(ta ? M : K), B, static_cast<int>(tb ? K : N), beta, C,
-              static_cast<int>(N));
+  cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, A,
+              static_cast<int>(ta ? M : K), B, static_cast<int>(tb ? K : N), beta, C, static_cast<int>(N));
 }
 
 template <>
-void gemm<double>(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
-                  const double* B, double beta, double* C) {
+void gemm<double>(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, const double* B,
+                  double beta, double* C) {
   if (M == 0 || N == 0) return;
   if (K == 0) {  // empty sum: C = beta * C (BLAS would reject the leading dimension 0)
     for (int64_t i = 0; i < M * N; ++i) C[i] = beta == 0 ? double(0) : beta * C[i];
     return;
   }
-  cblas_dgemm(CblasRowMajor, tr(ta), tr(tb), static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
-              alpha, A, static_cast<int>(ta ? M : K), B, static_cast<int>(tb ? K : N), beta, C,
-              static_cast<int>(N));
+  cblas_dgemm(CblasRowMajor, tr(ta), tr(tb), static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, A,
+              static_cast<int>(ta ? M : K), B, static_cast<int>(tb ? K : N), beta, C, static_cast<int>(N));
 }
 
 namespace ref {

@@ -60,11 +60,16 @@ void add_rows(T* img, const T* in, int64_t rows, int64_t W) {
 template <class T>
 void copy_rows(T* out, const T* s, int64_t rows, int64_t W, int64_t n) {
   switch (n) {
-    case 8: return copy_rows<T, 8>(out, s, rows, W);
-    case 12: return copy_rows<T, 12>(out, s, rows, W);
-    case 16: return copy_rows<T, 16>(out, s, rows, W);
-    case 24: return copy_rows<T, 24>(out, s, rows, W);
-    case 32: return copy_rows<T, 32>(out, s, rows, W);
+    case 8:
+      return copy_rows<T, 8>(out, s, rows, W);
+    case 12:
+      return copy_rows<T, 12>(out, s, rows, W);
+    case 16:
+      return copy_rows<T, 16>(out, s, rows, W);
+    case 24:
+      return copy_rows<T, 24>(out, s, rows, W);
+    case 32:
+      return copy_rows<T, 32>(out, s, rows, W);
     default:
       for (int64_t r = 0; r < rows; ++r, out += n, s += W) copy_short(out, s, n);
   }
@@ -72,11 +77,16 @@ void copy_rows(T* out, const T* s, int64_t rows, int64_t W, int64_t n) {
 template <class T>
 void add_rows(T* img, const T* in, int64_t rows, int64_t W, int64_t n) {
   switch (n) {
-    case 8: return add_rows<T, 8>(img, in, rows, W);
-    case 12: return add_rows<T, 12>(img, in, rows, W);
-    case 16: return add_rows<T, 16>(img, in, rows, W);
-    case 24: return add_rows<T, 24>(img, in, rows, W);
-    case 32: return add_rows<T, 32>(img, in, rows, W);
+    case 8:
+      return add_rows<T, 8>(img, in, rows, W);
+    case 12:
+      return add_rows<T, 12>(img, in, rows, W);
+    case 16:
+      return add_rows<T, 16>(img, in, rows, W);
+    case 24:
+      return add_rows<T, 24>(img, in, rows, W);
+    case 32:
+      return add_rows<T, 32>(img, in, rows, W);
     default:
       for (int64_t r = 0; r < rows; ++r, img += W, in += n) add_short(img, in, n);
   }
@@ -195,14 +205,16 @@ void col2im_range_acc(const ConvGeom& g, const T* dcol, int64_t b0, int64_t nb, 
 template <class T>
 void batch_to_channel_major(const T* a, T* b, int64_t B, int64_t N, int64_t M) {
   parallel(B, [&](int64_t s) {
-    for (int64_t n = 0; n < N; ++n) std::memcpy(b + (n * B + s) * M, a + (s * N + n) * M, static_cast<size_t>(M) * sizeof(T));
+    for (int64_t n = 0; n < N; ++n)
+      std::memcpy(b + (n * B + s) * M, a + (s * N + n) * M, static_cast<size_t>(M) * sizeof(T));
   });
 }
 
 template <class T>
 void channel_to_batch_major(const T* a, T* b, int64_t B, int64_t N, int64_t M) {
   parallel(B, [&](int64_t s) {
-    for (int64_t n = 0; n < N; ++n) std::memcpy(b + (s * N + n) * M, a + (n * B + s) * M, static_cast<size_t>(M) * sizeof(T));
+    for (int64_t n = 0; n < N; ++n)
+      std::memcpy(b + (s * N + n) * M, a + (n * B + s) * M, static_cast<size_t>(M) * sizeof(T));
   });
 }
 
@@ -266,16 +278,16 @@ void col2im_acc(const ConvGeom& g, const T* dcol, T* dx) {
 }
 }  // namespace ref
 
-#define DPT_IM2COL(T)                                                                     \
-  template void im2col<T>(const ConvGeom&, const T*, T*);                                 \
-  template void col2im_acc<T>(const ConvGeom&, const T*, T*);                             \
-  template void im2col_range<T>(const ConvGeom&, const T*, int64_t, int64_t, T*);         \
-  template void col2im_range_acc<T>(const ConvGeom&, const T*, int64_t, int64_t, T*);     \
-  template void batch_to_channel_major<T>(const T*, T*, int64_t, int64_t, int64_t);       \
-  template void channel_to_batch_major<T>(const T*, T*, int64_t, int64_t, int64_t);       \
-  template void ref::im2col<T>(const ConvGeom&, const T*, T*);                            \
-  template void channel_sums_acc<T>(const T*, T*, int64_t, int64_t, int64_t);             \
-  template void ref::channel_sums_acc<T>(const T*, T*, int64_t, int64_t, int64_t);        \
+#define DPT_IM2COL(T)                                                                 \
+  template void im2col<T>(const ConvGeom&, const T*, T*);                             \
+  template void col2im_acc<T>(const ConvGeom&, const T*, T*);                         \
+  template void im2col_range<T>(const ConvGeom&, const T*, int64_t, int64_t, T*);     \
+  template void col2im_range_acc<T>(const ConvGeom&, const T*, int64_t, int64_t, T*); \
+  template void batch_to_channel_major<T>(const T*, T*, int64_t, int64_t, int64_t);   \
+  template void channel_to_batch_major<T>(const T*, T*, int64_t, int64_t, int64_t);   \
+  template void ref::im2col<T>(const ConvGeom&, const T*, T*);                        \
+  template void channel_sums_acc<T>(const T*, T*, int64_t, int64_t, int64_t);         \
+  template void ref::channel_sums_acc<T>(const T*, T*, int64_t, int64_t, int64_t);    \
   template void ref::col2im_acc<T>(const ConvGeom&, const T*, T*);
 DPT_IM2COL(float)
 DPT_IM2COL(double)

@@ -168,10 +168,10 @@ void avgpool_backward(const PoolGeom& g, const T* dy, T* dx) {
 }
 }  // namespace ref
 
-#define DPT_POOL(NS, T)                                                                  \
-  template void NS::maxpool_forward<T>(const PoolGeom&, const T*, T*, int32_t*);         \
-  template void NS::maxpool_backward<T>(const PoolGeom&, const T*, const int32_t*, T*);  \
-  template void NS::avgpool_forward<T>(const PoolGeom&, const T*, T*);                   \
+#define DPT_POOL(NS, T)                                                                 \
+  template void NS::maxpool_forward<T>(const PoolGeom&, const T*, T*, int32_t*);        \
+  template void NS::maxpool_backward<T>(const PoolGeom&, const T*, const int32_t*, T*); \
+  template void NS::avgpool_forward<T>(const PoolGeom&, const T*, T*);                  \
   template void NS::avgpool_backward<T>(const PoolGeom&, const T*, T*);
 }  // namespace dpt::kern
 DPT_POOL(dpt::kern, float)

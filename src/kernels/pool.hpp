@@ -13,17 +13,25 @@ struct PoolGeom {
 };
 
 // y: max of each window; arg: index (within the plane) of the max, for backward
-template <class T> void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg);
+template <class T>
+void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg);
 // dx = 0, then dx[arg] += dy
-template <class T> void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx);
-template <class T> void avgpool_forward(const PoolGeom& g, const T* x, T* y);
-template <class T> void avgpool_backward(const PoolGeom& g, const T* dy, T* dx);  // dx overwritten
+template <class T>
+void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx);
+template <class T>
+void avgpool_forward(const PoolGeom& g, const T* x, T* y);
+template <class T>
+void avgpool_backward(const PoolGeom& g, const T* dy, T* dx);  // dx overwritten
 
 namespace ref {
-template <class T> void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg);
-template <class T> void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx);
-template <class T> void avgpool_forward(const PoolGeom& g, const T* x, T* y);
-template <class T> void avgpool_backward(const PoolGeom& g, const T* dy, T* dx);
+template <class T>
+void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg);
+template <class T>
+void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx);
+template <class T>
+void avgpool_forward(const PoolGeom& g, const T* x, T* y);
+template <class T>
+void avgpool_backward(const PoolGeom& g, const T* dy, T* dx);
 }  // namespace ref
 
 }  // namespace dpt::kern

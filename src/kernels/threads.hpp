@@ -4,8 +4,8 @@
 
 namespace dpt::kern {
 
-int online_cpus();          // CPUs of this machine
-int affinity_cpus();        // CPUs this process may run on (its binding)
+int online_cpus();    // CPUs of this machine
+int affinity_cpus();  // CPUs this process may run on (its binding)
 // Threads for one of `local_ranks` ranks on this node: all CPUs of its binding when the ranks are
 // bound to disjoint CPUs, else an equal share of the node. Never below 1.
 int auto_threads(int local_ranks);

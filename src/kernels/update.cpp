@@ -45,8 +45,8 @@ struct AdamCoef {
   float step_size;       // lr / (1 - beta1^t)
   float bc2_sqrt;        // sqrt(1 - beta2^t)
   float eps;
-  float wd;              // L2 weight decay added to the gradient (Adam; 0 for AdamW)
-  float decay;           // parameter factor applied first (AdamW: 1 - lr * wd; Adam: 1)
+  float wd;     // L2 weight decay added to the gradient (Adam; 0 for AdamW)
+  float decay;  // parameter factor applied first (AdamW: 1 - lr * wd; Adam: 1)
 };
 
 AdamCoef adam_coef(const AdamArgs& a, bool decoupled) {

@@ -12,8 +12,15 @@ namespace dpt {
 
 template <class T>
 BatchNorm<T>::BatchNorm(Shape in, double momentum, double eps, bool sync)
-    : in_(std::move(in)), C_(in_[0]), M_(numel(in_) / in_[0]), momentum_(momentum), eps_(eps), sync_(sync),
-      mean_(static_cast<size_t>(C_)), invstd_(static_cast<size_t>(C_)), sums_(static_cast<size_t>(2 * C_ + 1)) {}
+    : in_(std::move(in)),
+      C_(in_[0]),
+      M_(numel(in_) / in_[0]),
+      momentum_(momentum),
+      eps_(eps),
+      sync_(sync),
+      mean_(static_cast<size_t>(C_)),
+      invstd_(static_cast<size_t>(C_)),
+      sums_(static_cast<size_t>(2 * C_ + 1)) {}
 
 template <class T>
 std::string BatchNorm<T>::describe() const {

@@ -44,9 +44,9 @@ class BatchNorm final : public Layer<T>, public RunningStats<T> {
   bool sync_;
   T *gamma_ = nullptr, *beta_ = nullptr, *dgamma_ = nullptr, *dbeta_ = nullptr;
   T *running_mean_ = nullptr, *running_var_ = nullptr;
-  T* stat_sums_ = nullptr;  // (2C): deferred [sum of batch means, sum of unbiased batch variances]
+  T* stat_sums_ = nullptr;                    // (2C): deferred [sum of batch means, sum of unbiased batch variances]
   std::vector<double> mean_, invstd_, sums_;  // of the last forward
-  std::vector<double> grad_sums_;              // backward: (2C) [sum dy, sum dy * xhat], reused
+  std::vector<double> grad_sums_;             // backward: (2C) [sum dy, sum dy * xhat], reused
   double count_ = 0;
   bool batch_stats_ = false;  // the last forward normalized with batch (training) statistics
 };

@@ -36,8 +36,8 @@ class Conv2d final : public Layer<T> {
  private:
   static constexpr int64_t kGroupCols = 256;  // GEMM columns per group: big enough for the GEMM, small for L2
   int64_t ckk() const { return in_[0] * s_.kernel_h * s_.kernel_w; }
-  int64_t group() const;          // samples per group
-  void reserve(int64_t B);        // grows col_ and ych_ to one group
+  int64_t group() const;    // samples per group
+  void reserve(int64_t B);  // grows col_ and ych_ to one group
   Shape in_;
   Conv2dSpec s_;
   int64_t oh_, ow_;

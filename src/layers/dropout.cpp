@@ -31,8 +31,10 @@ template <class T>
 void Dropout<T>::backward(const T* /*x*/, const T* /*y*/, const T* dy, T* dx, int64_t B) {
   if (!dx) return;
   const int64_t D = numel(in_);
-  if (masked_) kern::multiply(dy, mask_.data(), dx, B * D);
-  else std::copy(dy, dy + B * D, dx);
+  if (masked_)
+    kern::multiply(dy, mask_.data(), dx, B * D);
+  else
+    std::copy(dy, dy + B * D, dx);
 }
 
 template class Dropout<float>;

@@ -58,8 +58,8 @@ namespace {
 int64_t window_out(const std::string& where, const Shape& in, int64_t k, int64_t stride, int64_t pad, int axis) {
   const int64_t size = in[static_cast<size_t>(axis)];
   if (k > size + 2 * pad)
-    fail("{}: kernel {}x{} is larger than the padded input {}x{} (input {}, padding {})", where, k, k,
-         in[1] + 2 * pad, in[2] + 2 * pad, shape_str(in), pad);
+    fail("{}: kernel {}x{} is larger than the padded input {}x{} (input {}, padding {})", where, k, k, in[1] + 2 * pad,
+         in[2] + 2 * pad, shape_str(in), pad);
   return (size + 2 * pad - k) / stride + 1;
 }
 
@@ -105,8 +105,7 @@ std::unique_ptr<Layer<T>> build(const std::string& type, const Config& c, size_t
 }  // namespace
 
 template <class T>
-std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in,
-                                     const std::string& origin) {
+std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in, const std::string& origin) {
   const std::string where = fmt::format("{}: model.layers[{}]", origin, index);
   if (!spec.IsMap() || !spec["type"])
     fail("{}: each layer must be a mapping with a 'type' (e.g. {{type: dense, units: 128}}), got '{}'", where,
@@ -131,9 +130,7 @@ std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const
   return build<T>(type, c, index, in, layer_where);
 }
 
-template std::unique_ptr<Layer<float>> make_layer<float>(const YAML::Node&, size_t, const Shape&,
-                                                         const std::string&);
-template std::unique_ptr<Layer<double>> make_layer<double>(const YAML::Node&, size_t, const Shape&,
-                                                           const std::string&);
+template std::unique_ptr<Layer<float>> make_layer<float>(const YAML::Node&, size_t, const Shape&, const std::string&);
+template std::unique_ptr<Layer<double>> make_layer<double>(const YAML::Node&, size_t, const Shape&, const std::string&);
 
 }  // namespace dpt

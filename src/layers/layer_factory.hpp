@@ -20,7 +20,6 @@ const std::vector<std::pair<std::string, OptionTable>>& layer_types();
 // spec: one list entry; index: its position in model.layers; in: per-sample input shape;
 // origin: where the list came from (config file name) for error messages.
 template <class T>
-std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in,
-                                     const std::string& origin);
+std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in, const std::string& origin);
 
 }  // namespace dpt

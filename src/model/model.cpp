@@ -12,8 +12,7 @@ namespace dpt {
 
 Model::Model(const YAML::Node& layers, Shape input, int64_t max_batch, const std::string& origin)
     : input_(std::move(input)), max_batch_(max_batch) {
-  if (!layers.IsSequence() || layers.size() == 0)
-    fail("{}: model.layers must be a non-empty list of layers", origin);
+  if (!layers.IsSequence() || layers.size() == 0) fail("{}: model.layers must be a non-empty list of layers", origin);
   Shape shape = input_;
   int64_t widest = numel(shape);
   for (size_t i = 0; i < layers.size(); ++i) {

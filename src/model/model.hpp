@@ -27,8 +27,7 @@ class Model {
   // dout: (B, output...): gradient of the loss w.r.t. the last output; accumulates into grads().
   // layer_done(k), when given, is called right after layer k's backward (k = last ... 0): its
   // parameter gradients are final then (the hook that starts overlapped gradient sums).
-  void backward(const float* x, const float* dout, int64_t B,
-                const std::function<void(size_t)>& layer_done = nullptr);
+  void backward(const float* x, const float* dout, int64_t B, const std::function<void(size_t)>& layer_done = nullptr);
 
   ParamStore& store() { return store_; }
   const ParamStore& store() const { return store_; }

@@ -13,7 +13,7 @@ struct ParamView {
   std::string name;  // "layers.0.weight"
   size_t layer;      // index in model.layers
   Shape shape;
-  int64_t offset;    // into the flat buffers
+  int64_t offset;  // into the flat buffers
   int64_t count;
 };
 

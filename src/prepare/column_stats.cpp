@@ -8,7 +8,11 @@
 namespace dpt {
 
 ColumnStats::ColumnStats(size_t c)
-    : n_(c, 0), missing_(c, 0), mean_(c, 0.0), m2_(c, 0.0), min_(c, std::numeric_limits<double>::infinity()),
+    : n_(c, 0),
+      missing_(c, 0),
+      mean_(c, 0.0),
+      m2_(c, 0.0),
+      min_(c, std::numeric_limits<double>::infinity()),
       max_(c, -std::numeric_limits<double>::infinity()) {}
 
 void ColumnStats::add(size_t c, double v) {
@@ -31,9 +35,7 @@ void ColumnStats::add_repeated(size_t c, double v, int64_t count) {
   max_[c] = std::max(max_[c], v);
 }
 
-double ColumnStats::stddev(size_t c) const {
-  return n_[c] > 0 ? std::sqrt(m2_[c] / static_cast<double>(n_[c])) : 0.0;
-}
+double ColumnStats::stddev(size_t c) const { return n_[c] > 0 ? std::sqrt(m2_[c] / static_cast<double>(n_[c])) : 0.0; }
 
 Normalize parse_normalize(const std::string& name) {
   if (name == "none") return Normalize::None;
@@ -44,9 +46,12 @@ Normalize parse_normalize(const std::string& name) {
 
 const char* normalize_name(Normalize n) {
   switch (n) {
-    case Normalize::MinMax: return "minmax";
-    case Normalize::ZScore: return "zscore";
-    default: return "none";
+    case Normalize::MinMax:
+      return "minmax";
+    case Normalize::ZScore:
+      return "zscore";
+    default:
+      return "none";
   }
 }
 

@@ -26,10 +26,14 @@ MissingMode parse_missing(const std::string& name) {
 
 const char* missing_name(MissingMode m) {
   switch (m) {
-    case MissingMode::Drop: return "drop";
-    case MissingMode::Mean: return "mean";
-    case MissingMode::Median: return "median";
-    default: return "error";
+    case MissingMode::Drop:
+      return "drop";
+    case MissingMode::Mean:
+      return "mean";
+    case MissingMode::Median:
+      return "median";
+    default:
+      return "error";
   }
 }
 
@@ -87,8 +91,8 @@ double target_of(const CsvRow& row) {
 
 struct Scan {
   CsvSchema schema;
-  std::vector<bool> keep;            // per data row
-  ColumnStats train;                 // observed training values
+  std::vector<bool> keep;             // per data row
+  ColumnStats train;                  // observed training values
   std::vector<int64_t> kept_missing;  // per column: missing cells in kept rows (all splits)
 };
 
@@ -127,13 +131,17 @@ Scan scan(const CsvPrepareOptions& o, CsvPrepareReport& rep) {
     if (!keep) continue;
     const int sp = split_of(o.seed, in.index(), o.split);
     ++rep.split_rows[sp];
-    if (o.regression) rep.targets[sp].add(0, target_of(row));
-    else ++rep.class_counts[sp][row.label];
+    if (o.regression)
+      rep.targets[sp].add(0, target_of(row));
+    else
+      ++rep.class_counts[sp][row.label];
     for (size_t j = 0; j < D; ++j) {
       if (row.missing[j]) ++s.kept_missing[j];
       if (sp != 0) continue;
-      if (row.missing[j]) s.train.add_missing(j);
-      else s.train.add(j, static_cast<double>(row.x[j]));
+      if (row.missing[j])
+        s.train.add_missing(j);
+      else
+        s.train.add(j, static_cast<double>(row.x[j]));
     }
   }
   rep.dedup_bytes = o.drop_duplicates ? seen.bytes() : 0;
@@ -218,10 +226,10 @@ void write_root_attrs(hid_t f, const CsvPrepareOptions& o, const CsvSchema& s, c
   if (o.missing == MissingMode::Mean || o.missing == MissingMode::Median) h5::write_attr(f, "fill_values", fill);
 }
 
-void write_pass(const CsvPrepareOptions& o, const Scan& s, const CsvPrepareReport& rep, hid_t f, const std::string& tmp) {
+void write_pass(const CsvPrepareOptions& o, const Scan& s, const CsvPrepareReport& rep, hid_t f,
+                const std::string& tmp) {
   const size_t D = s.schema.features.size();
-  SplitWriter w(f, tmp, s.schema.features, o.label, o.chunk_rows > 0 ? o.chunk_rows : auto_chunk_rows(D),
-                o.regression);
+  SplitWriter w(f, tmp, s.schema.features, o.label, o.chunk_rows > 0 ? o.chunk_rows : auto_chunk_rows(D), o.regression);
   RowStream in(o);
   CsvRow row;
   while (in.next(row)) {
@@ -270,9 +278,10 @@ std::string format_report(const CsvPrepareOptions& o, const CsvPrepareReport& r)
   s += fmt::format("  duplicates dropped: {}{}\n", r.duplicates,
                    o.drop_duplicates ? fmt::format(" (row-hash table {:.1f} MiB)", r.dedup_bytes / 1048576.0)
                                      : " (not checked; --drop-duplicates)");
-  s += fmt::format("  missing values: {} ({}); rows dropped: {} with missing features, {} without a label; "
-                   "values filled: {}\n", r.values_missing, missing_name(o.missing), r.rows_dropped_missing,
-                   r.rows_dropped_no_label, r.values_filled);
+  s += fmt::format(
+      "  missing values: {} ({}); rows dropped: {} with missing features, {} without a label; "
+      "values filled: {}\n",
+      r.values_missing, missing_name(o.missing), r.rows_dropped_missing, r.rows_dropped_no_label, r.values_filled);
   for (int sp = 0; sp < 3 && o.regression; ++sp) {
     const ColumnStats& t = r.targets[sp];
     s += t.count(0) == 0 ? fmt::format("  {:<5} 0 rows\n", kSplitNames[sp])
@@ -280,9 +289,10 @@ std::string format_report(const CsvPrepareOptions& o, const CsvPrepareReport& r)
                                        kSplitNames[sp], r.split_rows[sp], t.mean(0), t.stddev(0), t.min(0), t.max(0));
   }
   if (o.regression && o.standardize_target)
-    s += fmt::format("  target standardized with the training mean {:.6g} and sd {:.6g}: stored (t - {:.6g}) * {:.6g} "
-                     "(attributes target_offset, target_scale)\n", r.target_offset, 1.0 / r.target_scale,
-                     r.target_offset, r.target_scale);
+    s += fmt::format(
+        "  target standardized with the training mean {:.6g} and sd {:.6g}: stored (t - {:.6g}) * {:.6g} "
+        "(attributes target_offset, target_scale)\n",
+        r.target_offset, 1.0 / r.target_scale, r.target_offset, r.target_scale);
   for (int sp = 0; sp < 3 && !o.regression; ++sp) {
     std::vector<std::string> counts;
     for (const auto& [label, n] : r.class_counts[sp]) counts.push_back(fmt::format("{}: {}", label, n));

@@ -58,10 +58,10 @@ struct CsvPrepareReport {
   int64_t rows_read = 0, duplicates = 0, rows_dropped_missing = 0, rows_dropped_no_label = 0;
   int64_t values_missing = 0, values_filled = 0;
   std::array<int64_t, 3> split_rows{};
-  std::array<std::map<int32_t, int64_t>, 3> class_counts;  // classification
+  std::array<std::map<int32_t, int64_t>, 3> class_counts;                              // classification
   std::array<ColumnStats, 3> targets{ColumnStats(1), ColumnStats(1), ColumnStats(1)};  // regression, raw
   double target_offset = 0, target_scale = 1;  // regression: stored = (t - offset) * scale
-  std::vector<double> fill;  // per feature; NaN where nothing was filled
+  std::vector<double> fill;                    // per feature; NaN where nothing was filled
   FeatureNorm norm;
   int passes = 0;
   size_t dedup_bytes = 0;  // the duplicate-detection table at its largest

@@ -57,9 +57,12 @@ void CsvReader::split(std::vector<std::string_view>& fields) {
         if (r >= n)
           fail("{}: line {}: a quoted field is not closed (line breaks inside fields are not supported)", path_,
                line_no_);
-        if (s[r] == '"' && r + 1 < n && s[r + 1] == '"') s[w++] = '"', r += 2;
-        else if (s[r] == '"') break;
-        else s[w++] = s[r++];
+        if (s[r] == '"' && r + 1 < n && s[r + 1] == '"')
+          s[w++] = '"', r += 2;
+        else if (s[r] == '"')
+          break;
+        else
+          s[w++] = s[r++];
       }
       ++r;  // the closing quote
       while (r < n && s[r] == ' ') ++r;

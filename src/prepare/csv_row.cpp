@@ -71,9 +71,11 @@ CsvSchema make_schema(const std::string& file, const std::vector<std::string_vie
   return s;
 }
 
-void parse_row(const CsvSchema& s, const std::vector<std::string_view>& fields, int64_t row, int64_t line, CsvRow& out) {
+void parse_row(const CsvSchema& s, const std::vector<std::string_view>& fields, int64_t row, int64_t line,
+               CsvRow& out) {
   if (fields.size() != s.width())
-    fail("{}: row {} (line {}) has {} fields but the header has {} columns", s.file, row, line, fields.size(), s.width());
+    fail("{}: row {} (line {}) has {} fields but the header has {} columns", s.file, row, line, fields.size(),
+         s.width());
   const size_t D = s.features.size();
   out.x.resize(D);
   out.missing.assign(D, 0);
@@ -83,8 +85,12 @@ void parse_row(const CsvSchema& s, const std::vector<std::string_view>& fields, 
     if (c == s.label_col) continue;
     double v = 0;
     switch (parse_number(fields[c], v)) {
-      case Cell::Number: out.x[j] = static_cast<float>(v); break;
-      case Cell::Missing: out.x[j] = std::numeric_limits<float>::quiet_NaN(), out.missing[j] = 1, ++out.n_missing; break;
+      case Cell::Number:
+        out.x[j] = static_cast<float>(v);
+        break;
+      case Cell::Missing:
+        out.x[j] = std::numeric_limits<float>::quiet_NaN(), out.missing[j] = 1, ++out.n_missing;
+        break;
       case Cell::Invalid:
         fail("{}: row {} (line {}), column '{}': value '{}' is not a number{}", s.file, row, line, s.columns[c],
              fields[c], " (features must be finite numbers within float32 range)");
@@ -98,8 +104,10 @@ void parse_row(const CsvSchema& s, const std::vector<std::string_view>& fields, 
   double v = 0;
   if (s.float_label) {
     if (parse_number(lab, v) != Cell::Number)
-      fail("{}: row {} (line {}), target column '{}': value '{}' is not a number (regression targets must be finite "
-           "numbers within float32 range)", s.file, row, line, s.columns[s.label_col], lab);
+      fail(
+          "{}: row {} (line {}), target column '{}': value '{}' is not a number (regression targets must be finite "
+          "numbers within float32 range)",
+          s.file, row, line, s.columns[s.label_col], lab);
     const float f = v == 0 ? 0.0f : static_cast<float>(v);  // -0 and +0 are the same target
     std::memcpy(&out.label, &f, sizeof f);
     return;
@@ -125,4 +133,3 @@ uint64_t row_hash(const CsvRow& r) {
 }
 
 }  // namespace dpt
-

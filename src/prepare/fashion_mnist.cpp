@@ -19,14 +19,15 @@ const std::vector<std::string>& fashion_mnist_classes() {
 namespace {
 // Reads and checks one split's images and labels; returns the number of samples.
 std::pair<IdxArray, IdxArray> read_split(const std::string& dir, const std::string& prefix) {
-  const std::string ip = dir + "/" + prefix + "-images-idx3-ubyte.gz", lp = dir + "/" + prefix + "-labels-idx1-ubyte.gz";
+  const std::string ip = dir + "/" + prefix + "-images-idx3-ubyte.gz",
+                    lp = dir + "/" + prefix + "-labels-idx1-ubyte.gz";
   IdxArray images = read_idx(ip), labels = read_idx(lp);
   if (images.type != 0x08 || images.dims.size() != 3)
-    fail("{}: expected unsigned-byte images (magic 0x00000803), got type 0x{:02x} with {} dimensions", ip,
-         images.type, images.dims.size());
+    fail("{}: expected unsigned-byte images (magic 0x00000803), got type 0x{:02x} with {} dimensions", ip, images.type,
+         images.dims.size());
   if (labels.type != 0x08 || labels.dims.size() != 1)
-    fail("{}: expected unsigned-byte labels (magic 0x00000801), got type 0x{:02x} with {} dimensions", lp,
-         labels.type, labels.dims.size());
+    fail("{}: expected unsigned-byte labels (magic 0x00000801), got type 0x{:02x} with {} dimensions", lp, labels.type,
+         labels.dims.size());
   if (images.dims[0] != labels.dims[0])
     fail("{}: {} images but {} has {} labels", ip, images.dims[0], lp, labels.dims[0]);
   for (size_t i = 0; i < labels.data.size(); ++i)
@@ -42,8 +43,8 @@ PrepareSummary prepare_fashion_mnist(const std::string& dir, const std::string& 
   auto [train_x, train_y] = read_split(dir, "train");
   auto [test_x, test_y] = read_split(dir, "t10k");
   if (train_x.dims[1] != test_x.dims[1] || train_x.dims[2] != test_x.dims[2])
-    fail("{}: train images are {}x{} but test images are {}x{}", dir, train_x.dims[1], train_x.dims[2],
-         test_x.dims[1], test_x.dims[2]);
+    fail("{}: train images are {}x{} but test images are {}x{}", dir, train_x.dims[1], train_x.dims[2], test_x.dims[1],
+         test_x.dims[2]);
 
   h5::write_h5_atomically(out, [&](hid_t f, const std::string& tmp) {
     for (auto [name, x, y] : {std::tuple{"train", &train_x, &train_y}, std::tuple{"test", &test_x, &test_y}}) {

@@ -11,13 +11,20 @@ namespace dpt {
 
 const char* idx_type_name(uint8_t type) {
   switch (type) {
-    case 0x08: return "uint8";
-    case 0x09: return "int8";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
-    default: return "?";
+    case 0x08:
+      return "uint8";
+    case 0x09:
+      return "int8";
+    case 0x0B:
+      return "int16";
+    case 0x0C:
+      return "int32";
+    case 0x0D:
+      return "float32";
+    case 0x0E:
+      return "float64";
+    default:
+      return "?";
   }
 }
 
@@ -28,21 +35,37 @@ struct H5Types {
 
 H5Types h5_types(uint8_t type) {
   switch (type) {
-    case 0x08: return {H5T_STD_U8LE, H5T_NATIVE_UINT8};
-    case 0x09: return {H5T_STD_I8LE, H5T_NATIVE_INT8};
-    case 0x0B: return {H5T_STD_I16LE, H5T_NATIVE_INT16};
-    case 0x0C: return {H5T_STD_I32LE, H5T_NATIVE_INT32};
-    case 0x0D: return {H5T_IEEE_F32LE, H5T_NATIVE_FLOAT};
-    default: return {H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE};
+    case 0x08:
+      return {H5T_STD_U8LE, H5T_NATIVE_UINT8};
+    case 0x09:
+      return {H5T_STD_I8LE, H5T_NATIVE_INT8};
+    case 0x0B:
+      return {H5T_STD_I16LE, H5T_NATIVE_INT16};
+    case 0x0C:
+      return {H5T_STD_I32LE, H5T_NATIVE_INT32};
+    case 0x0D:
+      return {H5T_IEEE_F32LE, H5T_NATIVE_FLOAT};
+    default:
+      return {H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE};
   }
 }
 
 int64_t label_at(const IdxArray& a, size_t i) {
   switch (a.type) {
-    case 0x08: return a.data[i];
-    case 0x09: return static_cast<int8_t>(a.data[i]);
-    case 0x0B: { int16_t v; std::memcpy(&v, a.data.data() + 2 * i, 2); return v; }
-    default: { int32_t v; std::memcpy(&v, a.data.data() + 4 * i, 4); return v; }
+    case 0x08:
+      return a.data[i];
+    case 0x09:
+      return static_cast<int8_t>(a.data[i]);
+    case 0x0B: {
+      int16_t v;
+      std::memcpy(&v, a.data.data() + 2 * i, 2);
+      return v;
+    }
+    default: {
+      int32_t v;
+      std::memcpy(&v, a.data.data() + 4 * i, 4);
+      return v;
+    }
   }
 }
 
@@ -63,8 +86,8 @@ Split read_split(const IdxSplitFiles& f) {
     fail("{}: labels have {} dimensions; expected (N) or (N, 1)", f.labels, l.size());
   if (l[0] != d[0]) fail("{}: {} images but {} has {} labels", f.images, d[0], f.labels, l[0]);
   for (size_t i = 0; i < static_cast<size_t>(l[0]); ++i)
-    if (label_at(s.labels, i) < 0) fail("{}: label {} at row {} is negative; class labels are 0, 1, 2, ...", f.labels,
-                                        label_at(s.labels, i), i);
+    if (label_at(s.labels, i) < 0)
+      fail("{}: label {} at row {} is negative; class labels are 0, 1, 2, ...", f.labels, label_at(s.labels, i), i);
   return s;
 }
 
@@ -78,11 +101,14 @@ void write_split(hid_t file, const char* name, const Split& s, const std::string
 }
 }  // namespace
 
-IdxPrepareSummary prepare_idx(const IdxSplitFiles& train_files, const IdxSplitFiles& test_files, const std::string& out) {
+IdxPrepareSummary prepare_idx(const IdxSplitFiles& train_files, const IdxSplitFiles& test_files,
+                              const std::string& out) {
   const bool has_test = !test_files.images.empty() || !test_files.labels.empty();
-  if (train_files.images.empty() || train_files.labels.empty() || (has_test && (test_files.images.empty() || test_files.labels.empty())))
-    fail("prepare idx: give the images and the labels of each split (--train-images/--train-labels, "
-         "--test-images/--test-labels)");
+  if (train_files.images.empty() || train_files.labels.empty() ||
+      (has_test && (test_files.images.empty() || test_files.labels.empty())))
+    fail(
+        "prepare idx: give the images and the labels of each split (--train-images/--train-labels, "
+        "--test-images/--test-labels)");
   const Split train = read_split(train_files);
   Split test;
   if (has_test) {
@@ -101,9 +127,12 @@ IdxPrepareSummary prepare_idx(const IdxSplitFiles& train_files, const IdxSplitFi
     if (has_test) source += ", " + test_files.images + ", " + test_files.labels;
     h5::write_attr(f, "source", source);
   });
-  IdxPrepareSummary s{train.images.dims[0], has_test ? test.images.dims[0] : 0,
+  IdxPrepareSummary s{train.images.dims[0],
+                      has_test ? test.images.dims[0] : 0,
                       {train.images.dims.begin() + 1, train.images.dims.end()},
-                      idx_type_name(train.images.type), idx_type_name(train.labels.type), {}};
+                      idx_type_name(train.images.type),
+                      idx_type_name(train.labels.type),
+                      {}};
   for (size_t i = 0; i < static_cast<size_t>(s.train); ++i) ++s.train_class_counts[label_at(train.labels, i)];
   return s;
 }

@@ -24,7 +24,7 @@ struct IdxSplitFiles {
 struct IdxPrepareSummary {
   int64_t train = 0, test = 0;
   std::vector<int64_t> sample_dims;
-  std::string image_type, label_type;            // "uint8", "float32", ...
+  std::string image_type, label_type;             // "uint8", "float32", ...
   std::map<int64_t, int64_t> train_class_counts;  // label -> samples
 };
 

@@ -9,8 +9,8 @@ namespace dpt {
 
 struct IdxArray {
   std::vector<int64_t> dims;
-  uint8_t type = 0;            // 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64
-  std::vector<uint8_t> data;   // converted to native byte order
+  uint8_t type = 0;           // 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64
+  std::vector<uint8_t> data;  // converted to native byte order
   size_t element_size() const;
 };
 

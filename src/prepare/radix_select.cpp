@@ -42,8 +42,10 @@ void RadixSelect::end_pass() {
     while (bin + 1 < p.hist.size() && p.k >= p.hist[bin]) p.k -= p.hist[bin++];
     if (p.k >= p.hist[bin]) fail("internal: RadixSelect rank beyond the stream (a value was not observed)");
     p.prefix = (p.prefix << kBits[pass_]) | bin;
-    if (pass_ + 1 < kPasses) p.hist.assign(size_t{1} << kBits[pass_ + 1], 0);
-    else p.hist = {};
+    if (pass_ + 1 < kPasses)
+      p.hist.assign(size_t{1} << kBits[pass_ + 1], 0);
+    else
+      p.hist = {};
   }
   ++pass_;
 }

@@ -15,7 +15,7 @@ class RadixSelect {
   static constexpr int kPasses = 3;
   // ranks[p]: the 0-based rank wanted in problem p (it must be below that stream's length).
   explicit RadixSelect(std::vector<int64_t> ranks);
-  int pass() const { return pass_; }  // 0, 1, 2; kPasses when done
+  int pass() const { return pass_; }      // 0, 1, 2; kPasses when done
   void observe(size_t problem, float v);  // every value of that stream, once per pass
   void end_pass();
   float result(size_t problem) const;  // after kPasses passes

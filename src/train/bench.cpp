@@ -27,7 +27,8 @@ double gemm_seconds(const Model& model, int64_t B, double* flops) {
   std::vector<double> runs;
   for (int rep = 0; rep < 7; ++rep) {
     const double t0 = wall_time();
-    for (const auto& g : shapes) kern::gemm<float>(g.trans_a, g.trans_b, g.M, g.N, g.K, 1.0f, a.data(), b.data(), 0.0f, c.data());
+    for (const auto& g : shapes)
+      kern::gemm<float>(g.trans_a, g.trans_b, g.M, g.N, g.K, 1.0f, a.data(), b.data(), 0.0f, c.data());
     runs.push_back(wall_time() - t0);
   }
   std::sort(runs.begin(), runs.end());
@@ -88,7 +89,8 @@ nlohmann::json run_bench(const Config& cfg, const Comm& comm, const BenchOptions
     comm.allreduce_sum(all.data(), P);
     rss = *std::max_element(all.begin(), all.end());
   }
-  const double n = static_cast<double>(o.steps), model_flops = model.flops_per_sample() * static_cast<double>(mine.rows);
+  const double n = static_cast<double>(o.steps),
+               model_flops = model.flops_per_sample() * static_cast<double>(mine.rows);
   return {{"model", model.architecture()},
           {"ranks", P},
           {"threads_per_rank", kern::configured_threads()},
@@ -99,8 +101,11 @@ nlohmann::json run_bench(const Config& cfg, const Comm& comm, const BenchOptions
           {"samples_per_s", static_cast<double>(B) / median},
           {"step_ms", {{"median", median * 1e3}, {"p90", p90 * 1e3}}},
           {"breakdown_ms",
-           {{"data", sum.data / n * 1e3}, {"forward", sum.forward / n * 1e3}, {"backward", sum.backward / n * 1e3},
-            {"comm_exposed", sum.comm / n * 1e3}, {"optimizer", sum.optimizer / n * 1e3}}},
+           {{"data", sum.data / n * 1e3},
+            {"forward", sum.forward / n * 1e3},
+            {"backward", sum.backward / n * 1e3},
+            {"comm_exposed", sum.comm / n * 1e3},
+            {"optimizer", sum.optimizer / n * 1e3}}},
           {"gflops_per_s_per_rank", model_flops / median / 1e9},
           {"sgemm_gflops_per_s", gflop / gemm_s / 1e9},
           {"fraction_of_sgemm", (model_flops / median) / (gflop / gemm_s)},

@@ -8,15 +8,22 @@ namespace dpt {
 
 namespace {
 nlohmann::json state_json(const TrainState& s, int64_t optimizer_steps, const std::string& optimizer) {
-  return {{"epoch", s.epoch},       {"step_in_epoch", s.step_in_epoch}, {"step", s.step},
-          {"loss_sum", s.loss_sum}, {"seen", s.seen},                   {"correct", s.correct},
-          {"skipped", s.skipped},   {"elapsed_s", s.elapsed_s},         {"early_stopping", s.early},
-          {"optimizer", optimizer}, {"optimizer_steps", optimizer_steps}};
+  return {{"epoch", s.epoch},
+          {"step_in_epoch", s.step_in_epoch},
+          {"step", s.step},
+          {"loss_sum", s.loss_sum},
+          {"seen", s.seen},
+          {"correct", s.correct},
+          {"skipped", s.skipped},
+          {"elapsed_s", s.elapsed_s},
+          {"early_stopping", s.early},
+          {"optimizer", optimizer},
+          {"optimizer_steps", optimizer_steps}};
 }
 
 CheckpointArrays arrays(Model& m, Optimizer& opt) {
-  return {m.store().params(), m.store().size(), opt.state().data(), opt.state_size(), m.buffers().params(),
-          m.buffers().size()};
+  return {m.store().params(), m.store().size(),     opt.state().data(),
+          opt.state_size(),   m.buffers().params(), m.buffers().size()};
 }
 }  // namespace
 
@@ -32,8 +39,9 @@ std::string param_index(const Model& model) {
 std::string save_checkpoint(const std::string& dir, int keep, Model& model, Optimizer& opt, const TrainState& st,
                             const std::string& config_yaml, const Comm& comm) {
   const std::string path = checkpoint_path(dir, st.step);
-  CheckpointMeta meta{st.step, model.architecture(), config_yaml, state_json(st, opt.steps(), opt.name()).dump(),
-                      param_index(model), comm.size()};
+  CheckpointMeta meta{
+      st.step,    model.architecture(), config_yaml, state_json(st, opt.steps(), opt.name()).dump(), param_index(model),
+      comm.size()};
   write_checkpoint(path, meta, arrays(model, opt), comm);
   if (comm.rank() == 0) prune_checkpoints(dir, keep);
   return path;

@@ -11,13 +11,13 @@
 namespace dpt {
 
 struct TrainState {
-  int64_t epoch = 0;          // epoch to run next (0-based)
-  int64_t step_in_epoch = 0;  // first step of that epoch still to run
-  int64_t step = 0;           // optimizer steps done
+  int64_t epoch = 0;                           // epoch to run next (0-based)
+  int64_t step_in_epoch = 0;                   // first step of that epoch still to run
+  int64_t step = 0;                            // optimizer steps done
   double loss_sum = 0, seen = 0, correct = 0;  // this epoch so far, summed over ranks
-  int64_t skipped = 0;        // steps skipped for non-finite gradients
-  double elapsed_s = 0;       // training time before this process
-  nlohmann::json early;       // early-stopping tracker
+  int64_t skipped = 0;                         // steps skipped for non-finite gradients
+  double elapsed_s = 0;                        // training time before this process
+  nlohmann::json early;                        // early-stopping tracker
 };
 
 // Collective: all ranks write DIR/ckpt-<step>.h5 (see checkpoint_file.hpp), then rank 0 keeps the

@@ -7,12 +7,14 @@ namespace dpt {
 bool higher_is_better(const std::string& metric) { return metric == "val_accuracy" || metric == "val_r2"; }
 
 EarlyStopping::EarlyStopping(std::string metric, int64_t patience, double min_delta)
-    : metric_(std::move(metric)), patience_(patience), min_delta_(min_delta),
+    : metric_(std::move(metric)),
+      patience_(patience),
+      min_delta_(min_delta),
       best_(higher_is_better(metric_) ? -INFINITY : INFINITY) {}
 
 bool EarlyStopping::update(double value, int64_t epoch) {
-  const bool better = std::isfinite(value) &&
-                      (higher_is_better(metric_) ? value > best_ + min_delta_ : value < best_ - min_delta_);
+  const bool better =
+      std::isfinite(value) && (higher_is_better(metric_) ? value > best_ + min_delta_ : value < best_ - min_delta_);
   if (better) {
     best_ = value, best_epoch_ = epoch, bad_epochs_ = 0;
     return true;

@@ -1,6 +1,6 @@
 // Early stopping on a validation metric: improvement means a lower loss, rmse or mae, or a higher
-// accuracy or r2, by more than min_delta; after `patience` epochs without improvement training stops, and the weights of
-// the best epoch are restored.
+// accuracy or r2, by more than min_delta; after `patience` epochs without improvement training stops, and the weights
+// of the best epoch are restored.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>

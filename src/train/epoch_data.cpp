@@ -29,7 +29,8 @@ const RawRows& EpochData::load(int64_t epoch, const EpochPlan& plan) {
   recv_.resize(static_cast<size_t>(recv_total * row_bytes_));
   unsigned char* out = send_.data();
   for (const auto& rows : x.send_rows)
-    for (int64_t r : rows) std::memcpy(out, raw_.data() + r * row_bytes_, static_cast<size_t>(row_bytes_)), out += row_bytes_;
+    for (int64_t r : rows)
+      std::memcpy(out, raw_.data() + r * row_bytes_, static_cast<size_t>(row_bytes_)), out += row_bytes_;
   comm_.alltoallv_rows(send_.data(), send_counts, recv_.data(), recv_counts, row_bytes_);
 
   shard_.src = &src_;

@@ -23,7 +23,7 @@ class EpochData {
   const Sampler& sampler_;
   const Comm& comm_;
   std::vector<int64_t> rows_;
-  int64_t row_bytes_;            // one row: features in the file's type + 4-byte target slots
+  int64_t row_bytes_;               // one row: features in the file's type + 4-byte target slots
   std::vector<unsigned char> raw_;  // my block: (rows, row_bytes_)
   std::vector<unsigned char> send_, recv_;
   RawRows shard_;

@@ -7,9 +7,9 @@
 #include <cstring>
 #include <limits>
 
+#include "comm/fail_together.hpp"
 #include "core/error.hpp"
 #include "kernels/softmax.hpp"
-#include "comm/fail_together.hpp"
 
 namespace dpt {
 
@@ -66,8 +66,9 @@ EvalResult evaluate_parts(Model& model, const Loss<float>& loss, const Comm& com
   const int64_t C = numel(model.output_shape());
   std::vector<double> sums(3 + (loss.regression() ? 2 * C : 0), 0.0);
   int64_t n = 0;
-  fail_together(comm, [&] { feed([&](const Shard& s) { run_batches(model, loss, s, sums.data(), nullptr), n += s.rows; }); },
-                "evaluation data");
+  fail_together(
+      comm, [&] { feed([&](const Shard& s) { run_batches(model, loss, s, sums.data(), nullptr), n += s.rows; }); },
+      "evaluation data");
   comm.allreduce_sum(sums.data(), static_cast<int64_t>(sums.size()));
   comm.allreduce_sum(&n, 1);
   return mean_of(sums.data(), n, loss.regression(), C);
@@ -79,8 +80,10 @@ ClassEval evaluate_class_parts(Model& model, const Loss<float>& loss, const Comm
   e.classes = numel(model.output_shape());
   std::vector<int64_t> counts(static_cast<size_t>(e.classes * e.classes + 1), 0);  // confusion, then n
   double sums[3] = {0, 0, 0};
-  fail_together(comm, [&] { feed([&](const Shard& s) { run_batches(model, loss, s, sums, counts.data()), counts.back() += s.rows; }); },
-                "evaluation data");
+  fail_together(
+      comm,
+      [&] { feed([&](const Shard& s) { run_batches(model, loss, s, sums, counts.data()), counts.back() += s.rows; }); },
+      "evaluation data");
   comm.allreduce_sum(sums, 3, "evaluation sums");
   comm.allreduce_sum(counts.data(), static_cast<int64_t>(counts.size()), "confusion matrix");
   e.overall = mean_of(sums, counts.back(), false, e.classes);

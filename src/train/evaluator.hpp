@@ -15,8 +15,8 @@
 namespace dpt {
 
 struct EvalResult {
-  double loss = 0;       // mean over all samples of all ranks
-  double accuracy = 0;   // classification
+  double loss = 0;      // mean over all samples of all ranks
+  double accuracy = 0;  // classification
   int64_t samples = 0;
   bool regression = false;
   // Regression, over all samples and outputs: mse (= loss), rmse = sqrt(mse), mae = mean |error|,

@@ -23,7 +23,8 @@ ExactSum::ExactSum(std::vector<int64_t> sizes, int64_t slots, int64_t terms)
 
 void ExactSum::add(std::initializer_list<const float*> arrays) {
   if (used_ == slots_ || arrays.size() != sizes_.size())
-    fail("internal: micro-shard {} of {} with {} arrays (expected {})", used_ + 1, slots_, arrays.size(), sizes_.size());
+    fail("internal: micro-shard {} of {} with {} arrays (expected {})", used_ + 1, slots_, arrays.size(),
+         sizes_.size());
   for (size_t k = 0; k < sizes_.size(); ++k) {
     const float* p = arrays.begin()[k];
     if (slots_ > 1) {  // the caller reuses its arrays for the next micro-shard: keep a copy

@@ -31,11 +31,11 @@ class ExactSum {
  private:
   std::vector<int64_t> sizes_, offsets_, block_offsets_;  // per array: element and block offsets
   int64_t total_ = 0, blocks_ = 0, slots_, terms_, used_ = 0;
-  std::vector<float> slots_data_;          // (slots, total) when slots > 1
-  std::vector<const float*> slot_ptrs_;    // (slots, arrays): where each added array is
+  std::vector<float> slots_data_;        // (slots, total) when slots > 1
+  std::vector<const float*> slot_ptrs_;  // (slots, arrays): where each added array is
   const float* slot(int64_t j, size_t k) const { return slot_ptrs_[static_cast<size_t>(j) * sizes_.size() + k]; }
-  std::vector<float> bmax_;        // (blocks)
-  std::vector<double> bmax_all_;   // (blocks), for the all-reduce
+  std::vector<float> bmax_;       // (blocks)
+  std::vector<double> bmax_all_;  // (blocks), for the all-reduce
   std::vector<int32_t> exps_, fixed_;
 };
 

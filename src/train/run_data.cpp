@@ -6,8 +6,8 @@
 #include <numeric>
 
 #include "core/error.hpp"
-#include "core/rng.hpp"
 #include "core/memory.hpp"
+#include "core/rng.hpp"
 #include "input/sampler.hpp"
 #include "train/stream_sizing.hpp"
 
@@ -65,7 +65,8 @@ void RunData::check_memory(int64_t n_val) const {
   std::vector<MemoryNeed> needs;
   needs.push_back({fmt::format("{}: the row indices of '{}' ({} rows, 8 bytes each, {} copies)", s_.train.file,
                                s_.train.features, n, streaming ? 2 : 3),
-                   mul_bytes(n, streaming ? 16 : 24), "every rank indexes all training rows: run fewer ranks per node"});
+                   mul_bytes(n, streaming ? 16 : 24),
+                   "every rank indexes all training rows: run fewer ranks per node"});
   if (streaming) {
     const int64_t chunk = train_.extents().front().chunk_rows;
     const StreamSizing z = size_stream(s_.stream, packed_row_bytes(train_), chunk, n, P, s_.batch_size);
@@ -73,9 +74,10 @@ void RunData::check_memory(int64_t n_val) const {
                      z.bytes_per_rank(P, s_.batch_size), "lower data.memory_budget"});
   } else {  // EpochData: the block, and per epoch its send, receive and step-ordered copies
     const auto [a, b] = block_range(n, r, P);
-    needs.push_back({rows_text(train_, a, b) + " held in memory (with their exchange buffers)",
-                     mul_bytes(b - a, 4 * packed_row_bytes(train_)),
-                     "set data.memory_budget (e.g. data.memory_budget=1GiB) to stream the training data from the file"});
+    needs.push_back(
+        {rows_text(train_, a, b) + " held in memory (with their exchange buffers)",
+         mul_bytes(b - a, 4 * packed_row_bytes(train_)),
+         "set data.memory_budget (e.g. data.memory_budget=1GiB) to stream the training data from the file"});
   }
   if (n_val > 0) {
     const auto [c, d] = block_range(n_val, r, P);
@@ -95,7 +97,8 @@ void RunData::check_memory(int64_t n_val) const {
 }
 
 void RunData::check_and_load(int64_t classes) {
-  fail_together(comm_, [&] { check_and_load_mine(classes); }, "data checks");
+  fail_together(
+      comm_, [&] { check_and_load_mine(classes); }, "data checks");
 }
 
 void RunData::check_and_load_mine(int64_t classes) {

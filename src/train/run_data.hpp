@@ -12,7 +12,6 @@
 
 namespace dpt {
 
-
 class RunData {
  public:
   // Opens the files and checks shapes, counts and memory (collectively consistent: every rank throws

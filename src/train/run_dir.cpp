@@ -19,7 +19,8 @@ void check_run_dir(const RunDir& dir, bool overwrite, bool resume, const Comm& c
     fail("--overwrite and --resume contradict each other (start over, or continue): give one of them");
   std::string held;  // rank 0's view of the directory, the same message on every rank
   if (comm.rank() == 0 && !dir.root.empty()) {
-    if (fs::exists(dir.root) && !fs::is_directory(dir.root)) held = "F";
+    if (fs::exists(dir.root) && !fs::is_directory(dir.root))
+      held = "F";
     else if (!overwrite && !resume) {
       for (const char* f : {"metrics.jsonl", "model.h5", "best_model.h5"})
         if (fs::exists(dir.file(f))) held += (held.empty() ? "" : ", ") + std::string(f);
@@ -29,9 +30,10 @@ void check_run_dir(const RunDir& dir, bool overwrite, bool resume, const Comm& c
   comm.bcast(held, 0, "run directory check");
   if (held == "F") fail("{}: exists and is not a directory: --out names the run directory", dir.root);
   if (!held.empty())
-    fail("{}: already holds a run ({}); choose another --out, continue it with --resume auto, or pass "
-         "--overwrite",
-         dir.root, held);
+    fail(
+        "{}: already holds a run ({}); choose another --out, continue it with --resume auto, or pass "
+        "--overwrite",
+        dir.root, held);
 }
 
 void prepare_run_dir(const RunDir& dir, const std::string& config_yaml, bool resume) {

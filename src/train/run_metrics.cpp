@@ -1,7 +1,7 @@
 #include "train/run_metrics.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -34,9 +34,9 @@ double number(const nlohmann::json& rec, const char* key) {
 EpochPoint point(const nlohmann::json& rec, const std::string& where) {
   const auto e = rec.find("epoch");
   if (e == rec.end() || !e->is_number_integer()) fail("{}: record without an integer 'epoch'", where);
-  return {e->get<int64_t>(),          number(rec, "elapsed_s"), number(rec, "train_loss"),
-          number(rec, "train_accuracy"), number(rec, "val_loss"), number(rec, "val_accuracy"),
-          number(rec, "test_loss"),      number(rec, "test_accuracy")};
+  return {
+      e->get<int64_t>(),       number(rec, "elapsed_s"),    number(rec, "train_loss"), number(rec, "train_accuracy"),
+      number(rec, "val_loss"), number(rec, "val_accuracy"), number(rec, "test_loss"),  number(rec, "test_accuracy")};
 }
 }  // namespace
 

@@ -44,8 +44,10 @@ std::string grouped(const std::vector<std::string>& reasons) {
     const std::string file = colon == std::string::npos ? "" : fs::path(r.substr(0, colon + 3)).filename().string();
     const std::string why = colon == std::string::npos ? r : r.substr(colon + 5);
     auto it = std::find_if(by_reason.begin(), by_reason.end(), [&](const auto& p) { return p.first == why; });
-    if (it == by_reason.end()) by_reason.emplace_back(why, file);
-    else it->second += ", " + file;
+    if (it == by_reason.end())
+      by_reason.emplace_back(why, file);
+    else
+      it->second += ", " + file;
   }
   std::string s;
   for (const auto& [why, files] : by_reason) s += (s.empty() ? "" : "; ") + files + ": " + why;
@@ -75,16 +77,16 @@ std::string choose_checkpoint(const RunDir& dir, const std::string& resume, cons
   if (resume.empty()) return "";
   if (resume != "auto") {
     if (fs::is_directory(resume))
-      fail("--resume {}: is a directory: give a checkpoint file (DIR/checkpoints/ckpt-<step>.h5), or --resume auto "
-           "with --out DIR",
-           resume);
+      fail(
+          "--resume {}: is a directory: give a checkpoint file (DIR/checkpoints/ckpt-<step>.h5), or --resume auto "
+          "with --out DIR",
+          resume);
     check_checkpoint(resume, architecture);
     return resume;
   }
   if (dir.root.empty()) fail("--resume auto needs --out DIR (the run directory to continue)");
   std::vector<std::string> rejected;
-  const std::string path = newest_valid_checkpoint(dir.checkpoints(), architecture,
-                                                   [&](const std::string& why) {
+  const std::string path = newest_valid_checkpoint(dir.checkpoints(), architecture, [&](const std::string& why) {
     const std::string prefix = "skipping checkpoint ";
     rejected.push_back(one_line(why.rfind(prefix, 0) == 0 ? why.substr(prefix.size()) : why));
   });
@@ -95,12 +97,14 @@ std::string choose_checkpoint(const RunDir& dir, const std::string& resume, cons
   const auto work = run_work(dir);
   if (work.empty()) return "";  // a new directory, or a run that died before anything worth keeping
   if (rejected.empty())
-    fail("{}: --resume auto: the directory holds a run ({}) but no checkpoint to continue it from; nothing was "
-         "changed: start it over with --overwrite, or choose another --out",
-         dir.root, joined(work));
-  fail("{}: --resume auto: no checkpoint can continue the run in this directory ({}); nothing was changed: start it "
-       "over with --overwrite, or choose another --out. Rejected: {}",
-       dir.root, joined(work), grouped(rejected));
+    fail(
+        "{}: --resume auto: the directory holds a run ({}) but no checkpoint to continue it from; nothing was "
+        "changed: start it over with --overwrite, or choose another --out",
+        dir.root, joined(work));
+  fail(
+      "{}: --resume auto: no checkpoint can continue the run in this directory ({}); nothing was changed: start it "
+      "over with --overwrite, or choose another --out. Rejected: {}",
+      dir.root, joined(work), grouped(rejected));
 }
 
 }  // namespace dpt

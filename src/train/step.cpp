@@ -9,8 +9,14 @@
 namespace dpt {
 
 StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, const Comm& comm, const TrainSettings& s)
-    : model_(model), loss_(loss), opt_(opt), comm_(comm), s_(s), async_(comm, s.overlap && s.comm_thread ? AsyncSum::Progress::thread : AsyncSum::Progress::poll),
-      dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))), x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
+    : model_(model),
+      loss_(loss),
+      opt_(opt),
+      comm_(comm),
+      s_(s),
+      async_(comm, s.overlap && s.comm_thread ? AsyncSum::Progress::thread : AsyncSum::Progress::poll),
+      dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))),
+      x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
       y_(static_cast<size_t>(model.max_batch() * loss.target_slots(numel(model.output_shape())))) {
   exact_ = make_exact(model, comm, s);
   outputs_ = numel(model.output_shape());
@@ -95,9 +101,10 @@ StepResult StepRunner::finish(StepResult r, int64_t global_step, float lr, StepT
   if (!r.skipped) r.grad_norm = std::sqrt(kern::sum_squares(store.grads(), store.size()));  // same bits on every rank
   if (r.skipped || !std::isfinite(r.grad_norm)) {
     if (!s_.skip_nonfinite)
-      fail("step {}: the gradient norm is {} (local loss sum {}): training diverged; lower optimizer.lr, set "
-           "train.clip_grad_norm, or set train.nonfinite=skip. Earlier checkpoints are untouched.",
-           global_step + 1, r.skipped ? std::numeric_limits<double>::infinity() : r.grad_norm, r.loss_sum);
+      fail(
+          "step {}: the gradient norm is {} (local loss sum {}): training diverged; lower optimizer.lr, set "
+          "train.clip_grad_norm, or set train.nonfinite=skip. Earlier checkpoints are untouched.",
+          global_step + 1, r.skipped ? std::numeric_limits<double>::infinity() : r.grad_norm, r.loss_sum);
     r.skipped = true;
     return r;
   }

@@ -8,8 +8,8 @@
 
 #include "comm/async_sum.hpp"
 #include "comm/comm.hpp"
-#include "input/sampler.hpp"
 #include "input/sample_rows.hpp"
+#include "input/sampler.hpp"
 #include "layers/loss.hpp"
 #include "model/model.hpp"
 #include "optim/optimizer.hpp"
@@ -62,14 +62,14 @@ class StepRunner {
     size_t lowest_layer;    // complete once backward has finished this layer
     int64_t offset, count;  // in the flat gradient buffer
   };
-  std::vector<Bucket> buckets_;  // in the order backward fills them (last layers first)
-  size_t started_ = 0;           // buckets whose sums are running in this step
+  std::vector<Bucket> buckets_;                       // in the order backward fills them (last layers first)
+  size_t started_ = 0;                                // buckets whose sums are running in this step
   std::function<void(size_t)> layer_done_, no_hook_;  // Model::backward hooks
-  int64_t outputs_ = 0;          // model outputs per sample
+  int64_t outputs_ = 0;                               // model outputs per sample
   AsyncSum async_;
   std::unique_ptr<ExactSum> exact_;  // train.deterministic
   std::vector<int64_t> pass_rows_;   // train.deterministic: sizes of the step's forward passes
-  Buffer<float> dout_, x_;  // (max local batch, outputs), (max local batch, input features)
+  Buffer<float> dout_, x_;           // (max local batch, outputs), (max local batch, input features)
   std::vector<int32_t> y_;
 };
 

@@ -32,15 +32,17 @@ std::unique_ptr<ExactSum> StepRunner::make_exact(Model& model, const Comm& comm,
   if (!s.deterministic) return nullptr;
   const int64_t S = s.micro_shards, P = comm.size();
   if (S % P != 0)
-    fail("train.micro_shards = {} is not a multiple of the rank count {}: train.deterministic needs the same number "
-         "of micro-shards on every rank (use a multiple of every rank count you run on, e.g. 12 for 1, 2, 3, 4 or 6)",
-         S, P);
+    fail(
+        "train.micro_shards = {} is not a multiple of the rank count {}: train.deterministic needs the same number "
+        "of micro-shards on every rank (use a multiple of every rank count you run on, e.g. 12 for 1, 2, 3, 4 or 6)",
+        S, P);
   if (s.batch_size < S)
     fail("train.batch_size = {} is smaller than train.micro_shards = {}: every micro-shard needs a sample",
          s.batch_size, S);
   if (model.has_collective_layers())
-    fail("batchnorm with sync: true sums statistics across ranks, which train.deterministic cannot make independent "
-         "of the rank count; use sync: false (each micro-shard then normalizes with its own statistics)");
+    fail(
+        "batchnorm with sync: true sums statistics across ranks, which train.deterministic cannot make independent "
+        "of the rank count; use sync: false (each micro-shard then normalizes with its own statistics)");
   model.context().defer_running_stats = true;
   return std::make_unique<ExactSum>(std::vector<int64_t>{model.store().size(), model.buffers().size()}, S / P, S);
 }

@@ -10,7 +10,8 @@ extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
 }  // namespace
 
 StopSignals::StopSignals()
-    : term_((g_stop_signal = 0, std::signal(SIGTERM, on_stop_signal))), intr_(std::signal(SIGINT, on_stop_signal)),
+    : term_((g_stop_signal = 0, std::signal(SIGTERM, on_stop_signal))),
+      intr_(std::signal(SIGINT, on_stop_signal)),
       usr1_(std::signal(SIGUSR1, on_stop_signal)) {}
 
 StopSignals::~StopSignals() {

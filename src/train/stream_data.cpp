@@ -8,20 +8,23 @@
 #include <algorithm>
 #include <cstring>
 
+#include "comm/fail_together.hpp"
 #include "core/error.hpp"
 #include "core/partition.hpp"
-#include "comm/fail_together.hpp"
 
 namespace dpt {
 
 StreamData::StreamData(const TrainSettings& s, const SampleSource& src, std::vector<int64_t> train_rows,
                        const Comm& comm)
-    : s_(s), src_(src), comm_(comm),
-      sizing_(size_stream(s.stream, packed_row_bytes(src), src.extents().front().chunk_rows,
-                          src.size(), comm.size(), s.batch_size)),
+    : s_(s),
+      src_(src),
+      comm_(comm),
+      sizing_(size_stream(s.stream, packed_row_bytes(src), src.extents().front().chunk_rows, src.size(), comm.size(),
+                          s.batch_size)),
       order_(src.extents(), std::move(train_rows), sizing_.block_rows, sizing_.window_blocks, s.batch_size, s.seed,
              s.shuffle),
-      row_bytes_(sizing_.row_bytes), slots_(src.target_slots()) {
+      row_bytes_(sizing_.row_bytes),
+      slots_(src.target_slots()) {
   carry_.resize(static_cast<size_t>(per_rank_batch(s.batch_size, comm.size()) * row_bytes_));
   reader_ = std::thread([this] { reader_main(); });
 }
@@ -65,8 +68,10 @@ void StreamData::reader_main() {
     }
     lk.lock();
     busy_ = false;
-    if (err) error_ = err;
-    else ready_ = job;
+    if (err)
+      error_ = err;
+    else
+      ready_ = job;
     cv_.notify_all();
   }
   lk.unlock();
@@ -128,7 +133,12 @@ void StreamData::advance() {
     want_ = ready_ = Job{};  // the reader stays idle until request(): send_ is ours meanwhile
   }
   // A data error in a block this rank read (NaN features, a failed read) ends every rank alike.
-  fail_together(comm_, [&] { if (error) std::rethrow_exception(error); }, "streaming data window");
+  fail_together(
+      comm_,
+      [&] {
+        if (error) std::rethrow_exception(error);
+      },
+      "streaming data window");
   int64_t rows = 0;
   for (int64_t c : cur_.recv_counts) rows += c;
   recv_.resize(static_cast<size_t>(rows * row_bytes_));

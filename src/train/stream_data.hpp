@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "comm/comm.hpp"
-#include "input/sampler.hpp"
 #include "input/sample_rows.hpp"
+#include "input/sampler.hpp"
 #include "input/stream_order.hpp"
 #include "train/stream_sizing.hpp"
 #include "train/train_config.hpp"
@@ -81,8 +81,8 @@ class StreamData final : public SampleRows {
   Job want_, ready_;  // requested; prepared (in plan_ / send_)
   bool busy_ = false, paused_ = false, stop_ = false;
   std::exception_ptr error_;
-  WindowPlan plan_;                    // of ready_
-  std::vector<unsigned char> send_;    // rows of ready_, by destination
+  WindowPlan plan_;                     // of ready_
+  std::vector<unsigned char> send_;     // rows of ready_, by destination
   std::vector<unsigned char> block_x_;  // reader: one block's features and targets
   std::vector<int32_t> block_y_;
   std::vector<int64_t> epoch_blocks_;  // reader: block order of its current epoch

@@ -35,10 +35,10 @@ int64_t parse_byte_size(const std::string& text, const std::string& option) {
 
 int64_t StreamSizing::bytes_per_rank(int P, int64_t B) const {
   const int64_t K = block_rows, W = window_blocks, lb = per_rank_batch(B, P);
-  const int64_t read = K;                           // the block being read
-  const int64_t send = (W + P - 1) / P * K;         // my blocks' training rows, packed by destination
+  const int64_t read = K;                               // the block being read
+  const int64_t send = (W + P - 1) / P * K;             // my blocks' training rows, packed by destination
   const int64_t recv = ((W * K + B - 1) / B + 1) * lb;  // my positions of the window: <= its steps x local batch
-  const int64_t carry = lb;                         // a step's rows from the previous window
+  const int64_t carry = lb;                             // a step's rows from the previous window
   return row_bytes * (read + send + std::min(recv, send * P + lb) + carry);
 }
 
@@ -53,16 +53,22 @@ StreamSizing size_stream(const StreamRequest& r, int64_t row_bytes, int64_t chun
   const int64_t blocks = std::max<int64_t>(1, (rows + z.block_rows - 1) / z.block_rows);
   z.window_blocks = 1;
   if (z.bytes_per_rank(ranks, batch) > r.budget)
-    fail("config: data.memory_budget = {} is too small: one block of {} rows ({} bytes per row{}) and a batch of {} "
-         "need {} per rank; raise data.memory_budget or lower data.block_rows", r.budget_text, z.block_rows, row_bytes,
-         r.block_rows > 0 ? "" : chunk_rows > 0 ? ", the features' chunk rows" : "", batch,
-         format_bytes(z.bytes_per_rank(ranks, batch)));
+    fail(
+        "config: data.memory_budget = {} is too small: one block of {} rows ({} bytes per row{}) and a batch of {} "
+        "need {} per rank; raise data.memory_budget or lower data.block_rows",
+        r.budget_text, z.block_rows, row_bytes,
+        r.block_rows > 0 ? ""
+        : chunk_rows > 0 ? ", the features' chunk rows"
+                         : "",
+        batch, format_bytes(z.bytes_per_rank(ranks, batch)));
   if (r.shuffle_buffer > 0) {
     z.window_blocks = std::min(blocks, (r.shuffle_buffer + z.block_rows - 1) / z.block_rows);
     if (z.bytes_per_rank(ranks, batch) > r.budget)
-      fail("config: data.shuffle_buffer = {} samples ({} blocks of {} rows) needs {} per rank on {} ranks, more than "
-           "data.memory_budget = {}", r.shuffle_buffer, z.window_blocks, z.block_rows,
-           format_bytes(z.bytes_per_rank(ranks, batch)), ranks, r.budget_text);
+      fail(
+          "config: data.shuffle_buffer = {} samples ({} blocks of {} rows) needs {} per rank on {} ranks, more than "
+          "data.memory_budget = {}",
+          r.shuffle_buffer, z.window_blocks, z.block_rows, format_bytes(z.bytes_per_rank(ranks, batch)), ranks,
+          r.budget_text);
     return z;
   }
   // The largest window that fits on one rank: the same on every rank count (P-independent order).

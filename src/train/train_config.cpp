@@ -24,12 +24,19 @@ OptionSpec choice(std::string key, std::string dflt, std::string help, std::vect
 const OptionTable& train_options() {
   static const OptionTable t = {
       opt("seed", OptType::Int, "1234", "seed for initialization, data order, validation split and dropout", 0),
-      {"data.file", OptType::StringList, "",
-       "HDF5 file with the data set; or a glob (data/shard-*.h5) or a list of files forming one data set", -inf, inf,
-       false, {}, true},
+      {"data.file",
+       OptType::StringList,
+       "",
+       "HDF5 file with the data set; or a glob (data/shard-*.h5) or a list of files forming one data set",
+       -inf,
+       inf,
+       false,
+       {},
+       true},
       opt("data.train_features", OptType::String, "/train/images", "training features dataset (N, ...)"),
       opt("data.train_labels", OptType::String, "/train/labels", "training labels dataset (N)"),
-      opt("data.val_fraction", OptType::Float, "0", "carve this fraction of the training rows out as validation", 0, 0.9),
+      opt("data.val_fraction", OptType::Float, "0", "carve this fraction of the training rows out as validation", 0,
+          0.9),
       opt("data.val_file", OptType::StringList, "", "HDF5 file(s) of a separate validation split (default: data.file)"),
       opt("data.val_features", OptType::String, "", "validation features dataset (empty: none, or val_fraction)"),
       opt("data.val_labels", OptType::String, "", "validation labels dataset"),
@@ -46,9 +53,17 @@ const OptionTable& train_options() {
           "streaming: rows per read block (0: the features' chunk rows, or about 1 MiB when not chunked)", 0),
       opt("data.shuffle_buffer", OptType::Int, "0",
           "streaming: samples shuffled together, rounded up to whole blocks (0: the most that data.memory_budget "
-          "holds on one rank; the sample order never depends on the rank count)", 0),
-      {"model.layers", OptType::List, "", "the layers, in order: [{type: dense, units: 512}, {type: relu}, ...]",
-       -inf, inf, false, {}, true},
+          "holds on one rank; the sample order never depends on the rank count)",
+          0),
+      {"model.layers",
+       OptType::List,
+       "",
+       "the layers, in order: [{type: dense, units: 512}, {type: relu}, ...]",
+       -inf,
+       inf,
+       false,
+       {},
+       true},
       choice("loss", "cross_entropy",
              "cross_entropy: classification (integer labels); mse: regression (mean squared error; float or "
              "integer targets (N) or (N, T), T = the model's outputs)",
@@ -72,8 +87,10 @@ const OptionTable& train_options() {
       opt("schedule.warmup_start_factor", OptType::Float, "0", "warmup starts at this fraction of lr", 0, 1),
       opt("train.epochs", OptType::Int, "10", "passes over the training data", 1),
       opt("train.batch_size", OptType::Int, "128", "GLOBAL batch per optimizer step, split across the ranks", 1),
-      opt("train.grad_accumulation", OptType::Int, "1", "micro-batches per rank per step (same result, less memory)", 1),
-      opt("train.eval_batch_size", OptType::Int, "256", "batch size per rank for evaluation (memory: activations of this many samples)", 1),
+      opt("train.grad_accumulation", OptType::Int, "1", "micro-batches per rank per step (same result, less memory)",
+          1),
+      opt("train.eval_batch_size", OptType::Int, "256",
+          "batch size per rank for evaluation (memory: activations of this many samples)", 1),
       opt("train.max_steps", OptType::Int, "0", "stop after this many optimizer steps (0: no limit)", 0),
       opt("train.deterministic", OptType::Bool, "false",
           "bit-identical weights on any rank count that divides train.micro_shards (docs/reproducibility.md)"),
@@ -101,7 +118,8 @@ const OptionTable& train_options() {
       opt("log.progress_interval", OptType::Float, "10", "seconds between progress lines when stderr is not a terminal",
           0, inf, true),
       opt("log.all_ranks", OptType::Bool, "false", "every rank logs (default: rank 0 only, others warnings)"),
-      opt("runtime.threads", OptType::Int, "0", "threads per rank (0: the rank's cores; never oversubscribed)", 0, 4096),
+      opt("runtime.threads", OptType::Int, "0", "threads per rank (0: the rank's cores; never oversubscribed)", 0,
+          4096),
       opt("runtime.heartbeat_timeout", OptType::Float, "60",
           "abort the job when a rank's watchdog thread sends no heartbeat for this many seconds (process stopped, "
           "frozen or unreachable; slow steps, checkpoints and evaluations never trigger it); 0: off, else >= 1",
@@ -130,8 +148,12 @@ bool read_files(const Config& c, const std::string& key, SplitPaths& p) {
 SplitPaths split(const Config& c, const std::string& name, const SplitPaths& train) {
   const std::string features = str_or_empty(c, "data." + name + "_features");
   if (features.empty()) return {};
-  SplitPaths p{train.file, features, c.get_string("data." + name + "_labels"), "data." + name + "_features",
-               "data." + name + "_labels", train.files};
+  SplitPaths p{train.file,
+               features,
+               c.get_string("data." + name + "_labels"),
+               "data." + name + "_features",
+               "data." + name + "_labels",
+               train.files};
   read_files(c, "data." + name + "_file", p);
   return p;
 }
@@ -159,8 +181,9 @@ TrainSettings read_settings(const Config& c) {
   s.layers_origin = c.origin("model.layers");
   s.loss = c.get_string("loss");
   s.train.float_targets = s.val.float_targets = s.test.float_targets = is_regression_loss(s.loss);
-  s.optimizer = {c.get_string("optimizer.name"), c.get_float("optimizer.momentum"), c.get_bool("optimizer.nesterov"),
-                 c.get_float("optimizer.weight_decay"), c.get_float("optimizer.beta1"), c.get_float("optimizer.beta2"),
+  s.optimizer = {c.get_string("optimizer.name"),   c.get_float("optimizer.momentum"),
+                 c.get_bool("optimizer.nesterov"), c.get_float("optimizer.weight_decay"),
+                 c.get_float("optimizer.beta1"),   c.get_float("optimizer.beta2"),
                  c.get_float("optimizer.eps")};
   validate(s.optimizer);
   s.batch_size = c.get_int("train.batch_size");

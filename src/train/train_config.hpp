@@ -20,20 +20,20 @@ struct TrainSettings {
   double val_fraction;          // > 0: validation carved from the training rows
   float scale;
   bool shuffle;
-  StreamRequest stream;         // data.memory_budget > 0: streaming mode (train/stream_data.hpp)
+  StreamRequest stream;  // data.memory_budget > 0: streaming mode (train/stream_data.hpp)
   YAML::Node layers;
   std::string layers_origin;
   std::string loss;
   OptimizerSettings optimizer;
-  float lr;                      // after the linear scaling rule, if enabled
-  LrSchedule schedule;           // total_steps is set by the trainer
+  float lr;             // after the linear scaling rule, if enabled
+  LrSchedule schedule;  // total_steps is set by the trainer
   int64_t epochs, batch_size, eval_batch_size, max_steps, grad_accumulation;
-  bool deterministic;            // exact, rank-count independent gradient sums over micro-shards
-  int64_t micro_shards;          // pieces of each global batch when deterministic
+  bool deterministic;    // exact, rank-count independent gradient sums over micro-shards
+  int64_t micro_shards;  // pieces of each global batch when deterministic
   double clip_grad_norm;
   bool skip_nonfinite;
-  std::string early_metric;      // val_loss | val_accuracy | val_rmse | val_mae | val_r2
-  int64_t patience;              // 0: no early stopping
+  std::string early_metric;  // val_loss | val_accuracy | val_rmse | val_mae | val_r2
+  int64_t patience;          // 0: no early stopping
   double min_delta;
   int64_t ckpt_every_steps;
   double ckpt_every_minutes;
@@ -41,12 +41,12 @@ struct TrainSettings {
   int64_t ckpt_keep;
   double progress_interval;
   bool log_all_ranks;
-  int threads;                   // 0: automatic
-  double watchdog_timeout;       // 0: off
-  double heartbeat_timeout;      // 0: off
-  bool overlap;                  // start gradient sums during backward (else one allreduce after it)
-  int64_t bucket_floats;         // gradient bucket size for overlap
-  bool comm_thread;              // overlap: a communication thread drives the sums (else MPI polling)
+  int threads;               // 0: automatic
+  double watchdog_timeout;   // 0: off
+  double heartbeat_timeout;  // 0: off
+  bool overlap;              // start gradient sums during backward (else one allreduce after it)
+  int64_t bucket_floats;     // gradient bucket size for overlap
+  bool comm_thread;          // overlap: a communication thread drives the sums (else MPI polling)
 };
 
 TrainSettings read_settings(const Config& c);

@@ -36,9 +36,10 @@ namespace {
 int64_t checked_model_batch(const TrainSettings& s, const Shape& input, const Comm& comm) {
   const int64_t train_b = (s.batch_size + comm.size() - 1) / comm.size(), b = std::max(train_b, s.eval_batch_size);
   const Model probe(s.layers, input, 1, s.layers_origin);
-  const std::string what = fmt::format("config: batches of {} samples ({} = max(train.batch_size / {} ranks, "
-                                       "train.eval_batch_size); {} floats each in the network)",
-                                       b, b, comm.size(), probe.floats_per_sample());
+  const std::string what = fmt::format(
+      "config: batches of {} samples ({} = max(train.batch_size / {} ranks, "
+      "train.eval_batch_size); {} floats each in the network)",
+      b, b, comm.size(), probe.floats_per_sample());
   check_memory({{what, mul_bytes(b, 4 * probe.floats_per_sample()),
                  b > train_b ? "lower train.eval_batch_size" : "lower train.batch_size or use more ranks"}},
                memory_available(comm.local_size()));
@@ -95,18 +96,25 @@ class Trainer {
   double t0_ = 0, last_ckpt_time_ = 0;
   float lr_ = 0;
   int64_t last_ckpt_step_ = -1;
-  bool finished_ = false;  // resumed from the checkpoint of a run that had ended
+  bool finished_ = false;       // resumed from the checkpoint of a run that had ended
   bool model_missing_ = false;  // ... whose model.h5 was never written (killed, disk full)
   std::string resumed_from_;
 };
 
 Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
-    : cfg_(cfg), comm_(comm), opts_(opts), s_(read_settings(cfg)), dir_{opts.out_dir}, data_(s_, comm),
+    : cfg_(cfg),
+      comm_(comm),
+      opts_(opts),
+      s_(read_settings(cfg)),
+      dir_{opts.out_dir},
+      data_(s_, comm),
       model_(s_.layers, data_.train_source().sample_shape(),
              checked_model_batch(s_, data_.train_source().sample_shape(), comm), s_.layers_origin),
-      loss_(make_loss<float>(s_.loss)), opt_(make_optimizer(s_.optimizer, model_.store().size())),
+      loss_(make_loss<float>(s_.loss)),
+      opt_(make_optimizer(s_.optimizer, model_.store().size())),
       sampler_(data_.train_size(), s_.batch_size, s_.seed, s_.shuffle),
-      runner_(model_, *loss_, *opt_, comm_, s_), early_(s_.early_metric, s_.patience, s_.min_delta),
+      runner_(model_, *loss_, *opt_, comm_, s_),
+      early_(s_.early_metric, s_.patience, s_.min_delta),
       counters_(sampler_.steps_per_epoch(), comm) {
   const int64_t per_epoch = sampler_.steps_per_epoch();
   s_.schedule.total_steps = s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * per_epoch) : s_.epochs * per_epoch;
@@ -153,7 +161,8 @@ void Trainer::restore(const std::string& path) {
   // The checkpoint of a run that already ended (its last epoch, max_steps, early stopping): the
   // same on every rank, from the checkpoint's state; nothing to train, nothing to rewrite.
   finished_ = st_.epoch >= s_.epochs || (s_.max_steps > 0 && st_.step >= s_.max_steps) || early_.should_stop();
-  int64_t missing = finished_ && comm_.rank() == 0 && !dir_.root.empty() && !std::filesystem::exists(dir_.file("model.h5"));
+  int64_t missing =
+      finished_ && comm_.rank() == 0 && !dir_.root.empty() && !std::filesystem::exists(dir_.file("model.h5"));
   comm_.allreduce_sum(&missing, 1);
   model_missing_ = missing != 0;
   resumed_from_ = path;
@@ -182,14 +191,14 @@ TrainOutcome Trainer::complete_finished_run() {
 void Trainer::checkpoint() {
   if (st_.step == last_ckpt_step_) return;  // e.g. max_steps at a step that was just saved
   last_ckpt_step_ = st_.step;
-  StreamData::ReadPause pause(stream_.get());  // HDF5 is not thread-safe: no reads while we write
+  StreamData::ReadPause pause(stream_.get());           // HDF5 is not thread-safe: no reads while we write
   counters_.fold(st_.loss_sum, st_.seen, st_.correct);  // the epoch's counters so far, over all ranks
   TrainState st = st_;
   st.elapsed_s += wall_time() - t0_;
   st.early = early_.to_json();
   const double t_write = wall_time();
-  const std::string path = save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt_keep), model_, *opt_, st,
-                                           cfg_.to_yaml(), comm_);
+  const std::string path =
+      save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt_keep), model_, *opt_, st, cfg_.to_yaml(), comm_);
   last_ckpt_time_ = wall_time();
   std::error_code ec;
   const auto bytes = comm_.rank() == 0 ? std::filesystem::file_size(path, ec) : 0;
@@ -199,8 +208,8 @@ void Trainer::checkpoint() {
 
 bool Trainer::poll_stop_or_checkpoint() {
   // Rank 0's clock decides the timed checkpoint; any rank's SIGTERM/SIGINT stops the job.
-  const bool due = comm_.rank() == 0 && s_.ckpt_every_minutes > 0 &&
-                   wall_time() - last_ckpt_time_ >= 60.0 * s_.ckpt_every_minutes;
+  const bool due =
+      comm_.rank() == 0 && s_.ckpt_every_minutes > 0 && wall_time() - last_ckpt_time_ >= 60.0 * s_.ckpt_every_minutes;
   int64_t v[2] = {due ? 1 : 0, stop_signal() != 0 ? 1 : 0};
   comm_.allreduce_sum(v, 2);
   // Stopping on a signal: if a peer is gone the collective checkpoint cannot finish; SIGALRM's
@@ -262,9 +271,15 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
   const double t_eval = wall_time();
   out.val = eval(data_.val()), out.test = eval(data_.test());
   const double eval_s = wall_time() - t_eval;
-  nlohmann::json rec = {{"epoch", epoch + 1},       {"step", st_.step},         {"train_loss", out.train_loss},
-                        {"train_accuracy", train_acc}, {"samples_per_s", trained_here / epoch_s}, {"epoch_s", epoch_s},
-                        {"data_s", data_s},          {"eval_s", eval_s},         {"lr", lr_},
+  nlohmann::json rec = {{"epoch", epoch + 1},
+                        {"step", st_.step},
+                        {"train_loss", out.train_loss},
+                        {"train_accuracy", train_acc},
+                        {"samples_per_s", trained_here / epoch_s},
+                        {"epoch_s", epoch_s},
+                        {"data_s", data_s},
+                        {"eval_s", eval_s},
+                        {"lr", lr_},
                         {"elapsed_s", st_.elapsed_s + wall_time() - t0_}};
   if (loss_->regression()) rec.erase("train_accuracy"), rec["train_rmse"] = std::sqrt(out.train_loss);
   if (data_.val()) put_eval_fields(rec, "val", out.val);
@@ -294,7 +309,8 @@ void Trainer::finish_run(TrainOutcome& out) {
     std::copy(best_buffers_.begin(), best_buffers_.end(), model_.buffers().params());
     out.val = eval(data_.val()), out.test = eval(data_.test());
     out.best_epoch = early_.best_epoch();
-    spdlog::info("restored the weights of epoch {} (best {} {:.4f})", early_.best_epoch(), early_.metric(), early_.best());
+    spdlog::info("restored the weights of epoch {} (best {} {:.4f})", early_.best_epoch(), early_.metric(),
+                 early_.best());
   }
   out.steps = st_.step;
   out.seconds = st_.elapsed_s + wall_time() - t0_;
@@ -328,15 +344,16 @@ TrainOutcome Trainer::run() {
   if (!opts_.resume.empty() && resumed_from_.empty())
     log::result(fmt::format("no checkpoint in {}: starting from the beginning", dir_.checkpoints()));
   if (!resumed_from_.empty() && !finished_) {  // shown even with -q: what --resume did
-    log::result(fmt::format("resumed from {} at step {} (epoch {}, step {} of it) on {} ranks", resumed_from_,
-                            st_.step, st_.epoch + 1, st_.step_in_epoch, comm_.size()));
+    log::result(fmt::format("resumed from {} at step {} (epoch {}, step {} of it) on {} ranks", resumed_from_, st_.step,
+                            st_.epoch + 1, st_.step_in_epoch, comm_.size()));
     if (comm_.rank() == 0 && !dir_.root.empty()) truncate_metrics(dir_, st_.step);
   }
   if (finished_ && model_missing_) return complete_finished_run();
   if (finished_) {
-    spdlog::warn("{} already finished at step {} (epoch {} of {}): nothing to train, its files are left as they are; "
-                 "raise train.epochs or train.max_steps to train further",
-                 dir_.root.empty() ? std::string("the run") : dir_.root, st_.step, st_.epoch, s_.epochs);
+    spdlog::warn(
+        "{} already finished at step {} (epoch {} of {}): nothing to train, its files are left as they are; "
+        "raise train.epochs or train.max_steps to train further",
+        dir_.root.empty() ? std::string("the run") : dir_.root, st_.step, st_.epoch, s_.epochs);
     TrainOutcome done;
     done.stop_reason = StopReason::already_finished, done.steps = st_.step, done.epochs = st_.epoch;
     copy_weights(model_, done.params, done.buffers);
@@ -371,7 +388,8 @@ TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts
   const TrainSettings s = read_settings(cfg);
   configure_threads(s, comm);
   const std::string yaml = cfg.to_yaml();
-  comm.check_same(std::hash<std::string>{}(yaml), "resolved config (same config file and --set options on every rank?)");
+  comm.check_same(std::hash<std::string>{}(yaml),
+                  "resolved config (same config file and --set options on every rank?)");
   const StopSignals signals;
   if (!Comm::watchdog_running()) Comm::start_watchdog(s.watchdog_timeout, s.heartbeat_timeout);
   const RunDir dir{opts.out_dir};

@@ -47,12 +47,12 @@ constexpr std::string_view to_string(StopReason r) {
 }
 
 struct TrainOutcome {
-  EvalResult val, test;       // of the final model (the best one with early stopping)
-  double train_loss = 0;      // mean over the last epoch's samples
+  EvalResult val, test;   // of the final model (the best one with early stopping)
+  double train_loss = 0;  // mean over the last epoch's samples
   int64_t steps = 0, epochs = 0, best_epoch = 0;
   double seconds = 0;
   StopReason stop_reason = StopReason::epochs;
-  std::vector<float> params;  // final parameters (identical on every rank)
+  std::vector<float> params;   // final parameters (identical on every rank)
   std::vector<float> buffers;  // final batchnorm running statistics (identical on every rank)
 };
 

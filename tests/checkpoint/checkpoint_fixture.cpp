@@ -14,8 +14,8 @@
 namespace dpt::test {
 
 CheckpointArrays SampleArrays::view() {
-  return {params.data(),    static_cast<int64_t>(params.size()),    optimizer.data(),
-          static_cast<int64_t>(optimizer.size()), buffers.data(), static_cast<int64_t>(buffers.size())};
+  return {params.data(),  static_cast<int64_t>(params.size()), optimizer.data(), static_cast<int64_t>(optimizer.size()),
+          buffers.data(), static_cast<int64_t>(buffers.size())};
 }
 
 SampleArrays sample_arrays(int64_t n_params, int64_t n_optimizer, int64_t n_buffers, uint64_t seed) {
@@ -25,8 +25,12 @@ SampleArrays sample_arrays(int64_t n_params, int64_t n_optimizer, int64_t n_buff
   uint32_t nan_bits = 0x7fc01234u;  // a quiet NaN with a payload
   float nan = 0;
   std::memcpy(&nan, &nan_bits, 4);
-  const float special[] = {-0.0f, std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::infinity(),
-                           -std::numeric_limits<float>::infinity(), nan, std::numeric_limits<float>::max()};
+  const float special[] = {-0.0f,
+                           std::numeric_limits<float>::denorm_min(),
+                           std::numeric_limits<float>::infinity(),
+                           -std::numeric_limits<float>::infinity(),
+                           nan,
+                           std::numeric_limits<float>::max()};
   for (size_t i = 0; i < std::size(special) && i < a.params.size(); ++i) a.params[i] = special[i];
   return a;
 }

@@ -48,14 +48,13 @@ TEST(CheckpointDir, ListsCompleteCheckpointsNewestFirstAndNothingElse) {
   const std::string dir = test::temp_dir("ckdir-list");
   for (int64_t step : {10, 9, 100, 11}) touch(checkpoint_path(dir, step));
   touch(checkpoint_path(dir, 200) + ".tmp");  // an interrupted write
-  for (const char* other : {"ckpt-probe-0-42.tmp", "model.h5", "notes.txt", "ckpt-.h5", "ckpt-0000000300.h5.bak",
-                            "xckpt-0000000400.h5"})
+  for (const char* other :
+       {"ckpt-probe-0-42.tmp", "model.h5", "notes.txt", "ckpt-.h5", "ckpt-0000000300.h5.bak", "xckpt-0000000400.h5"})
     touch(fs::path(dir) / other);
   fs::create_directory(fs::path(dir) / "old");
 
-  EXPECT_EQ(file_names(list_checkpoints(dir)),
-            (std::vector<std::string>{"ckpt-0000000100.h5", "ckpt-0000000011.h5", "ckpt-0000000010.h5",
-                                      "ckpt-0000000009.h5"}));
+  EXPECT_EQ(file_names(list_checkpoints(dir)), (std::vector<std::string>{"ckpt-0000000100.h5", "ckpt-0000000011.h5",
+                                                                         "ckpt-0000000010.h5", "ckpt-0000000009.h5"}));
   EXPECT_EQ(list_checkpoints(dir).front(), checkpoint_path(dir, 100));  // full paths
   fs::remove_all(dir);
 }
@@ -73,8 +72,8 @@ TEST(CheckpointDir, PruneKeepsTheNewestAndRemovesLeftoverTemporaries) {
   touch(fs::path(dir) / "model.h5");
 
   prune_checkpoints(dir, 2);
-  EXPECT_EQ(names_in(dir), (std::vector<std::string>{"ckpt-0000000004.h5", "ckpt-0000000005.h5", "model.h5",
-                                                     "model.h5.tmp.123"}));
+  EXPECT_EQ(names_in(dir),
+            (std::vector<std::string>{"ckpt-0000000004.h5", "ckpt-0000000005.h5", "model.h5", "model.h5.tmp.123"}));
   prune_checkpoints(dir, 2);  // nothing more to do
   EXPECT_EQ(list_checkpoints(dir).size(), 2u);
   fs::remove_all(dir);

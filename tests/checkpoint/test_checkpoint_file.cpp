@@ -74,7 +74,8 @@ TEST_F(CheckpointFile, EmptyArraysRoundTrip) {
 TEST_F(CheckpointFile, WrittenOnAnyRankCountLoadsOnAnyOther) {
   for (int writers = 1; writers <= world.size(); ++writers) {
     const Comm sub = world.split(world.rank() < writers ? 0 : 1);
-    if (world.rank() < writers) write_checkpoint(checkpoint_path(dir, writers), test::sample_meta(writers), arrays.view(), sub);
+    if (world.rank() < writers)
+      write_checkpoint(checkpoint_path(dir, writers), test::sample_meta(writers), arrays.view(), sub);
   }
   world.barrier();
   for (int writers = 1; writers <= world.size(); ++writers) {

@@ -65,15 +65,15 @@ TEST_F(NewestValid, SkipsAnotherArchitectureACorruptAndATruncatedOneWithTheirRea
             checkpoint_path(dir, 10));
   ASSERT_EQ(warnings.size(), 3u);
   const std::vector<std::string> want = {
-      checkpoint_path(dir, 40) + ": written for another model:\n  checkpoint: input (5) | dense 5 -> (4)\n  this run:   " +
-          kArch,
-      checkpoint_path(dir, 30) + ": checksum mismatch in 'optimizer'",
-      checkpoint_path(dir, 20) + ": truncated file"};
+      checkpoint_path(dir, 40) +
+          ": written for another model:\n  checkpoint: input (5) | dense 5 -> (4)\n  this run:   " + kArch,
+      checkpoint_path(dir, 30) + ": checksum mismatch in 'optimizer'", checkpoint_path(dir, 20) + ": truncated file"};
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(warnings[i].find("skipping checkpoint " + want[i]), 0u) << warnings[i];
     // check_checkpoint gives the same reason, naming the file first.
-    EXPECT_EQ(error_of([&] { check_checkpoint(checkpoint_path(dir, 40 - 10 * static_cast<int64_t>(i)), kArch); })
-                  .find(want[i]),
+    EXPECT_EQ(error_of([&] {
+                check_checkpoint(checkpoint_path(dir, 40 - 10 * static_cast<int64_t>(i)), kArch);
+              }).find(want[i]),
               0u);
   }
   EXPECT_NO_THROW(check_checkpoint(checkpoint_path(dir, 10), kArch));

@@ -137,7 +137,8 @@ void predictions(const std::string& path, int64_t n, int64_t c, const std::strin
     const float* row = t.p.data() + i * c;
     double sum = 0;
     for (int64_t j = 0; j < c; ++j) {
-      if (!(row[j] >= 0 && row[j] <= 1)) fail(path + ": row " + std::to_string(i) + " has p = " + std::to_string(row[j]));
+      if (!(row[j] >= 0 && row[j] <= 1))
+        fail(path + ": row " + std::to_string(i) + " has p = " + std::to_string(row[j]));
       sum += row[j];
     }
     if (std::abs(sum - 1) > 1e-5) fail(path + ": row " + std::to_string(i) + " sums to " + std::to_string(sum));
@@ -166,11 +167,14 @@ void same_predictions(const std::string& a, const std::string& b) {
 int main(int argc, char** argv) {
   const std::vector<std::string> a(argv + 1, argv + argc);
   try {
-    if (a.size() == 3 && a[0] == "png") png(a[1], std::stoull(a[2]));
-    else if (a.size() == 3 && a[0] == "eval") eval(a[1], a[2]);
+    if (a.size() == 3 && a[0] == "png")
+      png(a[1], std::stoull(a[2]));
+    else if (a.size() == 3 && a[0] == "eval")
+      eval(a[1], a[2]);
     else if ((a.size() == 4 || a.size() == 5) && a[0] == "predictions")
       predictions(a[1], std::stoll(a[2]), std::stoll(a[3]), a.size() == 5 ? a[4] : "");
-    else if (a.size() == 3 && a[0] == "same-predictions") same_predictions(a[1], a[2]);
+    else if (a.size() == 3 && a[0] == "same-predictions")
+      same_predictions(a[1], a[2]);
     else {
       std::cerr << "usage: see the top of check_outputs.cpp\n";
       return 2;

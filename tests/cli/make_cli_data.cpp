@@ -31,14 +31,17 @@ int main(int argc, char** argv) {
   // Run directories for plot: none, one without an epoch record, one with three epochs (val + test).
   std::filesystem::create_directories(dir + "/nometrics");
   std::filesystem::create_directories(dir + "/norecords");
-  std::ofstream(dir + "/norecords/metrics.jsonl") << R"({"event": "end", "reason": "signal", "step": 0})" << "\n";
+  std::ofstream(dir + "/norecords/metrics.jsonl") << R"({"event": "end", "reason": "signal", "step": 0})"
+                                                  << "\n";
   std::filesystem::create_directories(dir + "/handrun");
   std::ofstream hr(dir + "/handrun/metrics.jsonl");
   for (int e = 1; e <= 3; ++e)
     hr << "{\"epoch\": " << e << ", \"elapsed_s\": " << 1.5 * e << ", \"train_loss\": " << 1.0 / e
-       << ", \"train_accuracy\": " << 0.5 + 0.1 * e << ", \"val_loss\": " << 1.2 / e << ", \"val_accuracy\": "
-       << 0.45 + 0.1 * e << ", \"test_loss\": " << 1.1 / e << ", \"test_accuracy\": " << 0.4 + 0.1 * e << "}\n";
-  hr << R"({"event": "end", "reason": "epochs", "step": 30})" << "\n";
+       << ", \"train_accuracy\": " << 0.5 + 0.1 * e << ", \"val_loss\": " << 1.2 / e
+       << ", \"val_accuracy\": " << 0.45 + 0.1 * e << ", \"test_loss\": " << 1.1 / e
+       << ", \"test_accuracy\": " << 0.4 + 0.1 * e << "}\n";
+  hr << R"({"event": "end", "reason": "epochs", "step": 30})"
+     << "\n";
   std::ofstream(dir + "/good.yaml") << R"(# small valid config
 data: {file: good.h5, train_features: /train/x, train_labels: /train/y, test_features: /test/x, test_labels: /test/y,
        scale: 1/180}

@@ -18,7 +18,8 @@ using dpt::Comm;
 namespace {
 std::vector<float> rank_data(const Comm& c, size_t n) {
   std::vector<float> v(n);
-  for (size_t k = 0; k < n; ++k) v[k] = 1.0f / static_cast<float>(k + 1 + 7 * c.rank()) - 0.01f * static_cast<float>(k % 5);
+  for (size_t k = 0; k < n; ++k)
+    v[k] = 1.0f / static_cast<float>(k + 1 + 7 * c.rank()) - 0.01f * static_cast<float>(k % 5);
   return v;
 }
 const std::vector<int64_t> kBuckets = {3000, 1, 70000, 513, 20000};  // uneven, one tiny, in start order

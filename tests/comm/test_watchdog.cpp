@@ -32,7 +32,8 @@ TEST(WatchdogJudge, NamesTheSilentRankNotTheOneThatWentPast) {
   const std::vector<Report> ranks{inside(0, 114, 12.0, 15.5), inside(1, 68, 10.0, 11.4)};
   const Verdict v = judge_waits(ranks, 15.5, 3);
   ASSERT_EQ(v.kind, Verdict::abort) << v.message;
-  EXPECT_TRUE(has(v.message, "rank 1 did not reach allreduce_sum #114 [float x 4] within 3 s (rank 0 waiting for 3.5 s)"))
+  EXPECT_TRUE(
+      has(v.message, "rank 1 did not reach allreduce_sum #114 [float x 4] within 3 s (rank 0 waiting for 3.5 s)"))
       << v.message;
   EXPECT_TRUE(has(v.message, "rank 1 sent no heartbeat for 4.1 s, its last report said: waiting in allreduce_sum #68"))
       << v.message;
@@ -45,7 +46,8 @@ TEST(WatchdogJudge, NamesAStalledRankFromAFreshReport) {
   const std::vector<Report> ranks{outside(0, 19, 9.0, 14.0), inside(1, 20, 10.0, 14.0)};
   const Verdict v = judge_waits(ranks, 14.0, 3);
   ASSERT_EQ(v.kind, Verdict::abort);
-  EXPECT_TRUE(has(v.message, "rank 0 did not reach allreduce_sum #20 [float x 4] within 3 s (rank 1 waiting for 4.0 s)"))
+  EXPECT_TRUE(
+      has(v.message, "rank 0 did not reach allreduce_sum #20 [float x 4] within 3 s (rank 1 waiting for 4.0 s)"))
       << v.message;
   EXPECT_TRUE(has(v.message, "rank 0 is outside any collective (computing) for 5.0 s, since it left allreduce_sum #19"))
       << v.message;

@@ -17,20 +17,28 @@ namespace {
 OptionTable test_table() {
   return {
       {.key = "seed", .type = OptType::Int, .default_value = "42", .help = "random seed", .min = 0},
-      {.key = "optimizer.name", .type = OptType::String, .default_value = "sgd", .help = "optimizer",
+      {.key = "optimizer.name",
+       .type = OptType::String,
+       .default_value = "sgd",
+       .help = "optimizer",
        .choices = {"sgd", "adam"}},
-      {.key = "optimizer.lr", .type = OptType::Float, .default_value = "0.1", .help = "learning rate",
-       .min = 0, .min_exclusive = true},
-      {.key = "optimizer.momentum", .type = OptType::Float, .default_value = "0.9", .help = "momentum",
-       .min = 0, .max = 1},
+      {.key = "optimizer.lr",
+       .type = OptType::Float,
+       .default_value = "0.1",
+       .help = "learning rate",
+       .min = 0,
+       .min_exclusive = true},
+      {.key = "optimizer.momentum",
+       .type = OptType::Float,
+       .default_value = "0.9",
+       .help = "momentum",
+       .min = 0,
+       .max = 1},
       {.key = "optimizer.nesterov", .type = OptType::Bool, .default_value = "false", .help = "nesterov"},
-      {.key = "train.epochs", .type = OptType::Int, .default_value = "10", .help = "epochs", .min = 1,
-       .max = 1000},
-      {.key = "data.path", .type = OptType::String, .default_value = "", .help = "HDF5 dataset",
-       .required = true},
+      {.key = "train.epochs", .type = OptType::Int, .default_value = "10", .help = "epochs", .min = 1, .max = 1000},
+      {.key = "data.path", .type = OptType::String, .default_value = "", .help = "HDF5 dataset", .required = true},
       {.key = "data.scale", .type = OptType::Float, .default_value = "1", .help = "pixel scale"},
-      {.key = "model.layers", .type = OptType::List, .default_value = "", .help = "layer list",
-       .required = true},
+      {.key = "model.layers", .type = OptType::List, .default_value = "", .help = "layer list", .required = true},
   };
 }
 
@@ -227,8 +235,7 @@ TEST(Config, RangeErrorsDescribeTheValidRange) {
 TEST(Config, ChoicesErrorListsTheChoices) {
   Config c(test_table());
   const std::string msg = error_of([&] { c.set_override("optimizer.name=rmsprop"); });
-  EXPECT_NE(msg.find("optimizer.name = 'rmsprop' is not valid: must be one of: sgd, adam"), std::string::npos)
-      << msg;
+  EXPECT_NE(msg.find("optimizer.name = 'rmsprop' is not valid: must be one of: sgd, adam"), std::string::npos) << msg;
   c.set_override("optimizer.name=adam");
   EXPECT_EQ(c.get_string("optimizer.name"), "adam");
   // An empty value ("key:" means the empty string) is not one of the choices either.
@@ -256,8 +263,7 @@ TEST(Config, FloatsMayBeWrittenAsFractions) {
 TEST(Config, RequiredOptionsMissing) {
   Config c(test_table());
   std::string msg = error_of([&] { c.check_required("run.yaml"); });
-  EXPECT_NE(msg.find("run.yaml: required option 'data.path' (HDF5 dataset) is not set"), std::string::npos)
-      << msg;
+  EXPECT_NE(msg.find("run.yaml: required option 'data.path' (HDF5 dataset) is not set"), std::string::npos) << msg;
   c.set_override("data.path=/x.h5");
   msg = error_of([&] { c.check_required(); });
   EXPECT_NE(msg.find("'model.layers'"), std::string::npos) << msg;
@@ -318,12 +324,12 @@ TEST(Config, ClosestKeySuggestsOnlyNearKeys) {
 
 TEST_F(ConfigFile, DuplicateKeysAreAnErrorNamingBothLines) {
   Config c(test_table());
-  std::string msg = error_of([&] {
-    c.load_file(write("dup.yaml", "seed: 1\noptimizer:\n  lr: 0.1\n  name: sgd\n  lr: 0.5\n"));
-  });
+  std::string msg =
+      error_of([&] { c.load_file(write("dup.yaml", "seed: 1\noptimizer:\n  lr: 0.1\n  name: sgd\n  lr: 0.5\n")); });
   EXPECT_NE(msg.find("dup.yaml:5: duplicate key 'lr' (also on line 3)"), std::string::npos) << msg;
   // Inside a layer of the list too, and at the top level.
-  msg = error_of([&] { c.load_file(write("dup2.yaml", "model:\n  layers:\n    - {type: dense, units: 8, units: 9}\n")); });
+  msg = error_of(
+      [&] { c.load_file(write("dup2.yaml", "model:\n  layers:\n    - {type: dense, units: 8, units: 9}\n")); });
   EXPECT_NE(msg.find("dup2.yaml:3: duplicate key 'units' (also on line 3)"), std::string::npos) << msg;
   msg = error_of([&] { c.load_file(write("dup3.yaml", "seed: 1\nseed: 2\n")); });
   EXPECT_NE(msg.find("dup3.yaml:2: duplicate key 'seed' (also on line 1)"), std::string::npos) << msg;

@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
     MPI_Finalize();
     return 2;
   }
-  const std::string file = argv[1], feat = argc > 2 ? argv[2] : "/train/images", lab = argc > 3 ? argv[3] : "/train/labels";
+  const std::string file = argv[1], feat = argc > 2 ? argv[2] : "/train/images",
+                    lab = argc > 3 ? argv[3] : "/train/labels";
   const hsize_t K = argc > 4 ? std::stoull(argv[4]) : 1024;
   const int reps = argc > 5 ? std::stoi(argv[5]) : 3;
   const char* names[3] = {"posix (sec2)", "mpio independent", "mpio collective"};

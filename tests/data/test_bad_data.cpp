@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <limits>
 
-#include "h5/sample_source.hpp"
 #include "core/memory.hpp"
+#include "h5/sample_source.hpp"
 #include "input/sample_rows.hpp"
 #include "support/synth_data.hpp"
 #include "support/test_util.hpp"
@@ -50,7 +50,9 @@ std::string write_file(const std::string& path, int64_t n, int64_t D, const std:
   return path;
 }
 
-SplitPaths paths(const std::string& file) { return {file, "/train/x", "/train/y", "data.train_features", "data.train_labels"}; }
+SplitPaths paths(const std::string& file) {
+  return {file, "/train/x", "/train/y", "data.train_features", "data.train_labels"};
+}
 }  // namespace
 
 TEST(BadData, NonFiniteFeatureNamedByFileDatasetRowColumnOnEveryReadPath) {
@@ -63,11 +65,12 @@ TEST(BadData, NonFiniteFeatureNamedByFileDatasetRowColumnOnEveryReadPath) {
     const SampleSource src(paths(file), 1.0f);
     const std::string want = fmt::format("{}: '/train/x' (data.train_features) row 33 column 4 has value {}", file,
                                          std::isnan(bad) ? "nan" : "-inf");
-    EXPECT_PRED2(has, test::error_of([&] { load_block(src, 0, n); }), want);       // validation / test / evaluate
-    EXPECT_PRED2(has, test::error_of([&] { load_shard(src, {39, 33}); }), want);   // carved rows
+    EXPECT_PRED2(has, test::error_of([&] { load_block(src, 0, n); }), want);      // validation / test / evaluate
+    EXPECT_PRED2(has, test::error_of([&] { load_shard(src, {39, 33}); }), want);  // carved rows
     std::vector<unsigned char> raw(static_cast<size_t>(n * src.row_bytes()));
     std::vector<int32_t> y(static_cast<size_t>(n));
-    EXPECT_PRED2(has, test::error_of([&] { src.read_raw(30, 40, raw.data(), y.data()); }), want);  // training, streaming
+    EXPECT_PRED2(has, test::error_of([&] { src.read_raw(30, 40, raw.data(), y.data()); }),
+                 want);                                          // training, streaming
     EXPECT_NO_THROW(src.read_raw(0, 33, raw.data(), y.data()));  // rows before it are fine
   }
 }
@@ -113,8 +116,10 @@ TEST(BadData, TruncatedFileSaysSoWithItsSizes) {
   const auto full = static_cast<int64_t>(std::filesystem::file_size(file));
   std::filesystem::resize_file(file, static_cast<uintmax_t>(full / 2));
   const auto msg = test::error_of([&] { SampleSource(paths(file), 1.0f); });
-  EXPECT_PRED2(has, msg, fmt::format("{}: truncated file: {} bytes on disk, but the file's superblock says it ends at "
-                                     "byte {}", file, full / 2, full));
+  EXPECT_PRED2(has, msg,
+               fmt::format("{}: truncated file: {} bytes on disk, but the file's superblock says it ends at "
+                           "byte {}",
+                           file, full / 2, full));
 }
 
 // Found by tests/fuzz/fuzz_h5_reader: superblock addresses near 2^63 overflowed int64 (UB) and
@@ -122,7 +127,7 @@ TEST(BadData, TruncatedFileSaysSoWithItsSizes) {
 TEST(BadData, DamagedSuperblockAddressesAreNoTruncation) {
   const std::string file = test::temp_dir("superblock") + "/s.h5";
   unsigned char b[128] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n', 2, 8, 8, 0};  // version 2, 8-byte offsets
-  for (int k = 0; k < 8; ++k) b[12 + k] = k == 7 ? 0x7f : 0xff;                // base address 2^63 - 1
+  for (int k = 0; k < 8; ++k) b[12 + k] = k == 7 ? 0x7f : 0xff;                      // base address 2^63 - 1
   for (int k = 0; k < 8; ++k) b[28 + k] = k == 0 ? 0xe8 : k == 1 ? 0x03 : k == 7 ? 0x80 : 0;  // 2^63 + 1000
   FILE* f = std::fopen(file.c_str(), "wb");
   ASSERT_TRUE(f);
@@ -159,7 +164,8 @@ TEST(BadData, MissingFilterNamedWithHowToConvert) {
   H5PLset_loading_state(0);
   const auto msg = test::error_of([&] { SampleSource(paths(file), 1.0f); });
   H5PLset_loading_state(loading);
-  EXPECT_PRED2(has, msg, file + ": dataset '/train/x' (data.train_features) is compressed with HDF5 filter 32000 'lzf'");
+  EXPECT_PRED2(has, msg,
+               file + ": dataset '/train/x' (data.train_features) is compressed with HDF5 filter 32000 'lzf'");
   EXPECT_PRED2(has, msg, "h5repack -f GZIP=4 " + file + " out.h5");
 }
 
@@ -178,15 +184,17 @@ TEST(BadData, DanglingLinksNamedWithTheirTargets) {
   H5Fclose(f);
   SplitPaths p = paths(file);
   EXPECT_PRED2(has, test::error_of([&] { SampleSource(p, 1.0f); }),
-               file + ": dataset '/train/x' (data.train_features): '/train/x' is a soft link to '/nowhere/x', which "
-                      "does not exist in the file");
+               file +
+                   ": dataset '/train/x' (data.train_features): '/train/x' is a soft link to '/nowhere/x', which "
+                   "does not exist in the file");
   p.features = "/via/x";  // a dangling link on the way
   EXPECT_PRED2(has, test::error_of([&] { SampleSource(p, 1.0f); }),
                "dataset '/via/x' (data.train_features): '/via' is a soft link to '/missing_group'");
   p.features = "/train/ext";
   EXPECT_PRED2(has, test::error_of([&] { SampleSource(p, 1.0f); }),
-               file + ": dataset '/train/ext' (data.train_features): '/train/ext' is an external link to '/data/x' in "
-                      "file 'gone.h5', which cannot be opened");
+               file +
+                   ": dataset '/train/ext' (data.train_features): '/train/ext' is an external link to '/data/x' in "
+                   "file 'gone.h5', which cannot be opened");
   p.features = "/train/good";  // a soft link that resolves is fine
   EXPECT_EQ(SampleSource(p, 1.0f).size(), 16);
 }
@@ -198,9 +206,12 @@ TEST(Memory, CheckNamesTheLargestNeedItsBytesAndTheHint) {
   EXPECT_EQ(a.bytes, 500);
   EXPECT_PRED2(has, a.source, "DPTRAIN_TEST_MEMAVAILABLE 1000 bytes / 2 ranks on this node");
   EXPECT_NO_THROW(check_memory({{"small", 200, "h1"}, {"other", 300, "h2"}}, a));
-  const auto msg = test::error_of([&] { check_memory({{"d.h5: '/x' rows 0..9", 400, "lower it"}, {"b", 200, "no"}}, a); });
-  EXPECT_PRED2(has, msg, "d.h5: '/x' rows 0..9 need 400 bytes (400 bytes) on this rank (600 bytes in all with the "
-                         "rank's other data), but 500 bytes (500 bytes) are available (DPTRAIN_TEST_MEMAVAILABLE");
+  const auto msg = test::error_of([&] {
+    check_memory({{"d.h5: '/x' rows 0..9", 400, "lower it"}, {"b", 200, "no"}}, a);
+  });
+  EXPECT_PRED2(has, msg,
+               "d.h5: '/x' rows 0..9 need 400 bytes (400 bytes) on this rank (600 bytes in all with the "
+               "rank's other data), but 500 bytes (500 bytes) are available (DPTRAIN_TEST_MEMAVAILABLE");
   EXPECT_PRED2(has, msg, "; lower it");
   EXPECT_EQ(mul_bytes(int64_t{1} << 40, int64_t{1} << 40), std::numeric_limits<int64_t>::max());
   const MemoryAvailable real = memory_available(1);  // /proc/meminfo on Linux

@@ -6,12 +6,12 @@
 #include <cmath>
 #include <random>
 
+#include "data_test_util.hpp"
 #include "prepare/column_stats.hpp"
 #include "prepare/csv_reader.hpp"
 #include "prepare/csv_row.hpp"
 #include "prepare/hash_set64.hpp"
 #include "prepare/radix_select.hpp"
-#include "data_test_util.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;
@@ -44,8 +44,9 @@ TEST(CsvReader, QuotesLineEndsBlankLinesAndBufferSizes) {
   while (r.next(f)) lines.push_back(r.line());
   EXPECT_EQ(lines, (std::vector<int64_t>{1, 2, 5, 6}));
   const std::string bad = write_text(temp_dir("csvr") + "/b.csv", "a,b\n\"x\"y,1\n");
-  EXPECT_NE(error_of([&] { read_all(bad, 16); }).find(bad + ": line 2: unexpected text after a closing quote (field 1)"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { read_all(bad, 16); }).find(bad + ": line 2: unexpected text after a closing quote (field 1)"),
+      std::string::npos);
 }
 
 TEST(CsvCells, NumbersAndMissingMarkers) {
@@ -96,8 +97,7 @@ TEST(RadixSelect, ExactOrderStatisticsOfAnyFloats) {
     sel.end_pass();
   }
   for (size_t p = 0; p < ranks.size(); ++p) EXPECT_EQ(sel.result(p), sorted[static_cast<size_t>(ranks[p])]) << ranks[p];
-  for (float a : {-5.0f, -1e-30f, 0.0f, 1e-30f, 2.5f})
-    EXPECT_LT(order_key(a), order_key(std::nextafter(a, 1e9f))) << a;
+  for (float a : {-5.0f, -1e-30f, 0.0f, 1e-30f, 2.5f}) EXPECT_LT(order_key(a), order_key(std::nextafter(a, 1e9f))) << a;
   EXPECT_EQ(from_order_key(order_key(-7.25f)), -7.25f);
 }
 

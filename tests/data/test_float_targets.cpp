@@ -8,8 +8,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "input/sample_rows.hpp"
 #include "data_test_util.hpp"
+#include "input/sample_rows.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;
@@ -83,7 +83,8 @@ TEST(FloatTargets, Float32AndFloat64ReadIntoTheTargetSlots) {
   two.read_raw(10, 13, raw.data(), slots.data());
   rr.bytes.resize(static_cast<size_t>(3 * rr.row_bytes));
   for (int i = 0; i < 3; ++i) {
-    std::memcpy(rr.bytes.data() + i * rr.row_bytes, raw.data() + i * two.row_bytes(), static_cast<size_t>(two.row_bytes()));
+    std::memcpy(rr.bytes.data() + i * rr.row_bytes, raw.data() + i * two.row_bytes(),
+                static_cast<size_t>(two.row_bytes()));
     std::memcpy(rr.bytes.data() + i * rr.row_bytes + two.row_bytes(), &slots[2 * i], 8);
   }
   std::vector<float> bx(6);
@@ -93,7 +94,9 @@ TEST(FloatTargets, Float32AndFloat64ReadIntoTheTargetSlots) {
   EXPECT_NO_THROW(two.check_labels(0, kN, 2));
   const std::string msg = error_of([&] { two.check_labels(0, kN, 1); });
   EXPECT_NE(msg.find("'/train/t64x2' (data.train_labels) has 2 regression target(s) per sample but the model has 1 "
-                     "outputs"), std::string::npos) << msg;
+                     "outputs"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(FloatTargets, IntegerLabelsWithMseAreCastToFloat) {
@@ -111,15 +114,20 @@ TEST(FloatTargets, ErrorsNameTheDatasetAndWhatWasFound) {
   SplitPaths ce{file, "/train/x", "/train/t32", "data.train_features", "data.train_labels"};
   std::string msg = error_of([&] { SampleSource(ce, 1.0f); });
   EXPECT_NE(msg.find("t.h5: dataset '/train/t32' (data.train_labels) has float elements; class labels must be "
-                     "integers (loss cross_entropy; for regression targets set loss: mse)"), std::string::npos) << msg;
+                     "integers (loss cross_entropy; for regression targets set loss: mse)"),
+            std::string::npos)
+      << msg;
   EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   msg = error_of([&] { SampleSource(targets(file, "/train/cube"), 1.0f); });
   EXPECT_NE(msg.find("dataset '/train/cube' (data.train_labels) has shape (40, 2, 2); regression targets must be (N) "
-                     "or (N, T)"), std::string::npos) << msg;
+                     "or (N, T)"),
+            std::string::npos)
+      << msg;
   const SampleSource nan(targets(file, "/train/nan"), 1.0f);
   msg = error_of([&] { nan.check_labels(0, kN, 1); });
   EXPECT_NE(msg.find("'/train/nan' (data.train_labels) row 7 has target nan; regression targets must be finite"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
   EXPECT_NO_THROW(nan.check_labels(8, kN, 1));  // another rank's block without the bad row
 }
 
@@ -168,7 +176,8 @@ TEST(PrepareCsvRegression, FloatTargetsOptionallyStandardizedWithTrainingStatist
 
   o.standardize_target = true, o.out = dir + "/rs.h5";
   const CsvPrepareReport s = prepare_csv(o);
-  const double mean = 1.9375, sd = std::sqrt((0.4375 * 0.4375 + 0.5625 * 0.5625 + 2.4375 * 2.4375 + 2.3125 * 2.3125) / 4);
+  const double mean = 1.9375,
+               sd = std::sqrt((0.4375 * 0.4375 + 0.5625 * 0.5625 + 2.4375 * 2.4375 + 2.3125 * 2.3125) / 4);
   EXPECT_NEAR(s.target_offset, mean, 1e-12);
   EXPECT_NEAR(s.target_scale, 1 / sd, 1e-12);
   const std::vector<float> t = stored_targets(o.out);

@@ -7,15 +7,17 @@
 #include "core/error.hpp"
 #include "h5/sample_source.hpp"
 #include "input/sample_rows.hpp"
-#include "support/test_util.hpp"
 #include "support/synth_data.hpp"
+#include "support/test_util.hpp"
 
 using namespace dpt;
 using dpt::test::Elem;
 using dpt::test::SynthSpec;
 
 namespace {
-SplitPaths paths(const std::string& file, const SynthSpec& s) { return {file, s.features, s.labels, "data.train_features", "data.train_labels"}; }
+SplitPaths paths(const std::string& file, const SynthSpec& s) {
+  return {file, s.features, s.labels, "data.train_features", "data.train_labels"};
+}
 
 std::string expect_error(const std::function<void()>& f) { return test::error_of(f); }
 }  // namespace
@@ -57,7 +59,8 @@ TEST_P(H5RoundTrip, ReadsRowsInAnyOrderAsScaledFloat32) {
   std::vector<float> x(static_cast<size_t>(src.sample_numel()));
   src.convert_row(raw.data() + src.row_bytes(), x.data());
   EXPECT_EQ(y[1], test::synth_label(s, 37));
-  for (int64_t j = 0; j < src.sample_numel(); ++j) EXPECT_FLOAT_EQ(x[j], static_cast<float>(test::synth_value(s, 37, j)) * scale);
+  for (int64_t j = 0; j < src.sample_numel(); ++j)
+    EXPECT_FLOAT_EQ(x[j], static_cast<float>(test::synth_value(s, 37, j)) * scale);
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, H5RoundTrip,
@@ -116,6 +119,7 @@ TEST(H5Errors, LabelOutsideClassRangeNamesRowAndValue) {
   for (int64_t i = 0; i < s.n && bad_row < 0; ++i)
     if (test::synth_label(s, i) >= 4) bad_row = i;
   const auto msg = expect_error([&] { src.check_labels(0, s.n, 4); });
-  EXPECT_NE(msg.find(fmt::format("row {} has label {}", bad_row, test::synth_label(s, bad_row))), std::string::npos) << msg;
+  EXPECT_NE(msg.find(fmt::format("row {} has label {}", bad_row, test::synth_label(s, bad_row))), std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("outside [0, 4)"), std::string::npos) << msg;
 }

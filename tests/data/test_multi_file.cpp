@@ -4,8 +4,8 @@
 
 #include <numeric>
 
-#include "h5/file_list.hpp"
 #include "data_test_util.hpp"
+#include "h5/file_list.hpp"
 #include "support/synth_data.hpp"
 #include "train/train_config.hpp"
 
@@ -105,10 +105,12 @@ TEST_F(MultiFile, GlobsAndConfigListsNameTheSameDataSet) {
 
   cfg.set_override("data.file=" + dir + "/part-*.h5");
   EXPECT_EQ(SampleSource(read_settings(cfg).train, 1.0f).size(), 200);
-  EXPECT_NE(error_of([&] { cfg.set_override("data.file=[]"); }).find("--set: data.file must be a string or a non-empty list"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { cfg.set_override("data.file={a: 1}"); }).find("data.file must be a string or a non-empty list"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { cfg.set_override("data.file=[]"); }).find("--set: data.file must be a string or a non-empty list"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of([&] { cfg.set_override("data.file={a: 1}"); }).find("data.file must be a string or a non-empty list"),
+      std::string::npos);
 }
 
 TEST_F(MultiFile, FilesThatDisagreeAreRefusedNamingTheFile) {
@@ -116,14 +118,16 @@ TEST_F(MultiFile, FilesThatDisagreeAreRefusedNamingTheFile) {
   std::string msg = error_of([&] { SampleSource(many({parts[0], wide}), 1.0f); });
   EXPECT_NE(msg.find(wide + ": '/train/features' (data.train_features) holds float32 samples of shape (4), but " +
                      parts[0] + " holds float32 samples of shape (3)"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
 
   SynthSpec i16;
   i16.n = 10, i16.shape = {3}, i16.elem = Elem::I16, i16.features = "/train/features", i16.labels = "/train/labels";
   write_synth(dir + "/i16.h5", i16);
   msg = error_of([&] { SampleSource(many({parts[0], dir + "/i16.h5"}), 1.0f); });
   EXPECT_NE(msg.find(dir + "/i16.h5: '/train/features' (data.train_features) holds int16 samples of shape (3)"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
 
   const std::string normed = make_h5(dir, "normed", 200, 220, 3, Normalize::ZScore);
   msg = error_of([&] { SampleSource(many({parts[0], normed}), 1.0f); });
@@ -143,5 +147,6 @@ TEST_F(MultiFile, LabelErrorsNameTheFileAndItsRow) {
   const std::string msg = error_of([&] { src.check_labels(37, 200, 2); });
   // Global row 38 has label 38 % 3 = 2: row 1 of part-1.
   EXPECT_NE(msg.find(parts[1] + ": '/train/labels' (data.train_labels) row 1 has label 2, outside [0, 2)"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
 }

@@ -6,9 +6,9 @@
 
 #include "core/error.hpp"
 #include "h5/sample_source.hpp"
-#include "prepare/idx_reader.hpp"
-#include "prepare/fashion_mnist.hpp"
 #include "input/sample_rows.hpp"
+#include "prepare/fashion_mnist.hpp"
+#include "prepare/idx_reader.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;
@@ -66,7 +66,8 @@ TEST(PrepareFashionMnist, WritesTrainAndTestSplitsReadableByTheTrainer) {
 
 TEST(PrepareFashionMnist, RealPackageFilesHaveTheExpectedHeaders) {
   const std::string dir = kFashionMnistDir;
-  if (!std::filesystem::exists(dir + "/t10k-labels-idx1-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  if (!std::filesystem::exists(dir + "/t10k-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
   const IdxArray labels = read_idx(dir + "/t10k-labels-idx1-ubyte.gz");
   EXPECT_EQ(labels.dims, (std::vector<int64_t>{10000}));
   EXPECT_EQ(labels.type, 0x08);

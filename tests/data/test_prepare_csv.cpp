@@ -5,8 +5,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "input/sample_rows.hpp"
 #include "data_test_util.hpp"
+#include "input/sample_rows.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;
@@ -50,7 +50,8 @@ TEST(PrepareCsv, CleansNormalizesAndTheTrainerAppliesTheStoredStatistics) {
   // (population standard deviation): a: mean 3, sd sqrt(2); b: mean 30, sd sqrt(200);
   // c: 100, 325, 300, 400, 500: mean 325, sd sqrt(17500).
   const std::vector<std::vector<double>> raw = {{1, 10, 100}, {2, 20, 325}, {3, 30, 300}, {4, 40, 400}, {5, 50, 500}};
-  const std::vector<double> offset = {3, 30, 325}, scale = {1 / std::sqrt(2.0), 1 / std::sqrt(200.0), 1 / std::sqrt(17500.0)};
+  const std::vector<double> offset = {3, 30, 325},
+                            scale = {1 / std::sqrt(2.0), 1 / std::sqrt(200.0), 1 / std::sqrt(17500.0)};
   const SampleSource src(split_paths(o.out, "train"), 1.0f);
   ASSERT_TRUE(src.norm().active());
   EXPECT_EQ(src.norm().method, "zscore");
@@ -73,12 +74,15 @@ TEST(PrepareCsv, CleansNormalizesAndTheTrainerAppliesTheStoredStatistics) {
   for (size_t j = 0; j < 3; ++j) EXPECT_NEAR(x[j], want[4][j], 1e-5 * std::max(1.0, std::fabs(want[4][j])));
   // data.scale multiplies after the stored normalization.
   const SampleSource half(split_paths(o.out, "train"), 0.5f);
-  expect_rows_near(read_rows(half), [&] {
-    auto w = want;
-    for (auto& row : w)
-      for (double& v : row) v *= 0.5;
-    return w;
-  }(), 1e-5, "with data.scale 0.5");
+  expect_rows_near(
+      read_rows(half),
+      [&] {
+        auto w = want;
+        for (auto& row : w)
+          for (double& v : row) v *= 0.5;
+        return w;
+      }(),
+      1e-5, "with data.scale 0.5");
 }
 
 TEST(PrepareCsv, MinMaxMapsTheTrainingRangeToZeroOne) {
@@ -196,7 +200,8 @@ TEST(PrepareCsv, MissingValueModes) {
 
   const std::string msg = error_of([&] { prepare_csv(csv_options(in, dir + "/err.h5", "label")); });
   EXPECT_NE(msg.find(in + ": row 1 (line 2), column 'y': missing value; choose --missing drop, mean or median"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
   EXPECT_FALSE(std::filesystem::exists(dir + "/err.h5"));
 }
 
@@ -218,12 +223,12 @@ TEST(PrepareCsv, DropsExactDuplicatesOnly) {
   const std::string in = write_text(dir + "/d.csv",
                                     "a,b,label\n"
                                     "1,2,0\n"
-                                    "1.0,2,0\n"   // the same numbers: a duplicate
-                                    "1,2,1\n"     // another label: kept
+                                    "1.0,2,0\n"  // the same numbers: a duplicate
+                                    "1,2,1\n"    // another label: kept
                                     "1,NA,0\n"
                                     "1, NaN ,0\n"  // missing in the same place: a duplicate
                                     "-0,0,0\n"
-                                    "0,0,0\n"     // -0 equals 0: a duplicate
+                                    "0,0,0\n"  // -0 equals 0: a duplicate
                                     "1,2,0\n");
   CsvPrepareOptions o = csv_options(in, dir + "/d.h5", "label");
   o.drop_duplicates = true, o.missing = MissingMode::Mean;
@@ -263,11 +268,13 @@ TEST(PrepareCsv, MalformedFilesNameFileRowAndColumn) {
     EXPECT_NE(msg.find(cases[i].expect), std::string::npos) << msg;
     EXPECT_FALSE(std::filesystem::exists(out)) << "no output after a failure: " << out;
   }
-  EXPECT_NE(error_of([&] { prepare_csv(csv_options(dir + "/none.csv", dir + "/x.h5", "y")); }).find("CSV file not found"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { prepare_csv(csv_options(dir + "/none.csv", dir + "/x.h5", "y")); }).find("CSV file not found"),
+      std::string::npos);
   const std::string ok = write_text(dir + "/ok.csv", "a,y\n1,0\n");
-  EXPECT_NE(error_of([&] { prepare_csv(csv_options(ok, dir + "/no/such/dir/x.h5", "y")); })
-                .find("output directory '" + dir + "/no/such/dir' does not exist"),
+  EXPECT_NE(error_of([&] {
+              prepare_csv(csv_options(ok, dir + "/no/such/dir/x.h5", "y"));
+            }).find("output directory '" + dir + "/no/such/dir' does not exist"),
             std::string::npos);
 }
 
@@ -285,7 +292,8 @@ TEST(PrepareCsv, SplitAssignmentFollowsTheFractionsAndTheSeed) {
   EXPECT_NEAR(n[2] / 1e5, 0.1, 0.01);
   EXPECT_GT(differ, 30000) << "another seed gives another assignment";
   EXPECT_EQ(parse_split("0.8,0.1,0.1"), (std::array<double, 3>{0.8, 0.1, 0.1}));
-  EXPECT_NE(error_of([] { parse_split("0.8,0.1"); }).find("--split 0.8,0.1: expected three fractions"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_split("0.8,0.1"); }).find("--split 0.8,0.1: expected three fractions"),
+            std::string::npos);
   EXPECT_NE(error_of([] { parse_split("0.8,0.3,0.1"); }).find("add up to 1"), std::string::npos);
   EXPECT_NE(error_of([] { parse_split("0.8,x,0.1"); }).find("expected three fractions"), std::string::npos);
 }

@@ -23,7 +23,9 @@ struct Generated {
 // duplicate every 50 rows and a missing cell every 97 rows.
 Generated generate(uint64_t seed, const std::array<double, 3>& fr) {
   Generated g;
-  g.text = "\xEF\xBB\xBF" "f0,\"f 1\",label,f2,f3\r\n";
+  g.text =
+      "\xEF\xBB\xBF"
+      "f0,\"f 1\",label,f2,f3\r\n";
   std::string prev;
   for (int i = 0; i < 3000; ++i) {
     std::string line;
@@ -91,8 +93,7 @@ TEST(PrepareCsvStream, TinyBufferAndChunksGiveTheExpectedFile) {
   for (int s = 0; s < 3; ++s) {
     ASSERT_EQ(got[s].x.size(), g.rows[s].size()) << "split " << s;
     EXPECT_EQ(got[s].y, g.labels[s]) << "split " << s;
-    for (size_t i = 0; i < g.rows[s].size(); ++i)
-      ASSERT_EQ(got[s].x[i], g.rows[s][i]) << "split " << s << " row " << i;
+    for (size_t i = 0; i < g.rows[s].size(); ++i) ASSERT_EQ(got[s].x[i], g.rows[s][i]) << "split " << s << " row " << i;
   }
   // The same as one pass with the default 1 MiB buffer and automatic chunks.
   CsvPrepareOptions big = small;

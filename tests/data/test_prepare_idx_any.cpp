@@ -6,8 +6,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "prepare/idx.hpp"
 #include "data_test_util.hpp"
+#include "prepare/idx.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;
@@ -61,8 +61,8 @@ TEST(PrepareIdx, Float32FeaturesInt32LabelsAndATestSplit) {
   write_idx(dir + "/trl.idx", 0x0C, {5}, std::vector<int32_t>{4, 3, 2, 1, 0});
   write_idx(dir + "/te.idx.gz", 0x0D, {3, 4}, te);
   write_idx(dir + "/tel.idx.gz", 0x0C, {3, 1}, std::vector<int32_t>{1, 1, 0});
-  const IdxPrepareSummary s = prepare_idx({dir + "/tr.idx", dir + "/trl.idx"}, {dir + "/te.idx.gz", dir + "/tel.idx.gz"},
-                                          dir + "/f.h5");
+  const IdxPrepareSummary s =
+      prepare_idx({dir + "/tr.idx", dir + "/trl.idx"}, {dir + "/te.idx.gz", dir + "/tel.idx.gz"}, dir + "/f.h5");
   EXPECT_EQ(s.image_type, "float32");
   EXPECT_EQ(s.label_type, "int32");
   EXPECT_EQ(s.sample_dims, (std::vector<int64_t>{4}));
@@ -91,17 +91,22 @@ TEST(PrepareIdx, MalformedInputsNameTheFile) {
   write_idx(dir + "/otherl.idx", 0x08, {2}, std::vector<uint8_t>{0, 1});
   const std::string out = dir + "/o.h5";
   auto msg = [&](IdxSplitFiles tr, IdxSplitFiles te = {}) { return error_of([&] { prepare_idx(tr, te, out); }); };
-  EXPECT_NE(msg({dir + "/img.idx", dir + "/flab.idx"}).find(dir + "/flab.idx: labels are float32; class labels must be integers"),
+  EXPECT_NE(msg({dir + "/img.idx", dir + "/flab.idx"})
+                .find(dir + "/flab.idx: labels are float32; class labels must be integers"),
             std::string::npos);
-  EXPECT_NE(msg({dir + "/img.idx", dir + "/neg.idx"}).find(dir + "/neg.idx: label -3 at row 2 is negative"), std::string::npos);
-  EXPECT_NE(msg({dir + "/img.idx", dir + "/short.idx"}).find(dir + "/img.idx: 4 images but " + dir + "/short.idx has 3 labels"),
+  EXPECT_NE(msg({dir + "/img.idx", dir + "/neg.idx"}).find(dir + "/neg.idx: label -3 at row 2 is negative"),
             std::string::npos);
-  EXPECT_NE(msg({dir + "/flat.idx", dir + "/lab.idx"}).find(dir + "/flat.idx: images have 1 dimensions"), std::string::npos);
+  EXPECT_NE(msg({dir + "/img.idx", dir + "/short.idx"})
+                .find(dir + "/img.idx: 4 images but " + dir + "/short.idx has 3 labels"),
+            std::string::npos);
+  EXPECT_NE(msg({dir + "/flat.idx", dir + "/lab.idx"}).find(dir + "/flat.idx: images have 1 dimensions"),
+            std::string::npos);
   EXPECT_NE(msg({dir + "/img.idx", dir + "/lab.idx"}, {dir + "/other.idx", dir + "/otherl.idx"})
                 .find(dir + "/other.idx: test images are uint8 samples of 3x2 values, but the training images"),
             std::string::npos);
   EXPECT_NE(msg({dir + "/img.idx", dir + "/lab.idx"}, {dir + "/other.idx", ""}).find("give the images and the labels"),
             std::string::npos);
-  EXPECT_NE(msg({dir + "/missing.idx", dir + "/lab.idx"}).find(dir + "/missing.idx: IDX file not found"), std::string::npos);
+  EXPECT_NE(msg({dir + "/missing.idx", dir + "/lab.idx"}).find(dir + "/missing.idx: IDX file not found"),
+            std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(out));
 }

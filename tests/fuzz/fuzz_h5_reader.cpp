@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "h5/sample_source.hpp"
 #include "fuzz/fuzz_common.hpp"
+#include "h5/sample_source.hpp"
 
 namespace {
 constexpr int64_t kMaxRowBytes = 1 << 16;  // the harness reads at most this per row (memory limit)

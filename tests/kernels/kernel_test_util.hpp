@@ -1,4 +1,3 @@
 // Helpers of the kernel suites: seeded random buffers and bitwise comparison (tests/support).
 #pragma once
 #include "support/test_util.hpp"
-

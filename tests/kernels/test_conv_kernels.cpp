@@ -27,11 +27,11 @@ using FloatTypes = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(KernelConv, FloatTypes);
 
 // B, C, H, W, KH, KW, stride, pad
-const kern::ConvGeom kGeoms[] = {
-    {1, 1, 7, 5, 1, 1, 1, 0}, {3, 2, 7, 5, 3, 3, 1, 0}, {3, 2, 7, 5, 3, 3, 1, 1}, {2, 3, 7, 5, 3, 3, 2, 1},
-    {3, 2, 8, 6, 3, 3, 2, 0}, {2, 2, 7, 6, 5, 5, 2, 2}, {3, 1, 5, 7, 5, 5, 1, 2}, {2, 2, 7, 5, 3, 5, 1, 2},
-    {3, 2, 9, 7, 3, 3, 3, 1}, {2, 3, 5, 4, 1, 1, 1, 1}, {4, 2, 3, 3, 3, 3, 1, 0}, {2, 2, 7, 5, 2, 2, 2, 1},
-    {5, 3, 13, 11, 3, 3, 1, 1}};
+const kern::ConvGeom kGeoms[] = {{1, 1, 7, 5, 1, 1, 1, 0},  {3, 2, 7, 5, 3, 3, 1, 0}, {3, 2, 7, 5, 3, 3, 1, 1},
+                                 {2, 3, 7, 5, 3, 3, 2, 1},  {3, 2, 8, 6, 3, 3, 2, 0}, {2, 2, 7, 6, 5, 5, 2, 2},
+                                 {3, 1, 5, 7, 5, 5, 1, 2},  {2, 2, 7, 5, 3, 5, 1, 2}, {3, 2, 9, 7, 3, 3, 3, 1},
+                                 {2, 3, 5, 4, 1, 1, 1, 1},  {4, 2, 3, 3, 3, 3, 1, 0}, {2, 2, 7, 5, 2, 2, 2, 1},
+                                 {5, 3, 13, 11, 3, 3, 1, 1}};
 
 template <class T>
 size_t col_size(const kern::ConvGeom& g) {
@@ -141,9 +141,9 @@ TYPED_TEST(KernelConv, LayoutTransposesAreInverse) {
 }
 
 // B*C planes, H, W, k, stride, pad
-const kern::PoolGeom kPools[] = {{6, 7, 5, 2, 2, 0},  {3, 6, 8, 2, 2, 0},   {300, 7, 5, 2, 2, 0}, {6, 7, 5, 2, 2, 1},
-                                 {6, 7, 5, 2, 1, 0},  {6, 7, 5, 3, 2, 1},   {4, 5, 7, 3, 1, 1},   {6, 7, 6, 5, 2, 2},
-                                 {6, 7, 5, 3, 3, 0},  {300, 9, 7, 3, 2, 1}, {2, 5, 5, 1, 1, 0},   {4, 1, 1, 1, 1, 0}};
+const kern::PoolGeom kPools[] = {{6, 7, 5, 2, 2, 0}, {3, 6, 8, 2, 2, 0},   {300, 7, 5, 2, 2, 0}, {6, 7, 5, 2, 2, 1},
+                                 {6, 7, 5, 2, 1, 0}, {6, 7, 5, 3, 2, 1},   {4, 5, 7, 3, 1, 1},   {6, 7, 6, 5, 2, 2},
+                                 {6, 7, 5, 3, 3, 0}, {300, 9, 7, 3, 2, 1}, {2, 5, 5, 1, 1, 0},   {4, 1, 1, 1, 1, 0}};
 
 // Max (ties impossible: distinct values) or mean with count_include_pad, and the argmax.
 template <class T>
@@ -182,8 +182,8 @@ std::vector<T> distinct(size_t n, uint64_t seed) {
 TYPED_TEST(KernelConv, MaxPoolMatchesDirectLoopsAndReference) {
   using T = TypeParam;
   for (const auto& g : kPools) {
-    SCOPED_TRACE(::testing::Message() << g.planes << "x" << g.H << "x" << g.W << " k" << g.k << " s" << g.stride
-                                      << " p" << g.pad);
+    SCOPED_TRACE(::testing::Message() << g.planes << "x" << g.H << "x" << g.W << " k" << g.k << " s" << g.stride << " p"
+                                      << g.pad);
     const auto x = distinct<T>(static_cast<size_t>(g.planes * g.H * g.W), 6);
     const size_t out = static_cast<size_t>(g.planes * g.OH() * g.OW());
     std::vector<T> y(out), y_ref(out);
@@ -217,8 +217,8 @@ TYPED_TEST(KernelConv, AvgPoolMatchesDirectLoopsAndReference) {
   using T = TypeParam;
   const double tol = sizeof(T) == 4 ? 1e-6 : 1e-15;
   for (const auto& g : kPools) {
-    SCOPED_TRACE(::testing::Message() << g.planes << "x" << g.H << "x" << g.W << " k" << g.k << " s" << g.stride
-                                      << " p" << g.pad);
+    SCOPED_TRACE(::testing::Message() << g.planes << "x" << g.H << "x" << g.W << " k" << g.k << " s" << g.stride << " p"
+                                      << g.pad);
     const auto x = random_vector<T>(static_cast<size_t>(g.planes * g.H * g.W), 8);
     const size_t out = static_cast<size_t>(g.planes * g.OH() * g.OW());
     std::vector<T> y(out), y_ref(out);

@@ -30,8 +30,8 @@ TYPED_TEST(KernelElementwise, BroadcastRowsMatchesReference) {
   using T = TypeParam;
   for (const RowShape s : kRowShapes) {
     SCOPED_TRACE(::testing::Message() << "B=" << s.B << " N=" << s.N);
-    const auto b = random_vector<T>(static_cast<size_t>(s.N), 1);               // (N)
-    std::vector<T> y(static_cast<size_t>(s.B * s.N), T(-7)), y_ref = y;          // (B, N)
+    const auto b = random_vector<T>(static_cast<size_t>(s.N), 1);        // (N)
+    std::vector<T> y(static_cast<size_t>(s.B * s.N), T(-7)), y_ref = y;  // (B, N)
     kern::broadcast_rows(y.data(), b.data(), s.B, s.N);
     kern::ref::broadcast_rows(y_ref.data(), b.data(), s.B, s.N);
     EXPECT_TRUE(bitwise_equal(y, y_ref));
@@ -43,7 +43,7 @@ TYPED_TEST(KernelElementwise, SumRowsAccumulatesAndMatchesReference) {
   using T = TypeParam;
   for (const RowShape s : kRowShapes) {
     SCOPED_TRACE(::testing::Message() << "B=" << s.B << " N=" << s.N);
-    const auto dy = random_vector<T>(static_cast<size_t>(s.B * s.N), 2);        // (B, N)
+    const auto dy = random_vector<T>(static_cast<size_t>(s.B * s.N), 2);             // (B, N)
     std::vector<T> db = random_vector<T>(static_cast<size_t>(s.N), 3), db_ref = db;  // (N), not zero
     kern::sum_rows_acc(dy.data(), db.data(), s.B, s.N);
     kern::ref::sum_rows_acc(dy.data(), db_ref.data(), s.B, s.N);

@@ -26,11 +26,10 @@ class Gemm : public ::testing::Test {
  protected:
   // C = alpha op(A) op(B) + beta C with the optimized and the reference kernel, then compare.
   void check(bool ta, bool tb, GemmShape s, T alpha, T beta) {
-    SCOPED_TRACE(::testing::Message() << "trans_a=" << ta << " trans_b=" << tb << " M=" << s.M
-                                      << " N=" << s.N << " K=" << s.K << " alpha=" << alpha
-                                      << " beta=" << beta);
-    const auto A = random_vector<T>(static_cast<size_t>(s.M * s.K), 1);  // (M, K) or (K, M)
-    const auto B = random_vector<T>(static_cast<size_t>(s.K * s.N), 2);  // (K, N) or (N, K)
+    SCOPED_TRACE(::testing::Message() << "trans_a=" << ta << " trans_b=" << tb << " M=" << s.M << " N=" << s.N
+                                      << " K=" << s.K << " alpha=" << alpha << " beta=" << beta);
+    const auto A = random_vector<T>(static_cast<size_t>(s.M * s.K), 1);   // (M, K) or (K, M)
+    const auto B = random_vector<T>(static_cast<size_t>(s.K * s.N), 2);   // (K, N) or (N, K)
     const auto C0 = random_vector<T>(static_cast<size_t>(s.M * s.N), 3);  // (M, N)
     std::vector<T> C = C0, C_ref = C0;
     if (beta == T(0)) {

@@ -48,7 +48,7 @@ TYPED_TEST_SUITE(KernelSoftmax, FloatTypes);
 TYPED_TEST(KernelSoftmax, MatchesReference) {
   this->compare_with_reference(37, 10, 5.0, 1);
   this->compare_with_reference(1, 10, 5.0, 2);
-  this->compare_with_reference(5, 1, 5.0, 3);     // one class: probability 1
+  this->compare_with_reference(5, 1, 5.0, 3);      // one class: probability 1
   this->compare_with_reference(4096, 10, 3.0, 4);  // many rows: the parallel path
   this->compare_with_reference(8, 1000, 2.0, 5);
   this->compare_with_reference(16, 10, 1000.0, 6);  // large logits

@@ -53,14 +53,12 @@ TYPED_TEST_SUITE(KernelSoftmaxXent, FloatTypes);
 TYPED_TEST(KernelSoftmaxXent, MatchesReference) {
   this->compare_with_reference(37, 10, 5.0, 1);
   this->compare_with_reference(1, 10, 5.0, 2);
-  this->compare_with_reference(5, 1, 5.0, 3);     // one class: loss 0, always correct
+  this->compare_with_reference(5, 1, 5.0, 3);      // one class: loss 0, always correct
   this->compare_with_reference(4096, 10, 3.0, 4);  // many rows: the parallel path
   this->compare_with_reference(8, 1000, 2.0, 5);
 }
 
-TYPED_TEST(KernelSoftmaxXent, MatchesReferenceAtLargeLogits) {
-  this->compare_with_reference(16, 10, 1000.0, 6);
-}
+TYPED_TEST(KernelSoftmaxXent, MatchesReferenceAtLargeLogits) { this->compare_with_reference(16, 10, 1000.0, 6); }
 
 TYPED_TEST(KernelSoftmaxXent, HandComputedTwoClasses) {
   using T = TypeParam;
@@ -84,10 +82,10 @@ TYPED_TEST(KernelSoftmaxXent, HandComputedTwoClasses) {
 TYPED_TEST(KernelSoftmaxXent, StableAtLogitsOfAThousand) {
   using T = TypeParam;
   // (4, 3) logits that overflow exp() if the max is not subtracted.
-  const T z[] = {1000, 999, 0,       // label 1: loss ln(1 + e), p = [s, 1 - s, 0] with s = 1/(1 + 1/e)
-                 1000, 0, -1000,     // label 1: loss 1000
+  const T z[] = {1000,  999,   0,      // label 1: loss ln(1 + e), p = [s, 1 - s, 0] with s = 1/(1 + 1/e)
+                 1000,  0,     -1000,  // label 1: loss 1000
                  -1000, -1000, -1000,  // label 2: loss ln 3
-                 1000, 1000, 1000};  // label 0: loss ln 3
+                 1000,  1000,  1000};  // label 0: loss ln 3
   const int32_t labels[] = {1, 1, 2, 0};
   const T scale = T(0.25);
   T dz[12];
@@ -112,8 +110,8 @@ TYPED_TEST(KernelSoftmaxXent, StableAtLogitsOfAThousand) {
 TYPED_TEST(KernelSoftmaxXent, CountsRowsWhoseArgMaxIsTheLabel) {
   using T = TypeParam;
   const T z[] = {0.1, 0.9, 0.0,   // arg-max 1
-                 2.0, -1, 0.5,    // arg-max 0
-                 -3, -2, -1,      // arg-max 2
+                 2.0, -1,  0.5,   // arg-max 0
+                 -3,  -2,  -1,    // arg-max 2
                  0.2, 0.3, 0.1};  // arg-max 1
   const int32_t labels[] = {1, 2, 2, 0};
   const auto r = kern::softmax_xent<T>(z, labels, 4, 3, T(1), nullptr);

@@ -32,21 +32,22 @@ using test::random_vector;
 // so an idle worker has every chance to join. What configure_threads allows is what this sees.
 int peak_parallelism() {
   std::atomic<int> now{0}, peak{0};
-  tbb::parallel_for(tbb::blocked_range<int>(0, 256, 1), [&](const tbb::blocked_range<int>& r) {
-    for (int i = r.begin(); i < r.end(); ++i) {
-      const int n = ++now;
-      for (int p = peak.load(); n > p && !peak.compare_exchange_weak(p, n);) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      --now;
-    }
-  }, tbb::simple_partitioner());
+  tbb::parallel_for(
+      tbb::blocked_range<int>(0, 256, 1),
+      [&](const tbb::blocked_range<int>& r) {
+        for (int i = r.begin(); i < r.end(); ++i) {
+          const int n = ++now;
+          for (int p = peak.load(); n > p && !peak.compare_exchange_weak(p, n);) {
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          --now;
+        }
+      },
+      tbb::simple_partitioner());
   return peak.load();
 }
 
-size_t tbb_limit() {
-  return tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
-}
+size_t tbb_limit() { return tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism); }
 
 // configure_threads must reach the pools the kernels run on, not only record the count: TBB's
 // global limit is n and a parallel loop runs on exactly n threads; OpenBLAS runs n threads, or 1

@@ -31,9 +31,8 @@ void expect_float_eq(const std::vector<float>& got, const std::vector<float>& wa
 }
 
 void check_steps(const kern::SgdArgs& args, int64_t n) {
-  SCOPED_TRACE(::testing::Message() << "lr=" << args.lr << " momentum=" << args.momentum
-                                    << " wd=" << args.weight_decay << " nesterov=" << args.nesterov
-                                    << " n=" << n);
+  SCOPED_TRACE(::testing::Message() << "lr=" << args.lr << " momentum=" << args.momentum << " wd=" << args.weight_decay
+                                    << " nesterov=" << args.nesterov << " n=" << n);
   auto p = random_vector<float>(static_cast<size_t>(n), 1), p_ref = p;
   std::vector<float> v(p.size(), 0.0f), v_ref = v;
   for (int step = 0; step < 4; ++step) {
@@ -49,12 +48,12 @@ void check_steps(const kern::SgdArgs& args, int64_t n) {
 
 TEST(KernelSgdUpdate, MatchesReferenceForEveryVariant) {
   for (const int64_t n : {int64_t{1}, int64_t{1000}, int64_t{100003}}) {
-    check_steps({0.1f, 0.0f, 0.0f, false}, n);     // plain SGD
-    check_steps({0.1f, 0.0f, 0.01f, false}, n);    // weight decay, no momentum
-    check_steps({0.1f, 0.9f, 0.0f, false}, n);     // momentum
-    check_steps({0.1f, 0.9f, 0.0f, true}, n);      // nesterov
-    check_steps({0.05f, 0.9f, 5e-4f, false}, n);   // momentum + weight decay
-    check_steps({0.05f, 0.9f, 5e-4f, true}, n);    // nesterov + weight decay
+    check_steps({0.1f, 0.0f, 0.0f, false}, n);    // plain SGD
+    check_steps({0.1f, 0.0f, 0.01f, false}, n);   // weight decay, no momentum
+    check_steps({0.1f, 0.9f, 0.0f, false}, n);    // momentum
+    check_steps({0.1f, 0.9f, 0.0f, true}, n);     // nesterov
+    check_steps({0.05f, 0.9f, 5e-4f, false}, n);  // momentum + weight decay
+    check_steps({0.05f, 0.9f, 5e-4f, true}, n);   // nesterov + weight decay
   }
 }
 
@@ -102,8 +101,7 @@ AdamState run_adam(AdamFn fn, kern::AdamArgs a, int64_t n, int64_t first_t = 1) 
 
 void check_adam_vs_ref(bool decoupled, const kern::AdamArgs& a, int64_t n) {
   SCOPED_TRACE(::testing::Message() << (decoupled ? "adamw" : "adam") << " lr=" << a.lr << " b1=" << a.beta1
-                                    << " b2=" << a.beta2 << " eps=" << a.eps << " wd=" << a.weight_decay
-                                    << " n=" << n);
+                                    << " b2=" << a.beta2 << " eps=" << a.eps << " wd=" << a.weight_decay << " n=" << n);
   const auto got = run_adam(decoupled ? kern::adamw_update : kern::adam_update, a, n);
   const auto want = run_adam(decoupled ? kern::ref::adamw_update : kern::ref::adam_update, a, n);
   expect_float_eq(got.p, want.p, "p");

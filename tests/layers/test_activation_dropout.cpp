@@ -103,8 +103,10 @@ TEST(Dropout, KeptElementsAreScaledAndTheZeroFractionIsNearP) {
     const double keep = 1.0 / (1.0 - p);
     int64_t zeros = 0;
     for (size_t i = 0; i < x.size(); ++i) {
-      if (y[i] == 0.0) ++zeros;
-      else ASSERT_EQ(y[i], x[i] * keep) << i;
+      if (y[i] == 0.0)
+        ++zeros;
+      else
+        ASSERT_EQ(y[i], x[i] * keep) << i;
     }
     // 64000 Bernoulli(p) draws: standard deviation <= 0.002; allow 5 of them.
     EXPECT_NEAR(static_cast<double>(zeros) / static_cast<double>(x.size()), p, 0.01);

@@ -113,8 +113,10 @@ TEST_P(BatchNormCases, InputAndParameterGradientsMatchFiniteDifferences) {
   const auto before = f.b.buffers;
   test::check_layer_gradients(f.layer, f.b, x, c.B, 7);
   // The differenced forwards ran in the intended mode: training moved the running statistics.
-  if (c.training) EXPECT_NE(f.b.buffers, before);
-  else EXPECT_EQ(f.b.buffers, before);
+  if (c.training)
+    EXPECT_NE(f.b.buffers, before);
+  else
+    EXPECT_EQ(f.b.buffers, before);
 }
 
 TEST_P(BatchNormCases, BackwardAccumulatesParameterGradientsAndOverwritesDx) {

@@ -81,18 +81,18 @@ TEST_P(Conv2dGradients, ForwardMatchesDirectLoopsAndGradientsMatchFiniteDifferen
 
 INSTANTIATE_TEST_SUITE_P(
     Conv2dShapes, Conv2dGradients,
-    ::testing::Values(ConvCase{1, 7, 5, 1, 1, 1, 1, 0, 1, true},   // kernel 1: a per-pixel dense layer
-                      ConvCase{3, 5, 4, 2, 1, 1, 1, 1, 3, true},   // kernel 1 with padding: bias-only border
-                      ConvCase{2, 5, 7, 3, 1, 1, 2, 0, 3, true},   // kernel 1, stride 2
-                      ConvCase{3, 7, 5, 4, 3, 3, 1, 0, 3, true},   // valid 3x3
-                      ConvCase{3, 7, 5, 4, 3, 3, 1, 1, 1, false},  // "same" 3x3
-                      ConvCase{2, 7, 5, 3, 3, 3, 2, 1, 3, true},   // stride 2, padding 1
-                      ConvCase{2, 8, 6, 2, 3, 3, 2, 0, 3, true},   // stride 2: last row/column unused
-                      ConvCase{2, 7, 5, 3, 5, 5, 2, 2, 1, true},   // 5x5, stride 2, padding 2
-                      ConvCase{3, 6, 7, 2, 5, 5, 1, 2, 3, false},  // 5x5 "same"
-                      ConvCase{2, 7, 5, 3, 3, 5, 1, 2, 3, true},   // rectangular kernel
-                      ConvCase{1, 3, 3, 2, 3, 3, 1, 0, 3, true},   // kernel covers the whole image
-                      ConvCase{2, 9, 9, 3, 3, 3, 1, 0, 12, true},  // 49 pixels: groups of 5, 5 and 2 samples
+    ::testing::Values(ConvCase{1, 7, 5, 1, 1, 1, 1, 0, 1, true},     // kernel 1: a per-pixel dense layer
+                      ConvCase{3, 5, 4, 2, 1, 1, 1, 1, 3, true},     // kernel 1 with padding: bias-only border
+                      ConvCase{2, 5, 7, 3, 1, 1, 2, 0, 3, true},     // kernel 1, stride 2
+                      ConvCase{3, 7, 5, 4, 3, 3, 1, 0, 3, true},     // valid 3x3
+                      ConvCase{3, 7, 5, 4, 3, 3, 1, 1, 1, false},    // "same" 3x3
+                      ConvCase{2, 7, 5, 3, 3, 3, 2, 1, 3, true},     // stride 2, padding 1
+                      ConvCase{2, 8, 6, 2, 3, 3, 2, 0, 3, true},     // stride 2: last row/column unused
+                      ConvCase{2, 7, 5, 3, 5, 5, 2, 2, 1, true},     // 5x5, stride 2, padding 2
+                      ConvCase{3, 6, 7, 2, 5, 5, 1, 2, 3, false},    // 5x5 "same"
+                      ConvCase{2, 7, 5, 3, 3, 5, 1, 2, 3, true},     // rectangular kernel
+                      ConvCase{1, 3, 3, 2, 3, 3, 1, 0, 3, true},     // kernel covers the whole image
+                      ConvCase{2, 9, 9, 3, 3, 3, 1, 0, 12, true},    // 49 pixels: groups of 5, 5 and 2 samples
                       ConvCase{1, 24, 24, 2, 3, 3, 1, 1, 3, true}),  // 576 pixels: one sample per group
     case_name);
 

@@ -89,7 +89,7 @@ TEST_P(DenseGradients, ForwardMatchesLoopsAndGradientsMatchFiniteDifferences) {
   const DenseCase c = GetParam();
   DenseFixture f(c.in, c.units, c.bias, 1);
   const int64_t in = numel(c.in), out = c.units, B = c.batch;
-  auto x = random_doubles(static_cast<size_t>(B * in), 2);    // (B, in...)
+  auto x = random_doubles(static_cast<size_t>(B * in), 2);         // (B, in...)
   const auto R = random_doubles(static_cast<size_t>(B * out), 3);  // (B, out)
 
   // Forward: y[b][o] = sum_i x[b][i] W[o][i] + bias[o]
@@ -120,8 +120,8 @@ INSTANTIATE_TEST_SUITE_P(DenseShapes, DenseGradients,
 TEST(Dense, BackwardAccumulatesParameterGradientsAndOverwritesDx) {
   DenseFixture f({2, 3, 5}, 4, true, 4);
   constexpr int64_t B = 5;
-  const auto x = random_doubles(B * 30, 5);   // (5, 2, 3, 5)
-  const auto dy = random_doubles(B * 4, 6);   // (5, 4)
+  const auto x = random_doubles(B * 30, 5);  // (5, 2, 3, 5)
+  const auto dy = random_doubles(B * 4, 6);  // (5, 4)
   std::vector<double> y(B * 4), dx1(x.size(), 1e30), dx2(x.size(), -1e30);
   f.layer.forward(x.data(), y.data(), B);
 

@@ -99,8 +99,12 @@ TEST(LayerFactory, BuildsTheConvolutionalLayersWithShapeInference) {
     size_t params, buffers;
   } cases[] = {
       {"{type: conv2d, out_channels: 4, kernel_size: 3}", {2, 7, 5}, {4, 5, 3}, "conv2d", 2, 0},
-      {"{type: conv2d, out_channels: 4, kernel_size: 5, stride: 2, padding: 2, bias: false}", {2, 7, 5}, {4, 4, 3},
-       "conv2d", 1, 0},
+      {"{type: conv2d, out_channels: 4, kernel_size: 5, stride: 2, padding: 2, bias: false}",
+       {2, 7, 5},
+       {4, 4, 3},
+       "conv2d",
+       1,
+       0},
       {"{type: maxpool2d, kernel_size: 2}", {3, 7, 5}, {3, 3, 2}, "maxpool2d", 0, 0},  // stride defaults to 2
       {"{type: maxpool2d, kernel_size: 3, stride: 1, padding: 1}", {3, 7, 5}, {3, 7, 5}, "maxpool2d", 0, 0},
       {"{type: avgpool2d, kernel_size: 3, stride: 2, padding: 1}", {3, 7, 5}, {3, 4, 3}, "avgpool2d", 0, 0},

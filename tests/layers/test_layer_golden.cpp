@@ -161,11 +161,22 @@ void run_case(const std::string& name, double rel, double floor) {
   }
 }
 
-const char* const kCases[] = {
-    "conv2d_k3_s1_p0",    "conv2d_k3_s2_p1",    "conv2d_k5_s2_p2_nobias", "conv2d_k1_s1_p1",
-    "maxpool2d_k2_s2_p0", "maxpool2d_k3_s2_p1", "maxpool2d_k3_s1_p1",     "avgpool2d_k3_s2_p1",
-    "avgpool2d_k2_s2_p0", "avgpool2d_k5_s2_p2", "batchnorm2d_train",      "batchnorm2d_eval",
-    "batchnorm1d_train",  "batchnorm1d_eval",   "sigmoid",                "tanh"};
+const char* const kCases[] = {"conv2d_k3_s1_p0",
+                              "conv2d_k3_s2_p1",
+                              "conv2d_k5_s2_p2_nobias",
+                              "conv2d_k1_s1_p1",
+                              "maxpool2d_k2_s2_p0",
+                              "maxpool2d_k3_s2_p1",
+                              "maxpool2d_k3_s1_p1",
+                              "avgpool2d_k3_s2_p1",
+                              "avgpool2d_k2_s2_p0",
+                              "avgpool2d_k5_s2_p2",
+                              "batchnorm2d_train",
+                              "batchnorm2d_eval",
+                              "batchnorm1d_train",
+                              "batchnorm1d_eval",
+                              "sigmoid",
+                              "tanh"};
 
 class LayerGolden : public ::testing::TestWithParam<const char*> {};
 

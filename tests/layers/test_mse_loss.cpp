@@ -83,10 +83,14 @@ std::vector<GoldenCase> read_golden(const std::string& path) {
     if (key == "case") {
       cases.emplace_back();
       line >> cases.back().name >> cases.back().B >> cases.back().C;
-    } else if (!cases.empty() && key == "out") cases.back().out = numbers(line);
-    else if (!cases.empty() && key == "target") cases.back().target = numbers(line);
-    else if (!cases.empty() && key == "grad") cases.back().grad = numbers(line);
-    else if (!cases.empty() && key == "loss") line >> cases.back().loss;
+    } else if (!cases.empty() && key == "out")
+      cases.back().out = numbers(line);
+    else if (!cases.empty() && key == "target")
+      cases.back().target = numbers(line);
+    else if (!cases.empty() && key == "grad")
+      cases.back().grad = numbers(line);
+    else if (!cases.empty() && key == "loss")
+      line >> cases.back().loss;
   }
   return cases;
 }
@@ -103,8 +107,8 @@ TEST(MseLoss, MatchesPyTorchGolden) {
     std::vector<float> y(c.target.begin(), c.target.end());  // exact: multiples of 1/64
     const double scale = 1.0 / static_cast<double>(c.B);
     std::vector<double> d(n);
-    const LossResult r = MeanSquaredError<double>().compute(c.out.data(), Targets{nullptr, y.data()}, c.B, c.C, scale,
-                                                            d.data());
+    const LossResult r =
+        MeanSquaredError<double>().compute(c.out.data(), Targets{nullptr, y.data()}, c.B, c.C, scale, d.data());
     EXPECT_NEAR(r.loss_sum / static_cast<double>(c.B), c.loss, 1e-12 * c.loss);
     for (size_t i = 0; i < n; ++i) EXPECT_NEAR(d[i], c.grad[i], 1e-12 * std::max(1.0, std::abs(c.grad[i]))) << i;
     // float32, as the trainer runs it.

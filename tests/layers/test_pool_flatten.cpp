@@ -80,17 +80,13 @@ INSTANTIATE_TEST_SUITE_P(
                       PoolCase{Kind::Max, 2, 6, 8, 2, 2, 0, 1},  // fast path, even sizes
                       PoolCase{Kind::Max, 2, 7, 5, 2, 1, 0, 3},  // overlapping windows
                       PoolCase{Kind::Max, 2, 7, 5, 2, 2, 1, 3},  // 2x2 with padding: general path
-                      PoolCase{Kind::Max, 2, 7, 5, 3, 2, 1, 3},
-                      PoolCase{Kind::Max, 3, 5, 7, 3, 1, 1, 1},
+                      PoolCase{Kind::Max, 2, 7, 5, 3, 2, 1, 3}, PoolCase{Kind::Max, 3, 5, 7, 3, 1, 1, 1},
                       PoolCase{Kind::Max, 2, 7, 6, 5, 2, 2, 3},
                       PoolCase{Kind::Max, 2, 7, 5, 3, 3, 0, 1},  // stride 3: rows/columns left out
                       PoolCase{Kind::Max, 2, 5, 5, 1, 1, 0, 3},  // kernel 1: the identity
-                      PoolCase{Kind::Avg, 3, 7, 5, 2, 2, 0, 3},
-                      PoolCase{Kind::Avg, 2, 7, 5, 3, 2, 1, 3},
-                      PoolCase{Kind::Avg, 3, 5, 7, 3, 1, 1, 1},
-                      PoolCase{Kind::Avg, 2, 7, 6, 5, 2, 2, 3},
-                      PoolCase{Kind::Avg, 2, 6, 5, 5, 1, 2, 1},
-                      PoolCase{Kind::Avg, 2, 7, 5, 3, 3, 0, 3},
+                      PoolCase{Kind::Avg, 3, 7, 5, 2, 2, 0, 3}, PoolCase{Kind::Avg, 2, 7, 5, 3, 2, 1, 3},
+                      PoolCase{Kind::Avg, 3, 5, 7, 3, 1, 1, 1}, PoolCase{Kind::Avg, 2, 7, 6, 5, 2, 2, 3},
+                      PoolCase{Kind::Avg, 2, 6, 5, 5, 1, 2, 1}, PoolCase{Kind::Avg, 2, 7, 5, 3, 3, 0, 3},
                       PoolCase{Kind::Avg, 2, 5, 5, 1, 1, 0, 1}),
     case_name);
 

@@ -60,9 +60,8 @@ TEST(Loss, SoftmaxCrossEntropyGradientMatchesFiniteDifferences) {
   std::vector<double> dz(z.size(), std::numeric_limits<double>::quiet_NaN());
   loss.compute(z.data(), Targets{labels}, B, C, scale, dz.data());
   // The gradient is that of the mean loss: loss_sum * grad_scale.
-  test::expect_gradient_matches("dz", dz, z, [&] {
-    return loss.compute(z.data(), Targets{labels}, B, C, scale, nullptr).loss_sum * scale;
-  });
+  test::expect_gradient_matches(
+      "dz", dz, z, [&] { return loss.compute(z.data(), Targets{labels}, B, C, scale, nullptr).loss_sum * scale; });
 }
 
 TEST(Loss, SoftmaxCrossEntropyValueByHand) {

@@ -28,9 +28,7 @@ std::vector<float> random_floats(size_t n, uint64_t seed, double lo = -1.0, doub
   return v;
 }
 
-std::vector<float> params_of(const Model& m) {
-  return {m.store().params(), m.store().params() + m.store().size()};
-}
+std::vector<float> params_of(const Model& m) { return {m.store().params(), m.store().params() + m.store().size()}; }
 
 TEST(Model, MlpParameterCountAndShapes) {
   Model m(YAML::Load(kMlp), {1, 28, 28}, 8, "mlp.yaml");
@@ -71,9 +69,8 @@ TEST(Model, ParamStoreViewsAreNamedContiguousAndInLayerOrder) {
     const char* name;
     size_t layer;
     Shape shape;
-  } want[] = {{"layers.0.weight", 0, {512, 784}}, {"layers.0.bias", 0, {512}},
-              {"layers.2.weight", 2, {256, 512}}, {"layers.2.bias", 2, {256}},
-              {"layers.4.weight", 4, {10, 256}},  {"layers.4.bias", 4, {10}}};
+  } want[] = {{"layers.0.weight", 0, {512, 784}}, {"layers.0.bias", 0, {512}},       {"layers.2.weight", 2, {256, 512}},
+              {"layers.2.bias", 2, {256}},        {"layers.4.weight", 4, {10, 256}}, {"layers.4.bias", 4, {10}}};
   ASSERT_EQ(views.size(), 6u);
   int64_t offset = 0;
   for (size_t i = 0; i < views.size(); ++i) {
@@ -150,7 +147,7 @@ TEST(Model, TorchDefaultInitBounds) {
       sum += w;
     }
     EXPECT_LE(max_abs, bound);
-    EXPECT_GT(max_abs, 0.8 * bound);  // uses the whole interval
+    EXPECT_GT(max_abs, 0.8 * bound);                                       // uses the whole interval
     EXPECT_LT(std::abs(sum / static_cast<double>(v.count)), 0.2 * bound);  // centred
   }
 }

@@ -18,8 +18,10 @@ struct Textbook {  // one parameter, in double
   int64_t t = 0;
   void step(double g, double lr, const AdamHyper& h, bool decoupled) {
     ++t;
-    if (decoupled) p *= 1 - lr * h.weight_decay;
-    else g += h.weight_decay * p;
+    if (decoupled)
+      p *= 1 - lr * h.weight_decay;
+    else
+      g += h.weight_decay * p;
     m = h.beta1 * m + (1 - h.beta1) * g;
     v = h.beta2 * v + (1 - h.beta2) * g * g;
     const double mhat = m / (1 - std::pow(h.beta1, static_cast<double>(t)));
@@ -53,7 +55,7 @@ TEST(Adam, FirstStepMovesEachParameterByLrTimesSignOfGradient) {
     const double want = 0.5 - lr * g / (std::fabs(g) + eps);
     ASSERT_NEAR(store.params()[i], want, 1e-7) << "i=" << i << " g=" << g;
     ASSERT_LE(std::fabs(store.params()[i] - 0.5), lr * (1 + 1e-6));
-    ASSERT_NEAR(adam.slot(0)[static_cast<size_t>(i)], 0.1 * g, 1e-7 * std::fabs(g) + 1e-12);           // exp_avg
+    ASSERT_NEAR(adam.slot(0)[static_cast<size_t>(i)], 0.1 * g, 1e-7 * std::fabs(g) + 1e-12);         // exp_avg
     ASSERT_NEAR(adam.slot(1)[static_cast<size_t>(i)], 0.001 * g * g, 1e-6 * 0.001 * g * g + 1e-20);  // exp_avg_sq
   }
   EXPECT_FLOAT_EQ(store.params()[5], 0.5f);  // zero gradient: no move
@@ -118,8 +120,8 @@ TEST(Adam, StateIsOneFlatBufferExpAvgThenExpAvgSq) {
   adamw.step(store, 0.1f);
   const auto s = adamw.state();
   for (int i = 0; i < 3; ++i) {
-    EXPECT_FLOAT_EQ(s[static_cast<size_t>(i)], 0.1f * g[i]);                // exp_avg (decay does not touch g)
-    EXPECT_FLOAT_EQ(s[static_cast<size_t>(3 + i)], 0.01f * g[i] * g[i]);    // exp_avg_sq
+    EXPECT_FLOAT_EQ(s[static_cast<size_t>(i)], 0.1f * g[i]);              // exp_avg (decay does not touch g)
+    EXPECT_FLOAT_EQ(s[static_cast<size_t>(3 + i)], 0.01f * g[i] * g[i]);  // exp_avg_sq
     EXPECT_EQ(&adamw.slot(1)[static_cast<size_t>(i)], &s[static_cast<size_t>(3 + i)]);
   }
 }

@@ -78,7 +78,8 @@ void run_steps(const json& c, ParamStore& store, Optimizer& opt, size_t from, si
     const std::vector<float> g = floats(steps[k].at("grad"));
     std::copy(g.begin(), g.end(), store.grads());
     opt.step(store, static_cast<float>(steps[k].at("lr").get<double>()));
-    expect_close({store.params(), g.size()}, floats(steps[k].at("params")), "params after step " + std::to_string(k + 1));
+    expect_close({store.params(), g.size()}, floats(steps[k].at("params")),
+                 "params after step " + std::to_string(k + 1));
   }
 }
 

@@ -126,7 +126,8 @@ TEST(Optimizer, LoadStateChecksSizeAndStepCount) {
   EXPECT_EQ(opt->steps(), 42);
   EXPECT_TRUE(std::ranges::equal(opt->state(), state));
   EXPECT_EQ(opt->slot(1)[0], 4.0f);
-  expect_error([&] { opt->load_state(std::vector<float>(5), 1); }, {"5 values", "expected 6", "2 slots x 3 parameters"});
+  expect_error([&] { opt->load_state(std::vector<float>(5), 1); },
+               {"5 values", "expected 6", "2 slots x 3 parameters"});
   expect_error([&] { opt->load_state(state, -1); }, {"step count = -1"});
   expect_error([&] { opt->set_steps(-3); }, {"step count = -3"});
   expect_error([&] { opt->slot(2); }, {"slot 2", "2 slots"});

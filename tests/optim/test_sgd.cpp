@@ -53,13 +53,11 @@ TEST(Sgd, NesterovMatchesPyTorch) {
 
 TEST(Sgd, WeightDecayMatchesPyTorch) {
   // g: 1 + 0.01, 0.5 + 0.00899, -1 + 0.00757201
-  check_three_steps(0.9f, 0.01f, false,
-                    {{0.899f, 1.01f}, {0.757201f, 1.41799f}, {0.728824699f, 0.28376301f}});
+  check_three_steps(0.9f, 0.01f, false, {{0.899f, 1.01f}, {0.757201f, 1.41799f}, {0.728824699f, 0.28376301f}});
 }
 
 TEST(Sgd, NesterovWithWeightDecayMatchesPyTorch) {
-  check_three_steps(0.9f, 0.01f, true,
-                    {{0.8081f, 1.01f}, {0.62975461f, 1.417081f}, {0.703774515f, 0.2816704461f}});
+  check_three_steps(0.9f, 0.01f, true, {{0.8081f, 1.01f}, {0.62975461f, 1.417081f}, {0.703774515f, 0.2816704461f}});
 }
 
 TEST(Sgd, WithoutMomentumIsPlainGradientDescent) {

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   }
   int failed = RUN_ALL_TESTS() != 0 ? 1 : 0, any = 0;
   MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  if (rank == 0 && any && !failed) fprintf(stderr, "a test failed on another rank (rerun with the failing rank's output)\n");
+  if (rank == 0 && any && !failed)
+    fprintf(stderr, "a test failed on another rank (rerun with the failing rank's output)\n");
   dpt::Comm::finalize();  // stops the watchdog thread train() starts by default, then MPI_Finalize
   return any;
 }

@@ -20,11 +20,16 @@ int64_t per_sample(const SynthSpec& s) {
 
 hid_t file_type(Elem e) {
   switch (e) {
-    case Elem::U8: return H5T_STD_U8LE;
-    case Elem::I16: return H5T_STD_I16LE;
-    case Elem::I32: return H5T_STD_I32LE;
-    case Elem::F32: return H5T_IEEE_F32LE;
-    default: return H5T_IEEE_F64LE;
+    case Elem::U8:
+      return H5T_STD_U8LE;
+    case Elem::I16:
+      return H5T_STD_I16LE;
+    case Elem::I32:
+      return H5T_STD_I32LE;
+    case Elem::F32:
+      return H5T_IEEE_F32LE;
+    default:
+      return H5T_IEEE_F64LE;
   }
 }
 
@@ -70,11 +75,16 @@ double synth_value(const SynthSpec& s, int64_t i, int64_t j) {
   const double noise = static_cast<double>(splitmix64(st) >> 11) * 0x1.0p-53 * 2.0 - 1.0;  // [-1, 1)
   const double v = (j % s.classes == synth_label(s, i) ? 2.0 : 0.0) + noise;
   switch (s.elem) {
-    case Elem::U8: return std::round((v + 1.0) * 60.0);    // 0..180
-    case Elem::I16: return std::round(v * 1000.0);
-    case Elem::I32: return std::round(v * 100000.0);
-    case Elem::F32: return static_cast<double>(static_cast<float>(v));
-    default: return v;
+    case Elem::U8:
+      return std::round((v + 1.0) * 60.0);  // 0..180
+    case Elem::I16:
+      return std::round(v * 1000.0);
+    case Elem::I32:
+      return std::round(v * 100000.0);
+    case Elem::F32:
+      return static_cast<double>(static_cast<float>(v));
+    default:
+      return v;
   }
 }
 
@@ -84,11 +94,21 @@ std::vector<int32_t> write_synth(const std::string& path, const SynthSpec& s, bo
                    : H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f < 0) throw std::runtime_error("write_synth: cannot open " + path);
   switch (s.elem) {
-    case Elem::U8: write_typed<uint8_t>(f, s, H5T_NATIVE_UINT8); break;
-    case Elem::I16: write_typed<int16_t>(f, s, H5T_NATIVE_INT16); break;
-    case Elem::I32: write_typed<int32_t>(f, s, H5T_NATIVE_INT32); break;
-    case Elem::F32: write_typed<float>(f, s, H5T_NATIVE_FLOAT); break;
-    case Elem::F64: write_typed<double>(f, s, H5T_NATIVE_DOUBLE); break;
+    case Elem::U8:
+      write_typed<uint8_t>(f, s, H5T_NATIVE_UINT8);
+      break;
+    case Elem::I16:
+      write_typed<int16_t>(f, s, H5T_NATIVE_INT16);
+      break;
+    case Elem::I32:
+      write_typed<int32_t>(f, s, H5T_NATIVE_INT32);
+      break;
+    case Elem::F32:
+      write_typed<float>(f, s, H5T_NATIVE_FLOAT);
+      break;
+    case Elem::F64:
+      write_typed<double>(f, s, H5T_NATIVE_DOUBLE);
+      break;
   }
   H5Fclose(f);
   std::vector<int32_t> labels;

@@ -6,8 +6,8 @@
 #include <cstring>
 
 #include "core/error.hpp"
-#include "train/trainer.hpp"
 #include "support/test_util.hpp"
+#include "train/trainer.hpp"
 #include "train_test_util.hpp"
 
 using namespace dpt;
@@ -31,7 +31,8 @@ model:
            {type: batchnorm}, {type: tanh}, {type: dense, units: 4}]
 optimizer: {name: adam, lr: 0.01}
 )";
-const std::string kCnn = kCnnModel + "train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 35, clip_grad_norm: 0.5}\n";
+const std::string kCnn =
+    kCnnModel + "train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 35, clip_grad_norm: 0.5}\n";
 
 // make_config(file, extra) with the options of `yaml` on top (a YAML map may not repeat a key, so
 // overrides go here).
@@ -47,9 +48,9 @@ void expect_same_on_every_rank_count(const Config& cfg, int64_t min_steps = 200)
   const Comm world;
   const TrainOutcome all = train(cfg, world, {"", false, true});
   ASSERT_GE(all.steps, min_steps);
-  std::vector<int> colors = {world.rank()};                       // one rank each
-  if (world.size() == 4) colors.push_back(world.rank() / 2);      // two groups of 2
-  if (world.size() == 4) colors.push_back(world.rank() == 0);     // groups of 1 and 3
+  std::vector<int> colors = {world.rank()};                    // one rank each
+  if (world.size() == 4) colors.push_back(world.rank() / 2);   // two groups of 2
+  if (world.size() == 4) colors.push_back(world.rank() == 0);  // groups of 1 and 3
   for (int color : colors) {
     const Comm group = world.split(color);
     const TrainOutcome part = train(cfg, group, {"", false, true});
@@ -66,8 +67,8 @@ TEST_F(DeterministicTest, MlpIsBitIdenticalOnEveryRankCount) {
   expect_same_on_every_rank_count(make_config(synth_file(world, "det_mlp", 250), kMlp));
 }
 
-// Real-size matrix products (32 x 784 -> 512 per micro-shard): OpenBLAS runs them threaded when it may, and its threaded
-// sgemm rounds differently from one thread at some shapes; the groups of 1 rank run 2 threads here.
+// Real-size matrix products (32 x 784 -> 512 per micro-shard): OpenBLAS runs them threaded when it may, and its
+// threaded sgemm rounds differently from one thread at some shapes; the groups of 1 rank run 2 threads here.
 TEST_F(DeterministicTest, WideMlpIsBitIdenticalOnEveryRankCountAndThreadCount) {
   const Comm world;
   const std::string dir = test::temp_dir("det_wide");
@@ -166,7 +167,8 @@ TEST_F(DeterministicTest, NonFiniteGradientsStopEveryRankOrAreSkipped) {
   });
   EXPECT_NE(m.find("training diverged"), std::string::npos) << m;
   const TrainOutcome r = train(
-      make_config(file, diverge + "train: {deterministic: true, micro_shards: 12, batch_size: 48, nonfinite: skip, epochs: 1}"),
+      make_config(
+          file, diverge + "train: {deterministic: true, micro_shards: 12, batch_size: 48, nonfinite: skip, epochs: 1}"),
       world, {"", false, true});
   EXPECT_EQ(r.steps, 6);
 }

@@ -63,8 +63,10 @@ TEST(Progress, RewritesOneLineOnATerminal) {
   char buf[512];
   for (int tries = 0; out.size() < want.size() && tries < 200; ++tries) {  // up to 2 s for the pty to pass it on
     const ssize_t n = read(master, buf, sizeof buf);
-    if (n > 0) out.append(buf, static_cast<size_t>(n));
-    else sleep_s(0.01);
+    if (n > 0)
+      out.append(buf, static_cast<size_t>(n));
+    else
+      sleep_s(0.01);
   }
   EXPECT_EQ(out, want);
   std::fclose(tty);

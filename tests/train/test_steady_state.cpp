@@ -59,7 +59,8 @@ TEST(SteadyState, TrainingStepsDoNotAllocate) {
   const Case cases[] = {
       {"mlp, overlap thread", "comm: {overlap: true, progress: thread, bucket_kb: 4}"},
       {"mlp, overlap poll", "comm: {overlap: true, progress: poll, bucket_kb: 4}"},
-      {"mlp, blocking, clipping, accumulation", "comm: {overlap: false}\ntrain: {clip_grad_norm: 0.1, grad_accumulation: 2}"},
+      {"mlp, blocking, clipping, accumulation",
+       "comm: {overlap: false}\ntrain: {clip_grad_norm: 0.1, grad_accumulation: 2}"},
       {"cnn + batchnorm + dropout + adam", kCnn},
       {"mlp, deterministic", "train: {deterministic: true, micro_shards: 12, batch_size: 48}"},
   };

@@ -62,7 +62,9 @@ data: {{file: [{}], train_features: /train/x, train_labels: /train/y, test_featu
 model: {{layers: [{{type: dense, units: 16}}, {{type: relu}}, {{type: dense, units: 4}}]}}
 train: {{batch_size: 24, epochs: 2}}
 checkpoint: {{every_epoch: false}}
-)", list)), "test");
+)",
+                                       list)),
+                "test");
   if (!extra.empty()) cfg.load_yaml(YAML::Load(extra), "test-extra");
   return cfg;
 }

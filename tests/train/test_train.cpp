@@ -2,19 +2,19 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/model_file.hpp"
 #include "core/error.hpp"
+#include "support/synth_data.hpp"
 #include "train/epoch_data.hpp"
 #include "train/train_config.hpp"
 #include "train/trainer.hpp"
-#include "support/synth_data.hpp"
 #include "train_test_util.hpp"
 
 using namespace dpt;
@@ -88,7 +88,8 @@ TEST_F(TrainTest, LearnsAndWritesTheRunDirectory) {
         end = j;
         continue;
       }
-      for (const char* key : {"epoch", "step", "train_loss", "test_loss", "test_accuracy", "samples_per_s", "elapsed_s"})
+      for (const char* key :
+           {"epoch", "step", "train_loss", "test_loss", "test_accuracy", "samples_per_s", "elapsed_s"})
         EXPECT_TRUE(j.contains(key)) << key;
       EXPECT_EQ(j["epoch"], ++lines);
       EXPECT_EQ(j["step"], lines * 10);  // 240 samples / 24
@@ -142,8 +143,8 @@ TEST_F(TrainTest, ClippingBoundsTheUpdate) {
   const std::string file = synth_file(world, "clip");
   const std::string base = "optimizer: {momentum: 0}\ntrain: {max_steps: 1}\n";
   const TrainOutcome start = train(make_config(file, base + "optimizer: {lr: 1.0e-30}"), world, {"", false, true});
-  const TrainOutcome clipped = train(make_config(file, base + "optimizer: {lr: 1.0}\ntrain: {clip_grad_norm: 0.01}"),
-                                     world, {"", false, true});
+  const TrainOutcome clipped =
+      train(make_config(file, base + "optimizer: {lr: 1.0}\ntrain: {clip_grad_norm: 0.01}"), world, {"", false, true});
   double norm = 0;  // plain SGD, one step: the update is lr * clipped gradient, of norm <= 0.01
   for (size_t i = 0; i < start.params.size(); ++i) norm += std::pow(double(clipped.params[i]) - start.params[i], 2);
   EXPECT_LE(std::sqrt(norm), 0.01 * 1.0001);
@@ -161,8 +162,9 @@ TEST_F(TrainTest, NonFiniteGradientsStopEveryRankWithAClearError) {
     EXPECT_NE(std::string(e.what()).find("training diverged"), std::string::npos) << e.what();
   }
   // With train.nonfinite = skip the run goes on and reports the skipped steps.
-  const TrainOutcome r = train(make_config(file, "optimizer: {lr: 1.0e+30, momentum: 0}\n"
-                                                 "train: {epochs: 1, nonfinite: skip}"),
+  const TrainOutcome r = train(make_config(file,
+                                           "optimizer: {lr: 1.0e+30, momentum: 0}\n"
+                                           "train: {epochs: 1, nonfinite: skip}"),
                                world, {"", false, true});
   EXPECT_EQ(r.steps, 10);
 }
@@ -173,8 +175,9 @@ TEST_F(TrainTest, EarlyStoppingStopsOnAPlateauAndRestoresTheBestWeights) {
   const std::string out = std::filesystem::path(file).parent_path() / "run";
   // A learning rate so small that validation loss barely moves: with min_delta 0.5 no epoch after
   // the first counts as an improvement, so it stops after 1 + patience epochs.
-  const Config cfg = make_config(file, "data: {val_fraction: 0.25}\noptimizer: {lr: 1.0e-4}\n"
-                                       "train: {epochs: 20}\nearly_stopping: {patience: 2, min_delta: 0.5}");
+  const Config cfg = make_config(file,
+                                 "data: {val_fraction: 0.25}\noptimizer: {lr: 1.0e-4}\n"
+                                 "train: {epochs: 20}\nearly_stopping: {patience: 2, min_delta: 0.5}");
   const TrainOutcome r = train(cfg, world, {out, false, true});
   EXPECT_EQ(r.stop_reason, StopReason::early_stopping);
   EXPECT_EQ(to_string(r.stop_reason), "early_stopping");
@@ -213,10 +216,10 @@ comm: {overlap: true, bucket_kb: 4}
 TEST_F(TrainTest, OverlappedAndBlockingGradientSumsAgree) {
   const Comm world;
   const std::string file = synth_file(world, "overlap");
-  const TrainOutcome on = train(make_config(file, "comm: {overlap: true, bucket_kb: 4}\ntrain: {max_steps: 15}"), world,
-                                {"", false, true});
-  const TrainOutcome off = train(make_config(file, "comm: {overlap: false}\ntrain: {max_steps: 15}"), world,
-                                 {"", false, true});
+  const TrainOutcome on =
+      train(make_config(file, "comm: {overlap: true, bucket_kb: 4}\ntrain: {max_steps: 15}"), world, {"", false, true});
+  const TrainOutcome off =
+      train(make_config(file, "comm: {overlap: false}\ntrain: {max_steps: 15}"), world, {"", false, true});
   EXPECT_LT(max_rel_diff(on.params, off.params), 1e-5);  // same sums, possibly another reduction order
 }
 
@@ -226,11 +229,11 @@ TEST_F(TrainTest, CommThreadGradientSumsEqualBlockingBitForBit) {
   // rank count: Open MPI picks the same algorithm for a bucket as for the whole buffer).
   const Comm world;
   const std::string file = synth_file(world, "overlap_thread");
-  const TrainOutcome thr = train(
-      make_config(file, "comm: {overlap: true, bucket_kb: 4, progress: thread}\ntrain: {max_steps: 15}"), world,
-      {"", false, true});
-  const TrainOutcome off = train(make_config(file, "comm: {overlap: false}\ntrain: {max_steps: 15}"), world,
-                                 {"", false, true});
+  const TrainOutcome thr =
+      train(make_config(file, "comm: {overlap: true, bucket_kb: 4, progress: thread}\ntrain: {max_steps: 15}"), world,
+            {"", false, true});
+  const TrainOutcome off =
+      train(make_config(file, "comm: {overlap: false}\ntrain: {max_steps: 15}"), world, {"", false, true});
   ASSERT_EQ(thr.params.size(), off.params.size());
   EXPECT_EQ(0, std::memcmp(thr.params.data(), off.params.data(), thr.params.size() * 4));
   EXPECT_EQ(thr.test.loss, off.test.loss);

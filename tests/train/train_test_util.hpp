@@ -43,7 +43,9 @@ model:
   layers: [{{type: dense, units: 32}}, {{type: relu}}, {{type: dense, units: 16}}, {{type: relu}}, {{type: dense, units: 4}}]
 optimizer: {{lr: 0.1, momentum: 0.9}}
 train: {{batch_size: 24, epochs: 3}}
-)", file)), "test");
+)",
+                                       file)),
+                "test");
   if (!extra.empty()) cfg.load_yaml(YAML::Load(extra), "test-extra");
   return cfg;
 }
