@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/partition.hpp"
 #include "core/rng.hpp"
 #include "h5/sample_source.hpp"
 #include "input/sampler.hpp"
@@ -46,7 +47,7 @@ nlohmann::json run_bench(const Config& cfg, const Comm& comm, const BenchOptions
   TrainSettings s = read_settings(cfg);
   configure_threads(s, comm);
   const Shape input = SampleSource(s.train, s.scale).sample_shape();
-  const int64_t P = comm.size(), B = s.batch_size, local = (B + P - 1) / P;
+  const int64_t P = comm.size(), B = s.batch_size, local = per_rank_batch(B, comm.size());
   Model model(s.layers, input, local, s.layers_origin);
   model.init(s.seed);
   auto loss = make_loss<float>(s.loss);

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/memory.hpp"
+#include "core/partition.hpp"
 #include "kernels/blas_env.hpp"
 #include "kernels/threads.hpp"
 #include "train/checkpointing.hpp"
@@ -34,7 +35,7 @@ namespace {
 // The model's batch capacity, the larger of the per-rank training batch and train.eval_batch_size,
 // checked against this rank's share of the node's memory before the model allocates it.
 int64_t checked_model_batch(const TrainSettings& s, const Shape& input, const Comm& comm) {
-  const int64_t train_b = (s.batch_size + comm.size() - 1) / comm.size(), b = std::max(train_b, s.eval_batch_size);
+  const int64_t train_b = per_rank_batch(s.batch_size, comm.size()), b = std::max(train_b, s.eval_batch_size);
   const Model probe(s.layers, input, 1, s.layers_origin);
   const std::string what = fmt::format(
       "config: batches of {} samples ({} = max(train.batch_size / {} ranks, "
@@ -131,7 +132,7 @@ void Trainer::log_setup() const {
   if (stream_) spdlog::info("data: {}", stream_->describe());
   const int64_t steps = sampler_.steps_per_epoch();
   spdlog::info("global batch {} = {} ranks x ~{}{}; {} steps per epoch (last batch {} samples); optimizer {} lr {:g}",
-               s_.batch_size, comm_.size(), (s_.batch_size + comm_.size() - 1) / comm_.size(),
+               s_.batch_size, comm_.size(), per_rank_batch(s_.batch_size, comm_.size()),
                s_.grad_accumulation > 1 ? fmt::format(" in {} micro-batches", s_.grad_accumulation) : "", steps,
                data_.train_size() - (steps - 1) * s_.batch_size, opt_->name(), s_.lr);
   spdlog::info("model:\n{}", model_.summary());
