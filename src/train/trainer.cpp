@@ -10,7 +10,6 @@
 #include "checkpoint/model_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "core/memory.hpp"
 #include "core/partition.hpp"
 #include "kernels/blas_env.hpp"
 #include "kernels/threads.hpp"
@@ -19,6 +18,7 @@
 #include "train/epoch_counters.hpp"
 #include "train/epoch_data.hpp"
 #include "train/metrics.hpp"
+#include "train/model_setup.hpp"
 #include "train/progress.hpp"
 #include "train/run_data.hpp"
 #include "train/run_dir.hpp"
@@ -31,27 +31,6 @@
 namespace dpt {
 
 namespace {
-
-// The model's batch capacity, the larger of the per-rank training batch and train.eval_batch_size,
-// checked against this rank's share of the node's memory before the model allocates it.
-int64_t checked_model_batch(const TrainSettings& s, const Shape& input, const Comm& comm) {
-  const int64_t train_b = per_rank_batch(s.batch_size, comm.size()), b = std::max(train_b, s.eval_batch_size);
-  const Model probe(s.layers, input, 1, s.layers_origin);
-  const std::string what = fmt::format(
-      "config: batches of {} samples ({} = max(train.batch_size / {} ranks, "
-      "train.eval_batch_size); {} floats each in the network)",
-      b, b, comm.size(), probe.floats_per_sample());
-  check_memory({{what, mul_bytes(b, 4 * probe.floats_per_sample()),
-                 b > train_b ? "lower train.eval_batch_size" : "lower train.batch_size or use more ranks"}},
-               memory_available(comm.local_size()));
-  return b;
-}
-
-// The model's parameters and batchnorm statistics, copied out.
-void copy_weights(const Model& m, std::vector<float>& params, std::vector<float>& buffers) {
-  params.assign(m.store().params(), m.store().params() + m.store().size());
-  buffers.assign(m.buffers().params(), m.buffers().params() + m.buffers().size());
-}
 
 class Trainer {
  public:

@@ -4,6 +4,7 @@
 # Included at the end of tests/cli/CMakeLists.txt; the files come from make_bad_data.cpp.
 add_executable(make_bad_data make_bad_data.cpp)
 target_link_libraries(make_bad_data PRIVATE HDF5::HDF5 MPI::MPI_C)
+target_include_directories(make_bad_data PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 add_test(NAME cli_make_bad_data COMMAND make_bad_data ${CLI_DIR})
 set_tests_properties(cli_make_bad_data PROPERTIES FIXTURES_SETUP cli_bad_data TIMEOUT 60
                      ENVIRONMENT "${DPTRAIN_MPI_ENV}")

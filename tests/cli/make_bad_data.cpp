@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "support/h5_put.hpp"
+
 namespace {
 
 herr_t ok(herr_t e, const char* what) {
@@ -30,17 +32,7 @@ herr_t ok(herr_t e, const char* what) {
   return e;
 }
 
-// Creates dataset `name` (intermediate groups too) of `dims` and writes `data` unless it is null.
-void put(hid_t file, const std::string& name, hid_t ftype, hid_t mtype, const std::vector<hsize_t>& dims,
-         const void* data, hid_t dcpl = H5P_DEFAULT) {
-  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-  H5Pset_create_intermediate_group(lcpl, 1);
-  hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
-  hid_t d = H5Dcreate2(file, name.c_str(), ftype, space, lcpl, dcpl, H5P_DEFAULT);
-  ok(d, name.c_str());
-  if (data) ok(H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), name.c_str());
-  H5Dclose(d), H5Sclose(space), H5Pclose(lcpl);
-}
+using dpt::test::put_dataset;
 
 std::vector<float> features(int64_t n, int64_t D) {
   std::vector<float> x(static_cast<size_t>(n * D));
@@ -62,8 +54,8 @@ void put_split(hid_t f, const std::string& split, int64_t n, int64_t D, int64_t 
   std::vector<float> x = features(n, D);
   if (row >= 0) x[static_cast<size_t>(row * D + col)] = bad;
   const auto y = labels(n, D < 4 ? static_cast<int>(D) : 4);
-  put(f, split + "/x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {hsize_t(n), hsize_t(D)}, x.data(), dcpl);
-  put(f, split + "/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {hsize_t(n)}, y.data());
+  put_dataset(f, split + "/x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {hsize_t(n), hsize_t(D)}, x.data(), dcpl);
+  put_dataset(f, split + "/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {hsize_t(n)}, y.data());
 }
 
 hid_t create(const std::string& path) {
@@ -80,12 +72,12 @@ void put_declared(const std::string& path, hsize_t rows, hsize_t D) {
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   const hsize_t chunk[2] = {1024, D};
   H5Pset_chunk(dcpl, 2, chunk);
-  put(f, "/train/x", H5T_STD_U8LE, H5T_NATIVE_UINT8, {rows, D}, nullptr, dcpl);
+  put_dataset(f, "/train/x", H5T_STD_U8LE, H5T_NATIVE_UINT8, {rows, D}, nullptr, dcpl);
   H5Pclose(dcpl);
   dcpl = H5Pcreate(H5P_DATASET_CREATE);
   const hsize_t ychunk = 65536;
   H5Pset_chunk(dcpl, 1, &ychunk);
-  put(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {rows}, nullptr, dcpl);
+  put_dataset(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {rows}, nullptr, dcpl);
   H5Pclose(dcpl);
   put_split(f, "/test", 32, static_cast<int64_t>(D));
   H5Fclose(f);
@@ -120,8 +112,8 @@ int main(int argc, char** argv) {
   for (int64_t i = 0; i < 64; ++i) y[static_cast<size_t>(i)] = i % 4;
   y[9] = (int64_t{1} << 33) + 1;
   const auto x = features(64, 12);
-  put(f, "/train/x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {64, 12}, x.data());
-  put(f, "/train/y", H5T_STD_I64LE, H5T_NATIVE_INT64, {64}, y.data());
+  put_dataset(f, "/train/x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {64, 12}, x.data());
+  put_dataset(f, "/train/y", H5T_STD_I64LE, H5T_NATIVE_INT64, {64}, y.data());
   H5Fclose(f);
 
   const std::string trunc = dir + "/truncated.h5";
@@ -146,13 +138,13 @@ int main(int argc, char** argv) {
   f = create(dir + "/dangling.h5");
   put_split(f, "/test", 32, 12);
   const auto y32 = labels(64);
-  put(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {64}, y32.data());
+  put_dataset(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {64}, y32.data());
   ok(H5Lcreate_soft("/nowhere/x", f, "/train/x", H5P_DEFAULT, H5P_DEFAULT), "soft link");
   H5Fclose(f);
 
   f = create(dir + "/extlink.h5");
   put_split(f, "/test", 32, 12);
-  put(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {64}, y32.data());
+  put_dataset(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {64}, y32.data());
   ok(H5Lcreate_external("gone.h5", "/train/x", f, "/train/x", H5P_DEFAULT, H5P_DEFAULT), "external link");
   H5Fclose(f);
 

@@ -13,6 +13,7 @@
 #include "core/memory.hpp"
 #include "h5/sample_source.hpp"
 #include "input/sample_rows.hpp"
+#include "support/h5_put.hpp"
 #include "support/synth_data.hpp"
 #include "support/test_util.hpp"
 
@@ -21,18 +22,7 @@ using namespace dpt;
 namespace {
 bool has(const std::string& msg, const std::string& part) { return msg.find(part) != std::string::npos; }
 
-void put(hid_t file, const std::string& name, hid_t ftype, hid_t mtype, const std::vector<hsize_t>& dims,
-         const void* data, hid_t dcpl = H5P_DEFAULT) {
-  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-  H5Pset_create_intermediate_group(lcpl, 1);
-  hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
-  hid_t d = H5Dcreate2(file, name.c_str(), ftype, space, lcpl, dcpl, H5P_DEFAULT);
-  ASSERT_GE(d, 0) << name;
-  if (data) {
-    ASSERT_GE(H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), 0) << name;
-  }
-  H5Dclose(d), H5Sclose(space), H5Pclose(lcpl);
-}
+using test::put_dataset;
 
 // /train/x (n, D) of type T (chunks of 16 rows) and int32 labels /train/y.
 template <class T>
@@ -42,9 +32,9 @@ std::string write_file(const std::string& path, int64_t n, int64_t D, const std:
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   const hsize_t chunk[2] = {16, static_cast<hsize_t>(D)};
   H5Pset_chunk(dcpl, 2, chunk);
-  put(f, "/train/x", ftype, mtype, {hsize_t(n), hsize_t(D)}, x.data(), dcpl);
+  put_dataset(f, "/train/x", ftype, mtype, {hsize_t(n), hsize_t(D)}, x.data(), dcpl);
   std::vector<int32_t> y(static_cast<size_t>(n), 1);
-  put(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {hsize_t(n)}, y.data());
+  put_dataset(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {hsize_t(n)}, y.data());
   H5Pclose(dcpl);
   H5Fclose(f);
   return path;
@@ -101,8 +91,8 @@ TEST(BadData, LabelBeyondInt32ReportedAtFullWidth) {
   std::vector<uint8_t> x(30 * 2, 1);
   std::vector<int64_t> y(30, 0);
   y[17] = (int64_t{1} << 33) + 1;
-  put(f, "/train/x", H5T_STD_U8LE, H5T_NATIVE_UINT8, {30, 2}, x.data());
-  put(f, "/train/y", H5T_STD_I64LE, H5T_NATIVE_INT64, {30}, y.data());
+  put_dataset(f, "/train/x", H5T_STD_U8LE, H5T_NATIVE_UINT8, {30, 2}, x.data());
+  put_dataset(f, "/train/y", H5T_STD_I64LE, H5T_NATIVE_INT64, {30}, y.data());
   H5Fclose(f);
   const SampleSource src(paths(file), 1.0f);
   const auto msg = test::error_of([&] { src.check_labels(0, 30, 10); });
@@ -154,8 +144,8 @@ TEST(BadData, MissingFilterNamedWithHowToConvert) {
   H5Pset_filter(dcpl, 32000, H5Z_FLAG_OPTIONAL, 0, nullptr);
   std::vector<float> x(16 * 4, 1.0f);
   std::vector<int32_t> y(16, 0);
-  put(f, "/train/x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {16, 4}, x.data(), dcpl);
-  put(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {16}, y.data());
+  put_dataset(f, "/train/x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {16, 4}, x.data(), dcpl);
+  put_dataset(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {16}, y.data());
   H5Pclose(dcpl);
   H5Fclose(f);
   ASSERT_GE(H5Zunregister(32000), 0);
@@ -175,8 +165,8 @@ TEST(BadData, DanglingLinksNamedWithTheirTargets) {
   hid_t f = H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   std::vector<float> x(16 * 4, 1.0f);
   std::vector<int32_t> y(16, 0);
-  put(f, "/real/x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {16, 4}, x.data());
-  put(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {16}, y.data());
+  put_dataset(f, "/real/x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {16, 4}, x.data());
+  put_dataset(f, "/train/y", H5T_STD_I32LE, H5T_NATIVE_INT32, {16}, y.data());
   H5Lcreate_soft("/nowhere/x", f, "/train/x", H5P_DEFAULT, H5P_DEFAULT);
   H5Lcreate_soft("/real/x", f, "/train/good", H5P_DEFAULT, H5P_DEFAULT);
   H5Lcreate_soft("/missing_group", f, "/via", H5P_DEFAULT, H5P_DEFAULT);
