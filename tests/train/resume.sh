@@ -31,7 +31,10 @@ echo "killing rank 1 before its collective call $call"
 DPTRAIN_FAULT="kill:rank=1:call=$call" run 2 --out crash > crash.log 2>&1 && fail "the killed run exited 0"
 [ -e crash/model.h5 ] && fail "a killed run wrote model.h5"
 ls crash/checkpoints/ckpt-*.h5 > /dev/null 2>&1 || fail "no checkpoint before the crash"
-cp -r crash crash1 && cp -r crash crash3 && cp -r crash crash4 && cp -r crash torn
+cp -r crash crash1 && cp -r crash crash3 && cp -r crash crash4 && cp -r crash crash_ckpt
+# The torn-checkpoint case needs an older checkpoint to fall back to: the finished run has them all
+# (the crash may have come before its second one).
+cp -r full torn
 run 2 --out crash --resume auto > resume.log 2>&1 || { cat resume.log; fail "resume failed"; }
 grep -qE "resumed from .*ckpt-.* at step [0-9]+ \(epoch [0-9]+, step [0-9]+ of it\)" resume.log \
   || { cat resume.log; fail "resume did not load a checkpoint"; }
@@ -72,12 +75,12 @@ echo "ok 1b: 1 rank, epoch boundary, bit-identical"
 newest=$(ls torn/checkpoints/ckpt-*.h5 | tail -1)
 info=$("$dptrain" inspect "$newest")  # (captured: a grep -q that stops reading early fails a pipefail pipeline)
 grep -q "integrity        ok" <<<"$info" || fail "inspect does not vouch for a good checkpoint"
-"$dptrain" inspect "$newest" --json | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["step"] > 0 and j["trainer_state"]["step_in_epoch"] > 0, j' \
+"$dptrain" inspect "$(ls crash_ckpt/checkpoints/ckpt-*.h5 | tail -1)" --json | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["step"] > 0 and j["trainer_state"]["step_in_epoch"] > 0, j' \
   || fail "inspect --json lacks the position in the epoch"
 truncate -s $(( $(stat -c %s "$newest") / 2 )) "$newest"
-run 2 --out torn --resume auto > torn.log 2>&1 || { cat torn.log; fail "resume after a torn checkpoint failed"; }
 info=$("$dptrain" inspect "$newest" 2>&1) && { echo "$info"; fail "inspect exits 0 for a truncated checkpoint"; }
 grep -q "integrity        ok" <<<"$info" && fail "inspect vouches for a truncated checkpoint"
+run 2 --out torn --resume auto > torn.log 2>&1 || { cat torn.log; fail "resume after a torn checkpoint failed"; }
 grep -q "warn.*skipping checkpoint $newest" torn.log || { cat torn.log; fail "no warning about the torn checkpoint"; }
 same_params full/model.h5 torn/model.h5 || fail "resume from the previous checkpoint is not bit-identical"
 echo "ok 3: torn checkpoint skipped"
