@@ -21,9 +21,9 @@ Run add_bench(CLI::App& app) {
   cmd->add_option("--steps", a->o.steps, "timed steps")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", a->o.warmup, "untimed steps first")->capture_default_str()->check(CLI::NonNegativeNumber);
   return [a] {
-    const Config cfg = load_train_config(a->config, a->sets);
+    const TrainConfig tc = load_train_config(a->config, a->sets);
     const Comm world;
-    const nlohmann::json r = run_bench(cfg, world, a->o);
+    const nlohmann::json r = run_bench(tc.s, world, a->o);
     if (world.rank() == 0) fmt::print("{}\n", r.dump(2));
     return 0;
   };

@@ -33,11 +33,11 @@ Run add_train(CLI::App& app) {
     footer += "\n" + options_help(table, "Layer '" + type + "' (an entry of model.layers: {type: " + type + ", ...})");
   cmd->footer(footer);
   return [a] {
-    const Config cfg = load_train_config(a->config, a->sets);
+    const TrainConfig tc = load_train_config(a->config, a->sets);
     const Comm world;
-    log::init(world.rank(), cfg.get_bool("log.all_ranks"), a->verbose, a->quiet);
-    spdlog::info("resolved config:\n{}", cfg.to_yaml());
-    const TrainOutcome r = train(cfg, world, {a->out, a->overwrite, a->quiet, a->resume});
+    log::init(world.rank(), tc.s.log_all_ranks, a->verbose, a->quiet);
+    spdlog::info("resolved config:\n{}", tc.cfg.to_yaml());
+    const TrainOutcome r = train(tc, world, {a->out, a->overwrite, a->quiet, a->resume});
     if (r.stop_reason == StopReason::signal) return 143;  // 128 + SIGTERM: a scheduler sees the job was interrupted
     if (r.stop_reason == StopReason::already_finished) return 0;  // logged by the trainer
     const std::string best = r.best_epoch ? fmt::format(" (best epoch {} by early stopping)", r.best_epoch) : "";

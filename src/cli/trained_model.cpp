@@ -27,7 +27,7 @@ TrainedModel load_trained_model(const std::string& path, int64_t max_batch, int 
 }
 
 SampleSource open_split_for(const TrainedModel& m, const SplitPaths& paths) {
-  SampleSource src(paths, m.settings.scale);
+  SampleSource src(paths, m.settings.data.scale);
   if (src.sample_shape() != m.info.input_shape)
     fail("{}: samples '{}' are {} but the model {} takes {}", paths.file, paths.features, shape_str(src.sample_shape()),
          m.path, shape_str(m.info.input_shape));
@@ -37,15 +37,15 @@ SampleSource open_split_for(const TrainedModel& m, const SplitPaths& paths) {
 SampleSource open_eval_split(const TrainedModel& m, const std::string& data, const std::string& features,
                              const std::string& labels) {
   // Defaults: the datasets the run tested on (data.test_features/test_labels), else /test/...
-  const SplitPaths& t = m.settings.test;
+  const SplitPaths& t = m.settings.data.test;
   SplitPaths paths{data, features, labels, "--features", "--labels", {}};
   if (paths.features.empty()) paths.features = t.features.empty() ? "/test/images" : t.features;
   if (paths.labels.empty()) paths.labels = t.labels.empty() ? "/test/labels" : t.labels;
   if (data.empty()) {  // the test split's file (data.test_file, else data.file)
-    const SplitPaths& from = t.features.empty() ? m.settings.train : t;
+    const SplitPaths& from = t.features.empty() ? m.settings.data.train : t;
     paths.file = from.file, paths.files = from.files;
   }
-  paths.float_targets = m.settings.train.float_targets;  // regression targets with loss mse
+  paths.float_targets = m.settings.data.train.float_targets;  // regression targets with loss mse
   return open_split_for(m, paths);
 }
 

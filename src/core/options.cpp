@@ -25,6 +25,23 @@ const char* type_name(OptType t) {
   return "?";
 }
 
+OptionSpec option_spec(std::string key, OptType type, std::string default_value, std::string help, double min,
+                       double max, bool min_exclusive) {
+  return {std::move(key), type, std::move(default_value), std::move(help), min, max, min_exclusive};
+}
+
+OptionSpec choice_spec(std::string key, std::string default_value, std::string help, std::vector<std::string> choices) {
+  const double inf = std::numeric_limits<double>::infinity();
+  return {std::move(key), OptType::String,   std::move(default_value), std::move(help), -inf, inf,
+          false,          std::move(choices)};
+}
+
+OptionTable concat(const std::vector<OptionTable>& tables) {
+  OptionTable all;
+  for (const auto& t : tables) all.insert(all.end(), t.begin(), t.end());
+  return all;
+}
+
 static std::string num(double v) { return fmt::format("{:g}", v); }
 
 std::string describe_constraint(const OptionSpec& s) {

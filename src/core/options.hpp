@@ -24,6 +24,15 @@ struct OptionSpec {
 
 using OptionTable = std::vector<OptionSpec>;
 
+// Shorthands for the entries of an option table: a typed option (with an optional range [min, max],
+// (min, max] when min_exclusive), and a String option that takes one of `choices`.
+OptionSpec option_spec(std::string key, OptType type, std::string default_value, std::string help,
+                       double min = -std::numeric_limits<double>::infinity(),
+                       double max = std::numeric_limits<double>::infinity(), bool min_exclusive = false);
+OptionSpec choice_spec(std::string key, std::string default_value, std::string help, std::vector<std::string> choices);
+// The tables one after the other (a command's options from the tables of the modules it uses).
+OptionTable concat(const std::vector<OptionTable>& tables);
+
 const char* type_name(OptType t);
 // "(> 0)", "[1, 64]", "one of: sgd, adam" — what a valid value looks like, for help and errors.
 std::string describe_constraint(const OptionSpec& spec);

@@ -43,15 +43,14 @@ double peak_rss_mb() {
 }
 }  // namespace
 
-nlohmann::json run_bench(const Config& cfg, const Comm& comm, const BenchOptions& o) {
-  TrainSettings s = read_settings(cfg);
+nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOptions& o) {
   configure_threads(s, comm);
-  const Shape input = SampleSource(s.train, s.scale).sample_shape();
+  const Shape input = SampleSource(s.data.train, s.data.scale).sample_shape();
   const int64_t P = comm.size(), B = s.batch_size, local = per_rank_batch(B, comm.size());
   Model model(s.layers, input, local, s.layers_origin);
   model.init(s.seed);
   auto loss = make_loss<float>(s.loss);
-  auto opt = make_optimizer(s.optimizer, model.store().size());
+  auto opt = make_optimizer(s.optim.optimizer, model.store().size());
   // In-memory data: one global batch of random samples, the same every step.
   const int64_t C = numel(model.output_shape()), D = numel(input);
   Shard data;
@@ -73,7 +72,7 @@ nlohmann::json run_bench(const Config& cfg, const Comm& comm, const BenchOptions
     StepTimes t;
     comm.barrier();
     const double t0 = wall_time();
-    runner.run(mine, plan, 0, i, s.lr, &t);
+    runner.run(mine, plan, 0, i, s.optim.lr, &t);
     if (i < o.warmup) continue;
     step_s.push_back(wall_time() - t0);
     sum.data += t.data, sum.forward += t.forward, sum.backward += t.backward, sum.comm += t.comm,

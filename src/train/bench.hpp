@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "comm/comm.hpp"
-#include "core/config.hpp"
+#include "train/train_config.hpp"
 
 namespace dpt {
 
@@ -16,6 +16,6 @@ struct BenchOptions {
 // breakdown_ms (mean per step: data, forward, backward, comm, optimizer), gflops_per_s_per_rank,
 // sgemm_gflops_per_s (at the model's shapes, this rank's threads), fraction_of_sgemm,
 // peak_rss_mb (max over ranks), and the setup.
-nlohmann::json run_bench(const Config& cfg, const Comm& comm, const BenchOptions& o);
+nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOptions& o);
 
 }  // namespace dpt

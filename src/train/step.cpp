@@ -14,7 +14,7 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
       opt_(opt),
       comm_(comm),
       s_(s),
-      async_(comm, s.overlap && s.comm_thread ? AsyncSum::Progress::thread : AsyncSum::Progress::poll),
+      async_(comm, s.comm.overlap && s.comm.comm_thread ? AsyncSum::Progress::thread : AsyncSum::Progress::poll),
       dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))),
       x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
       y_(static_cast<size_t>(model.max_batch() * loss.target_slots(numel(model.output_shape())))) {
@@ -33,7 +33,7 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
   for (size_t k = views.size(); k-- > 0;) {
     lo = views[k].offset;
     const bool layer_start = k == 0 || views[k - 1].layer != views[k].layer;
-    if (layer_start && (hi - lo >= s.bucket_floats || k == 0)) {
+    if (layer_start && (hi - lo >= s.comm.bucket_floats || k == 0)) {
       buckets_.push_back({views[k].layer, lo, hi - lo});
       hi = lo;
     }
@@ -82,10 +82,10 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
     if (hi == lo && !model_.has_collective_layers()) continue;
     const bool last = m == k - 1;
     const LossResult lr_ = pass(shard, off + lo, hi - lo, slice_offset + lo, grad_scale, t, laps,
-                                s_.overlap && last ? layer_done_ : no_hook_);
+                                s_.comm.overlap && last ? layer_done_ : no_hook_);
     r.loss_sum += lr_.loss_sum, r.correct += lr_.correct, r.samples += hi - lo;
   }
-  if (s_.overlap) {
+  if (s_.comm.overlap) {
     for (; started_ < buckets_.size(); ++started_)  // not started during backward (e.g. an empty slice)
       async_.start(store.grads() + buckets_[started_].offset, buckets_[started_].count);
     async_.wait_all("gradients");

@@ -19,10 +19,10 @@ StreamData::StreamData(const TrainSettings& s, const SampleSource& src, std::vec
     : s_(s),
       src_(src),
       comm_(comm),
-      sizing_(size_stream(s.stream, packed_row_bytes(src), src.extents().front().chunk_rows, src.size(), comm.size(),
-                          s.batch_size)),
+      sizing_(size_stream(s.data.stream, packed_row_bytes(src), src.extents().front().chunk_rows, src.size(),
+                          comm.size(), s.batch_size)),
       order_(src.extents(), std::move(train_rows), sizing_.block_rows, sizing_.window_blocks, s.batch_size, s.seed,
-             s.shuffle),
+             s.data.shuffle),
       row_bytes_(sizing_.row_bytes),
       slots_(src.target_slots()) {
   carry_.resize(static_cast<size_t>(per_rank_batch(s.batch_size, comm.size()) * row_bytes_));
@@ -42,7 +42,7 @@ std::string StreamData::describe() const {
   return fmt::format(
       "streaming (data.memory_budget = {}): blocks of {} rows, shuffle window of {} blocks ({} rows), {} blocks "
       "in {} windows per epoch; sample buffers {} per rank; HDF5 reads on a reader thread",
-      s_.stream.budget_text, sizing_.block_rows, sizing_.window_blocks, sizing_.block_rows * sizing_.window_blocks,
+      s_.data.stream.budget_text, sizing_.block_rows, sizing_.window_blocks, sizing_.block_rows * sizing_.window_blocks,
       order_.blocks(), order_.windows(), format_bytes(sizing_.bytes_per_rank(comm_.size(), s_.batch_size)));
 }
 
@@ -61,7 +61,7 @@ void StreamData::reader_main() {
     lk.unlock();
     std::exception_ptr err;
     try {
-      if (!src) src = std::make_unique<SampleSource>(s_.train, s_.scale);
+      if (!src) src = std::make_unique<SampleSource>(s_.data.train, s_.data.scale);
       prepare(job, *src);
     } catch (...) {
       err = std::current_exception();

@@ -17,7 +17,7 @@
 #include "input/sample_rows.hpp"
 #include "input/sampler.hpp"
 #include "input/stream_order.hpp"
-#include "train/stream_sizing.hpp"
+#include "input/stream_sizing.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {

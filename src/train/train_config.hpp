@@ -1,14 +1,19 @@
-// The `train` option table (the single source for --help, config parsing, validation, the
-// resolved config.yaml and what checkpoints and model files store) and the typed settings.
+// The `train` option table: the tables of the modules a run uses (data.* from input/, optimizer.*
+// and schedule.* from optim/, checkpoint.* from checkpoint/, comm.* and the watchdog's runtime.*
+// from comm/) and train's own (seed, model.layers, loss, train.*, early_stopping.*, log.*,
+// runtime.threads). It is the single source for --help, config parsing, validation, the resolved
+// config.yaml and what checkpoints and model files store. TrainSettings is the typed result,
+// composed of each module's settings; a run reads it once (TrainConfig) and passes it on.
 #pragma once
 #include <string>
+#include <vector>
 
+#include "checkpoint/checkpoint_settings.hpp"
 #include "comm/comm.hpp"
+#include "comm/comm_settings.hpp"
 #include "core/config.hpp"
-#include "h5/sample_source.hpp"
-#include "optim/optimizer.hpp"
-#include "optim/schedule.hpp"
-#include "train/stream_sizing.hpp"
+#include "input/data_settings.hpp"
+#include "optim/optim_settings.hpp"
 
 namespace dpt {
 
@@ -16,17 +21,11 @@ const OptionTable& train_options();
 
 struct TrainSettings {
   uint64_t seed;
-  SplitPaths train, val, test;  // val/test .file empty: none
-  double val_fraction;          // > 0: validation carved from the training rows
-  float scale;
-  bool shuffle;
-  StreamRequest stream;  // data.memory_budget > 0: streaming mode (train/stream_data.hpp)
+  DataSettings data;
   YAML::Node layers;
   std::string layers_origin;
   std::string loss;
-  OptimizerSettings optimizer;
-  float lr;             // after the linear scaling rule, if enabled
-  LrSchedule schedule;  // total_steps is set by the trainer
+  OptimSettings optim;
   int64_t epochs, batch_size, eval_batch_size, max_steps, grad_accumulation;
   bool deterministic;    // exact, rank-count independent gradient sums over micro-shards
   int64_t micro_shards;  // pieces of each global batch when deterministic
@@ -35,25 +34,28 @@ struct TrainSettings {
   std::string early_metric;  // val_loss | val_accuracy | val_rmse | val_mae | val_r2
   int64_t patience;          // 0: no early stopping
   double min_delta;
-  int64_t ckpt_every_steps;
-  double ckpt_every_minutes;
-  bool ckpt_every_epoch;
-  int64_t ckpt_keep;
+  CheckpointSettings ckpt;
   double progress_interval;
   bool log_all_ranks;
-  int threads;               // 0: automatic
-  double watchdog_timeout;   // 0: off
-  double heartbeat_timeout;  // 0: off
-  bool overlap;              // start gradient sums during backward (else one allreduce after it)
-  int64_t bucket_floats;     // gradient bucket size for overlap
-  bool comm_thread;          // overlap: a communication thread drives the sums (else MPI polling)
+  int threads;  // 0: automatic
+  CommSettings comm;
 };
 
+// Every value read and checked (throws naming the option for the first bad one).
 TrainSettings read_settings(const Config& c);
+
+// A run's config and its settings, read from it once.
+struct TrainConfig {
+  Config cfg;
+  TrainSettings s;
+};
+TrainConfig read_train_config(Config cfg);
+// The train table's config from a YAML file plus "key=value" overrides, with required options and
+// every value checked, before anything is logged or opened.
+TrainConfig load_train_config(const std::string& path, const std::vector<std::string>& overrides);
+
 // TBB and OpenBLAS threads for this rank: runtime.threads, else the rank's share of the node;
 // OpenBLAS on one thread with train.deterministic (kernels/threads.hpp).
 void configure_threads(const TrainSettings& s, const Comm& comm);
-// The train table's Config from a YAML file plus "key=value" overrides, with required options checked.
-Config load_train_config(const std::string& path, const std::vector<std::string>& overrides);
 
 }  // namespace dpt

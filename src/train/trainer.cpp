@@ -34,7 +34,7 @@ namespace {
 
 class Trainer {
  public:
-  Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts);
+  Trainer(const TrainConfig& tc, const Comm& comm, const TrainOptions& opts);
   // Collective, before the run directory is touched: initial weights, or the checkpoint to
   // continue from (a checkpoint that cannot be used fails here, changing nothing).
   void start();
@@ -57,7 +57,7 @@ class Trainer {
   const Config& cfg_;
   const Comm& comm_;
   TrainOptions opts_;
-  TrainSettings s_;
+  TrainSettings s_;  // a copy: the trainer sets the schedule's total steps
   RunDir dir_;
   RunData data_;
   Model model_;
@@ -81,25 +81,26 @@ class Trainer {
   std::string resumed_from_;
 };
 
-Trainer::Trainer(const Config& cfg, const Comm& comm, const TrainOptions& opts)
-    : cfg_(cfg),
+Trainer::Trainer(const TrainConfig& tc, const Comm& comm, const TrainOptions& opts)
+    : cfg_(tc.cfg),
       comm_(comm),
       opts_(opts),
-      s_(read_settings(cfg)),
+      s_(tc.s),
       dir_{opts.out_dir},
       data_(s_, comm),
       model_(s_.layers, data_.train_source().sample_shape(),
              checked_model_batch(s_, data_.train_source().sample_shape(), comm), s_.layers_origin),
       loss_(make_loss<float>(s_.loss)),
-      opt_(make_optimizer(s_.optimizer, model_.store().size())),
-      sampler_(data_.train_size(), s_.batch_size, s_.seed, s_.shuffle),
+      opt_(make_optimizer(s_.optim.optimizer, model_.store().size())),
+      sampler_(data_.train_size(), s_.batch_size, s_.seed, s_.data.shuffle),
       runner_(model_, *loss_, *opt_, comm_, s_),
       early_(s_.early_metric, s_.patience, s_.min_delta),
       counters_(sampler_.steps_per_epoch(), comm) {
   const int64_t per_epoch = sampler_.steps_per_epoch();
-  s_.schedule.total_steps = s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * per_epoch) : s_.epochs * per_epoch;
+  s_.optim.schedule.total_steps =
+      s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * per_epoch) : s_.epochs * per_epoch;
   data_.check_and_load(numel(model_.output_shape()));
-  if (s_.stream.budget > 0)
+  if (s_.data.stream.budget > 0)
     stream_ = std::make_unique<StreamData>(s_, data_.train_source(), data_.train_rows(), comm_);
   else
     epoch_data_ = std::make_unique<EpochData>(data_.train_source(), sampler_, comm_, data_.train_rows());
@@ -113,7 +114,7 @@ void Trainer::log_setup() const {
   spdlog::info("global batch {} = {} ranks x ~{}{}; {} steps per epoch (last batch {} samples); optimizer {} lr {:g}",
                s_.batch_size, comm_.size(), per_rank_batch(s_.batch_size, comm_.size()),
                s_.grad_accumulation > 1 ? fmt::format(" in {} micro-batches", s_.grad_accumulation) : "", steps,
-               data_.train_size() - (steps - 1) * s_.batch_size, opt_->name(), s_.lr);
+               data_.train_size() - (steps - 1) * s_.batch_size, opt_->name(), s_.optim.lr);
   spdlog::info("model:\n{}", model_.summary());
 }
 
@@ -178,7 +179,7 @@ void Trainer::checkpoint() {
   st.early = early_.to_json();
   const double t_write = wall_time();
   const std::string path =
-      save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt_keep), model_, *opt_, st, cfg_.to_yaml(), comm_);
+      save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt.keep), model_, *opt_, st, cfg_.to_yaml(), comm_);
   last_ckpt_time_ = wall_time();
   std::error_code ec;
   const auto bytes = comm_.rank() == 0 ? std::filesystem::file_size(path, ec) : 0;
@@ -189,7 +190,7 @@ void Trainer::checkpoint() {
 bool Trainer::poll_stop_or_checkpoint() {
   // Rank 0's clock decides the timed checkpoint; any rank's SIGTERM/SIGINT stops the job.
   const bool due =
-      comm_.rank() == 0 && s_.ckpt_every_minutes > 0 && wall_time() - last_ckpt_time_ >= 60.0 * s_.ckpt_every_minutes;
+      comm_.rank() == 0 && s_.ckpt.every_minutes > 0 && wall_time() - last_ckpt_time_ >= 60.0 * s_.ckpt.every_minutes;
   int64_t v[2] = {due ? 1 : 0, stop_signal() != 0 ? 1 : 0};
   comm_.allreduce_sum(v, 2);
   // Stopping on a signal: if a peer is gone the collective checkpoint cannot finish; SIGALRM's
@@ -217,7 +218,7 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
       out.stop_reason = StopReason::max_steps, go_on = false;
       break;
     }
-    lr_ = static_cast<float>(s_.schedule.at(st_.step));
+    lr_ = static_cast<float>(s_.optim.schedule.at(st_.step));
     if (stream_) stream_->begin_step(st);  // collective at window boundaries
     const StepResult r = runner_.run(shard, plan, st, st_.step, lr_);
     ++st_.step, st_.step_in_epoch = st + 1, st_.skipped += r.skipped;
@@ -227,7 +228,7 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
     const double done = static_cast<double>(st + 1 - first);
     progress.update(epoch, st, counters_.local_mean_loss(), counters_.local_seen() * comm_.size() / std::max(el, 1e-9),
                     static_cast<double>((s_.epochs - epoch) * plan.steps() - st - 1) * el / done);
-    if (checkpoints_on() && s_.ckpt_every_steps > 0 && st_.step % s_.ckpt_every_steps == 0 && st + 1 < plan.steps())
+    if (checkpoints_on() && s_.ckpt.every_steps > 0 && st_.step % s_.ckpt.every_steps == 0 && st + 1 < plan.steps())
       checkpoint();
     if (st_.step % 10 == 0 && poll_stop_or_checkpoint()) {
       out.stop_reason = StopReason::signal;
@@ -279,7 +280,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
                trained_here / epoch_s, epoch_s);
   out.epochs = epoch + 1;
   if (st_.step_in_epoch == sampler_.steps_per_epoch()) st_.epoch = epoch + 1, st_.step_in_epoch = 0;
-  if (checkpoints_on() && s_.ckpt_every_epoch) checkpoint();
+  if (checkpoints_on() && s_.ckpt.every_epoch) checkpoint();
 }
 
 void Trainer::finish_run(TrainOutcome& out) {
@@ -365,18 +366,22 @@ TrainOutcome Trainer::run() {
 }  // namespace
 
 TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts) {
-  const TrainSettings s = read_settings(cfg);
+  return train(read_train_config(cfg), comm, opts);
+}
+
+TrainOutcome train(const TrainConfig& tc, const Comm& comm, const TrainOptions& opts) {
+  const TrainSettings& s = tc.s;
   configure_threads(s, comm);
-  const std::string yaml = cfg.to_yaml();
+  const std::string yaml = tc.cfg.to_yaml();
   comm.check_same(std::hash<std::string>{}(yaml),
                   "resolved config (same config file and --set options on every rank?)");
   const StopSignals signals;
-  if (!Comm::watchdog_running()) Comm::start_watchdog(s.watchdog_timeout, s.heartbeat_timeout);
+  if (!Comm::watchdog_running()) Comm::start_watchdog(s.comm.watchdog_timeout, s.comm.heartbeat_timeout);
   const RunDir dir{opts.out_dir};
   check_run_dir(dir, opts.overwrite, !opts.resume.empty(), comm);
-  Trainer t(cfg, comm, opts);  // opens and checks the data before the run directory is touched
-  t.start();                   // ... and the checkpoint to resume from
-  comm.barrier();              // a rank that failed its checks has aborted the job by now
+  Trainer t(tc, comm, opts);  // opens and checks the data before the run directory is touched
+  t.start();                  // ... and the checkpoint to resume from
+  comm.barrier();             // a rank that failed its checks has aborted the job by now
   const bool created = !dir.root.empty() && !std::filesystem::exists(dir.root);
   try {
     if (comm.rank() == 0 && !dir.root.empty()) prepare_run_dir(dir, yaml, !opts.resume.empty());

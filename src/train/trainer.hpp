@@ -11,6 +11,7 @@
 #include "comm/comm.hpp"
 #include "core/config.hpp"
 #include "train/evaluator.hpp"
+#include "train/train_config.hpp"
 
 namespace dpt {
 
@@ -56,6 +57,9 @@ struct TrainOutcome {
   std::vector<float> buffers;  // final batchnorm running statistics (identical on every rank)
 };
 
+// Collective: the whole run, on the config and settings the caller read once (load_train_config).
+TrainOutcome train(const TrainConfig& tc, const Comm& comm, const TrainOptions& opts);
+// The same for a config whose settings are not read yet (tests): reads them, then trains.
 TrainOutcome train(const Config& cfg, const Comm& comm, const TrainOptions& opts);
 
 }  // namespace dpt

@@ -92,8 +92,8 @@ TEST_F(MultiFile, GlobsAndConfigListsNameTheSameDataSet) {
                                        parts[2], dir + "/part-[01].h5")),
                 "test.yaml");
   const TrainSettings s = read_settings(cfg);
-  EXPECT_EQ(s.train.files, (std::vector<std::string>{parts[2], dir + "/part-[01].h5"}));
-  const SampleSource listed(s.train, 1.0f);
+  EXPECT_EQ(s.data.train.files, (std::vector<std::string>{parts[2], dir + "/part-[01].h5"}));
+  const SampleSource listed(s.data.train, 1.0f);
   EXPECT_EQ(listed.files(), (std::vector<std::string>{parts[2], parts[0], parts[1]}));  // list order, globs sorted
   EXPECT_EQ(listed.size(), 200);
   EXPECT_EQ(read_rows(listed).x[0], (std::vector<float>{1370, 1371, 1372}));  // the first row of part-2
@@ -104,7 +104,7 @@ TEST_F(MultiFile, GlobsAndConfigListsNameTheSameDataSet) {
   EXPECT_EQ(saved.get_strings("data.file"), cfg.get_strings("data.file"));
 
   cfg.set_override("data.file=" + dir + "/part-*.h5");
-  EXPECT_EQ(SampleSource(read_settings(cfg).train, 1.0f).size(), 200);
+  EXPECT_EQ(SampleSource(read_settings(cfg).data.train, 1.0f).size(), 200);
   EXPECT_NE(
       error_of([&] { cfg.set_override("data.file=[]"); }).find("--set: data.file must be a string or a non-empty list"),
       std::string::npos);

@@ -31,14 +31,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   dpt::fuzz::write_input(path, data, size);
   dpt::Config cfg(dpt::train_options());
   try {
-    cfg = dpt::load_train_config(path, overrides_of(text));
+    cfg = dpt::load_train_config(path, overrides_of(text)).cfg;
   } catch (const dpt::Error&) {
     return 0;  // rejected with a message: fine
   }
   const std::string yaml = cfg.to_yaml();
   dpt::fuzz::write_input(path, reinterpret_cast<const uint8_t*>(yaml.data()), yaml.size());
   try {
-    const dpt::Config again = dpt::load_train_config(path, {});
+    const dpt::Config again = dpt::load_train_config(path, {}).cfg;
     if (again.to_yaml() != yaml) {
       std::fprintf(stderr, "round trip changed the config:\n%s\n---- became ----\n%s\n", yaml.c_str(),
                    again.to_yaml().c_str());

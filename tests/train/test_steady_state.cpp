@@ -30,10 +30,11 @@ namespace {
 // Allocations made by 100 more steps of the same run (bench keeps a growing vector of step times:
 // a handful of reallocations).
 long extra_allocations(const Config& cfg, const Comm& comm) {
+  const TrainSettings s = read_settings(cfg);
   const long a0 = g_news.load();
-  run_bench(cfg, comm, {10, 5});
+  run_bench(s, comm, {10, 5});
   const long a1 = g_news.load();
-  run_bench(cfg, comm, {110, 5});
+  run_bench(s, comm, {110, 5});
   const long a2 = g_news.load();
   return (a2 - a1) - (a1 - a0);
 }

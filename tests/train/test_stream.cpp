@@ -106,7 +106,7 @@ class StreamTest : public ::testing::Test {
 TEST_F(StreamTest, EverySampleOncePerEpochInTheSameOrderOnAnyRankCount) {
   const auto files = data_files(world, "stream-once", {500});
   const TrainSettings s = read_settings(stream_config(files, ""));
-  const SampleSource src(s.train, s.scale);
+  const SampleSource src(s.data.train, s.data.scale);
   std::vector<int64_t> rows(500);
   std::iota(rows.begin(), rows.end(), int64_t{0});
   StreamData sd(s, src, rows, world);
@@ -134,7 +134,7 @@ TEST_F(StreamTest, EverySampleOncePerEpochInTheSameOrderOnAnyRankCount) {
 TEST_F(StreamTest, ResumeInsideAnEpochGivesTheSameSamples) {
   const auto files = data_files(world, "stream-resume", {500});
   const TrainSettings s = read_settings(stream_config(files, "data: {shuffle_buffer: 100}"));
-  const SampleSource src(s.train, s.scale);
+  const SampleSource src(s.data.train, s.data.scale);
   std::vector<int64_t> rows(500);
   std::iota(rows.begin(), rows.end(), int64_t{0});
   StreamData resumed(s, src, rows, world);  // a new process resuming at step 9 of epoch 1
@@ -160,7 +160,7 @@ TEST_F(StreamTest, ValidationCarveAndSeveralFiles) {
 TEST_F(StreamTest, ABudgetTooSmallForOneBlockIsAOneLineError) {
   const auto files = data_files(world, "stream-small", {500});
   const TrainSettings s = read_settings(stream_config(files, "data: {memory_budget: 2KiB}"));
-  const SampleSource src(s.train, s.scale);
+  const SampleSource src(s.data.train, s.data.scale);
   const std::string m = test::error_of([&] { StreamData sd(s, src, {}, world); });
   EXPECT_NE(m.find("data.memory_budget = 2KiB is too small"), std::string::npos) << m;
   EXPECT_EQ(m.find('\n'), std::string::npos) << m;

@@ -1,4 +1,4 @@
-#include "train/stream_sizing.hpp"
+#include "input/stream_sizing.hpp"
 
 #include <fmt/format.h>
 

@@ -1,0 +1,52 @@
+#include "comm/comm_settings.hpp"
+
+#include "core/error.hpp"
+
+namespace dpt {
+
+const OptionTable& comm_options() {
+  static const OptionTable t = {
+      option_spec("comm.overlap", OptType::Bool, "true",
+                  "sum gradient buckets while backward runs (same bits as false); false: one allreduce after "
+                  "backward (~2 % faster with 1 core per rank and no spare core)"),
+      option_spec("comm.bucket_kb", OptType::Int, "256", "gradient bucket size in KiB for comm.overlap", 4),
+      choice_spec("comm.progress", "thread",
+                  "comm.overlap: what drives the bucket sums; thread: a communication thread runs blocking "
+                  "allreduces in bucket order (needs MPI_THREAD_MULTIPLE); poll: MPI_Iallreduce polled between "
+                  "layers (slower)",
+                  {"poll", "thread"}),
+  };
+  return t;
+}
+
+const OptionTable& watchdog_options() {
+  static const OptionTable t = {
+      option_spec("runtime.heartbeat_timeout", OptType::Float, "60",
+                  "abort the job when a rank's watchdog thread sends no heartbeat for this many seconds (process "
+                  "stopped, frozen or unreachable; slow steps, checkpoints and evaluations never trigger it); 0: "
+                  "off, else >= 1",
+                  0),
+      option_spec("runtime.watchdog_timeout", OptType::Float, "0",
+                  "also abort when ranks wait this many seconds in a collective for a missing rank, naming it (0: "
+                  "off, else >= 1)",
+                  0),
+  };
+  return t;
+}
+
+CommSettings read_comm_settings(const Config& c) {
+  CommSettings s;
+  s.watchdog_timeout = c.get_float("runtime.watchdog_timeout");
+  s.heartbeat_timeout = c.get_float("runtime.heartbeat_timeout");
+  for (const char* key : {"runtime.watchdog_timeout", "runtime.heartbeat_timeout"}) {
+    const double t = c.get_float(key);
+    if (t > 0 && t < 1)
+      fail("{}: {} = {} is out of range: must be 0 (off) or at least 1 (seconds)", c.origin(key), key, t);
+  }
+  s.overlap = c.get_bool("comm.overlap");
+  s.bucket_floats = c.get_int("comm.bucket_kb") * 1024 / 4;
+  s.comm_thread = c.get_string("comm.progress") == "thread";
+  return s;
+}
+
+}  // namespace dpt
