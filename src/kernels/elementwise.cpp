@@ -97,6 +97,68 @@ void tanh_backward(const T* y, const T* dy, T* dx, int64_t n) {
   });
 }
 template <class T>
+void leaky_relu_forward(const T* x, T* y, int64_t n, T slope) {
+  for_range(n, kGrain, [&](int64_t a, int64_t b) {
+    for (int64_t i = a; i < b; ++i) y[i] = x[i] > T(0) ? x[i] : x[i] * slope;
+  });
+}
+template <class T>
+void leaky_relu_backward(const T* x, const T* dy, T* dx, int64_t n, T slope) {
+  for_range(n, kGrain, [&](int64_t a, int64_t b) {
+    for (int64_t i = a; i < b; ++i) {
+      const T d = dy[i];
+      dx[i] = x[i] > T(0) ? d : d * slope;
+    }
+  });
+}
+
+namespace {
+// PyTorch's constants: 1/sqrt(2), 1/sqrt(2 pi), sqrt(2/pi), and the cubic term of the tanh form
+template <class T>
+constexpr T kSqrtHalf = T(M_SQRT1_2);
+template <class T>
+constexpr T kInvSqrt2Pi = T(0.5 * M_2_SQRTPI * M_SQRT1_2);
+template <class T>
+constexpr T kSqrt2OverPi = T(0.5 * M_SQRT2 * M_2_SQRTPI);
+template <class T>
+constexpr T kKappa = T(0.044715);
+}  // namespace
+
+template <class T>
+void gelu_forward(const T* x, T* y, int64_t n, bool tanh_approx) {
+  for_range(n, kGrain / 8, [&](int64_t a, int64_t b) {
+    if (tanh_approx) {
+      for (int64_t i = a; i < b; ++i) {
+        const T v = x[i], inner = kSqrt2OverPi<T> * (v + kKappa<T> * (v * v * v));
+        y[i] = T(0.5) * v * (T(1) + std::tanh(inner));
+      }
+    } else {
+      for (int64_t i = a; i < b; ++i) y[i] = x[i] * T(0.5) * (T(1) + std::erf(x[i] * kSqrtHalf<T>));
+    }
+  });
+}
+
+template <class T>
+void gelu_backward(const T* x, const T* dy, T* dx, int64_t n, bool tanh_approx) {
+  for_range(n, kGrain / 8, [&](int64_t a, int64_t b) {
+    if (tanh_approx) {
+      for (int64_t i = a; i < b; ++i) {
+        const T v = x[i], v2 = v * v, t = std::tanh(kSqrt2OverPi<T> * (v + kKappa<T> * (v2 * v)));
+        const T left = T(0.5) * v, dleft = T(0.5) * (T(1) + t);
+        const T dright = left * (T(1) - t * t) * (kSqrt2OverPi<T> * (T(1) + T(3) * kKappa<T> * v2));
+        dx[i] = dy[i] * (dleft + dright);
+      }
+    } else {
+      for (int64_t i = a; i < b; ++i) {
+        const T v = x[i], cdf = T(0.5) * (T(1) + std::erf(v * kSqrtHalf<T>));
+        const T pdf = kInvSqrt2Pi<T> * std::exp(v * v * T(-0.5));
+        dx[i] = dy[i] * (cdf + v * pdf);
+      }
+    }
+  });
+}
+
+template <class T>
 void add_channel_bias(T* y, const T* bias, int64_t B, int64_t C, int64_t M) {
   for_range(B * C, std::max<int64_t>(1, kGrain / std::max<int64_t>(M, 1)), [&](int64_t a, int64_t b) {
     for (int64_t p = a; p < b; ++p) {
@@ -196,15 +258,52 @@ template <class T>
 void scale(T* x, int64_t n, T s) {
   for (int64_t i = 0; i < n; ++i) x[i] *= s;
 }
+template <class T>
+void leaky_relu_forward(const T* x, T* y, int64_t n, T slope) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : slope * x[i];
+}
+template <class T>
+void leaky_relu_backward(const T* x, const T* dy, T* dx, int64_t n, T slope) {
+  for (int64_t i = 0; i < n; ++i) dx[i] = x[i] > T(0) ? dy[i] : slope * dy[i];
+}
+// Phi(x) = erfc(-x / sqrt 2) / 2; the tanh form written as in the GELU paper
+template <class T>
+void gelu_forward(const T* x, T* y, int64_t n, bool tanh_approx) {
+  const double c = std::sqrt(2 / M_PI);
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    y[i] = static_cast<T>(tanh_approx ? 0.5 * v * (1 + std::tanh(c * (v + 0.044715 * std::pow(v, 3))))
+                                      : v * std::erfc(-v / std::sqrt(2.0)) / 2);
+  }
+}
+template <class T>
+void gelu_backward(const T* x, const T* dy, T* dx, int64_t n, bool tanh_approx) {
+  const double c = std::sqrt(2 / M_PI);
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    double d;
+    if (tanh_approx) {
+      const double t = std::tanh(c * (v + 0.044715 * std::pow(v, 3)));
+      d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v);
+    } else {
+      d = std::erfc(-v / std::sqrt(2.0)) / 2 + v * std::exp(-v * v / 2) / std::sqrt(2 * M_PI);
+    }
+    dx[i] = static_cast<T>(dy[i] * d);
+  }
+}
 }  // namespace ref
 }  // namespace dpt::kern
 
-#define DPT_INSTANTIATE(NS, T)                                         \
-  template void NS::broadcast_rows<T>(T*, const T*, int64_t, int64_t); \
-  template void NS::sum_rows_acc<T>(const T*, T*, int64_t, int64_t);   \
-  template void NS::relu_forward<T>(const T*, T*, int64_t);            \
-  template void NS::relu_backward<T>(const T*, const T*, T*, int64_t); \
-  template void NS::scale<T>(T*, int64_t, T);
+#define DPT_INSTANTIATE(NS, T)                                                  \
+  template void NS::broadcast_rows<T>(T*, const T*, int64_t, int64_t);          \
+  template void NS::sum_rows_acc<T>(const T*, T*, int64_t, int64_t);            \
+  template void NS::relu_forward<T>(const T*, T*, int64_t);                     \
+  template void NS::relu_backward<T>(const T*, const T*, T*, int64_t);          \
+  template void NS::scale<T>(T*, int64_t, T);                                   \
+  template void NS::leaky_relu_forward<T>(const T*, T*, int64_t, T);            \
+  template void NS::leaky_relu_backward<T>(const T*, const T*, T*, int64_t, T); \
+  template void NS::gelu_forward<T>(const T*, T*, int64_t, bool);               \
+  template void NS::gelu_backward<T>(const T*, const T*, T*, int64_t, bool);
 DPT_INSTANTIATE(dpt::kern, float)
 DPT_INSTANTIATE(dpt::kern, double)
 DPT_INSTANTIATE(dpt::kern::ref, float)

@@ -30,6 +30,19 @@ template <class T>
 void tanh_forward(const T* x, T* y, int64_t n);
 template <class T>
 void tanh_backward(const T* y, const T* dy, T* dx, int64_t n);
+// leaky ReLU (PyTorch's F.leaky_relu): y = x > 0 ? x : slope * x; dx = dy where x > 0, else slope * dy
+// (from x, so any slope works; dx may alias dy)
+template <class T>
+void leaky_relu_forward(const T* x, T* y, int64_t n, T slope);
+template <class T>
+void leaky_relu_backward(const T* x, const T* dy, T* dx, int64_t n, T slope);
+// GELU (PyTorch's F.gelu): y = x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)), dx = dy * (Phi(x) + x * phi(x));
+// tanh_approx: y = x/2 * (1 + tanh(u)), u = sqrt(2/pi) * (x + 0.044715 x^3) (approximate='tanh').
+// The formulas (and their order of operations) are PyTorch's CPU kernels'.
+template <class T>
+void gelu_forward(const T* x, T* y, int64_t n, bool tanh_approx);
+template <class T>
+void gelu_backward(const T* x, const T* dy, T* dx, int64_t n, bool tanh_approx);
 // y: (B, C, M) += b[c]
 template <class T>
 void add_channel_bias(T* y, const T* b, int64_t B, int64_t C, int64_t M);
@@ -61,6 +74,15 @@ template <class T>
 void relu_backward(const T* y, const T* dy, T* dx, int64_t n);
 template <class T>
 void scale(T* x, int64_t n, T s);
+template <class T>
+void leaky_relu_forward(const T* x, T* y, int64_t n, T slope);
+template <class T>
+void leaky_relu_backward(const T* x, const T* dy, T* dx, int64_t n, T slope);
+// GELU through erfc and the textbook tanh form: equal to the kernels' up to rounding
+template <class T>
+void gelu_forward(const T* x, T* y, int64_t n, bool tanh_approx);
+template <class T>
+void gelu_backward(const T* x, const T* dy, T* dx, int64_t n, bool tanh_approx);
 }  // namespace ref
 
 }  // namespace dpt::kern

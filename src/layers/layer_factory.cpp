@@ -16,6 +16,7 @@ namespace dpt {
 namespace {
 constexpr double inf = INFINITY;
 const std::vector<std::string> kInits = {"torch_default", "he_uniform", "xavier_uniform"};
+const std::vector<std::string> kGeluForms = {"none", "tanh"};
 }  // namespace
 
 const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
@@ -44,6 +45,11 @@ const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
       {"relu", {}},
       {"sigmoid", {}},
       {"tanh", {}},
+      {"leaky_relu", {{"negative_slope", OptType::Float, "0.01", "slope for x <= 0 (y = slope * x there)", 0, 1}}},
+      {"gelu",
+       {{"approximate", OptType::String, "none", "none: exact, x * Phi(x) with erf; tanh: the tanh approximation", -inf,
+         inf, false, kGeluForms}}},
+      {"identity", {}},
       {"dropout", {{"p", OptType::Float, "0.5", "probability of zeroing an element in training", 0, 0.99}}},
       {"batchnorm",
        {{"momentum", OptType::Float, "0.1", "running statistics update rate", 0, 1},
@@ -97,6 +103,10 @@ std::unique_ptr<Layer<T>> build(const std::string& type, const Config& c, size_t
   if (type == "relu") return std::make_unique<Activation<T>>(in, Act::Relu);
   if (type == "sigmoid") return std::make_unique<Activation<T>>(in, Act::Sigmoid);
   if (type == "tanh") return std::make_unique<Activation<T>>(in, Act::Tanh);
+  if (type == "leaky_relu") return std::make_unique<Activation<T>>(in, Act::LeakyRelu, c.get_float("negative_slope"));
+  if (type == "gelu")
+    return std::make_unique<Activation<T>>(in, c.get_string("approximate") == "tanh" ? Act::GeluTanh : Act::Gelu);
+  if (type == "identity") return std::make_unique<Activation<T>>(in, Act::Identity);
   if (type == "dropout") return std::make_unique<Dropout<T>>(in, c.get_float("p"), index);
   if (in.size() != 1 && in.size() != 3)
     fail("{}: batchnorm needs features (D) or images (C, H, W), got {}", where, shape_str(in));

@@ -1,8 +1,10 @@
 // Elementwise / row-wise kernels vs their ref:: twins, at sizes below and above the TBB grain
 // (16384 elements), so both the serial and the parallel paths run. All of them are exact
-// (copies, max, one multiply, in-order sums), so results must match bitwise.
+// (copies, max, one multiply, in-order sums), so results must match bitwise; GELU (erf, tanh, exp)
+// matches its textbook-formula twin to rounding.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "kernel_test_util.hpp"
@@ -126,6 +128,62 @@ TYPED_TEST(KernelElementwise, ScaleMatchesReference) {
   EXPECT_EQ(x[2], 2);
 }
 
+TYPED_TEST(KernelElementwise, LeakyReluMatchesReference) {
+  using T = TypeParam;
+  for (const T slope : {T(0.01), T(0.2), T(0)})
+    for (const int64_t n : kSizes) {
+      SCOPED_TRACE(::testing::Message() << "n=" << n << " slope=" << slope);
+      auto x = random_vector<T>(static_cast<size_t>(n), 8);
+      x[0] = T(0);
+      const auto dy = random_vector<T>(x.size(), 9);
+      std::vector<T> y(x.size(), T(-1)), y_ref = y, dx(x.size(), T(9)), dx_ref = dx;
+      kern::leaky_relu_forward(x.data(), y.data(), n, slope);
+      kern::ref::leaky_relu_forward(x.data(), y_ref.data(), n, slope);
+      EXPECT_TRUE(bitwise_equal(y, y_ref));
+      kern::leaky_relu_backward(x.data(), dy.data(), dx.data(), n, slope);
+      kern::ref::leaky_relu_backward(x.data(), dy.data(), dx_ref.data(), n, slope);
+      EXPECT_TRUE(bitwise_equal(dx, dx_ref));
+    }
+  const T x[] = {-2, 0, 3}, dy[] = {5, 6, 7};
+  T y[3], dx[3];
+  kern::leaky_relu_forward(x, y, 3, T(0.5));
+  kern::leaky_relu_backward(x, dy, dx, 3, T(0.5));
+  EXPECT_EQ(y[0], -1);
+  EXPECT_EQ(y[1], 0);
+  EXPECT_EQ(y[2], 3);
+  EXPECT_EQ(dx[0], T(2.5));  // x <= 0: slope * dy (PyTorch: x > 0 passes dy)
+  EXPECT_EQ(dx[1], 3);
+  EXPECT_EQ(dx[2], 7);
+}
+
+// GELU: PyTorch's formulas against the textbook ones (erfc, pow) of ref::, to rounding; known values.
+TYPED_TEST(KernelElementwise, GeluMatchesReference) {
+  using T = TypeParam;
+  const double tol = sizeof(T) == 4 ? 2e-6 : 1e-14;
+  for (const bool tanh_approx : {false, true})
+    for (const int64_t n : kSizes) {
+      SCOPED_TRACE(::testing::Message() << "n=" << n << " tanh=" << tanh_approx);
+      const auto x = random_vector<T>(static_cast<size_t>(n), 10, -6, 6), dy = random_vector<T>(x.size(), 11);
+      std::vector<T> y(x.size(), T(NAN)), y_ref = y, dx = y, dx_ref = y;
+      kern::gelu_forward(x.data(), y.data(), n, tanh_approx);
+      kern::ref::gelu_forward(x.data(), y_ref.data(), n, tanh_approx);
+      kern::gelu_backward(x.data(), dy.data(), dx.data(), n, tanh_approx);
+      kern::ref::gelu_backward(x.data(), dy.data(), dx_ref.data(), n, tanh_approx);
+      for (size_t i = 0; i < y.size(); ++i) {
+        ASSERT_NEAR(y[i], y_ref[i], tol * (1 + std::abs(y_ref[i]))) << i;
+        ASSERT_NEAR(dx[i], dx_ref[i], tol * (1 + std::abs(dx_ref[i]))) << i;
+      }
+    }
+  const T x[] = {0, 1, -1, 10};
+  T y[4];
+  kern::gelu_forward(x, y, 4, false);
+  EXPECT_EQ(y[0], 0);
+  EXPECT_NEAR(y[1], 0.8413447460685429, 1e-7);  // Phi(1)
+  EXPECT_NEAR(y[2], -0.15865525393145707, 1e-7);
+  EXPECT_EQ(y[3], 10);
+  kern::gelu_forward(x, y, 4, true);
+  EXPECT_NEAR(y[1], 0.8411919906082768, 1e-7);  // torch.nn.functional.gelu(1, approximate='tanh')
+}
 }  // namespace
 }  // namespace dpt
 

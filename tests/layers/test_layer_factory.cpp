@@ -45,7 +45,7 @@ TEST(LayerFactory, BuildsDenseAndReluWithShapeInference) {
   EXPECT_EQ(relu->out_shape(), (Shape{2, 3}));
 
   const auto& types = layer_types();
-  ASSERT_EQ(types.size(), 10u);
+  ASSERT_EQ(types.size(), 13u);
   EXPECT_EQ(types[0].first, "dense");
   EXPECT_EQ(types[5].first, "relu");
 }
@@ -54,7 +54,9 @@ TEST(LayerFactory, UnknownTypeListsKnownTypesAndNamesTheIndex) {
   const std::string msg = error_of("{type: conv, filters: 3}", 2);
   EXPECT_HAS(msg, "net.yaml: model.layers[2]");
   EXPECT_HAS(msg, "unknown layer type 'conv'");
-  EXPECT_HAS(msg, "(known: dense, conv2d, maxpool2d, avgpool2d, flatten, relu, sigmoid, tanh, dropout, batchnorm)");
+  EXPECT_HAS(msg,
+             "(known: dense, conv2d, maxpool2d, avgpool2d, flatten, relu, sigmoid, tanh, leaky_relu, gelu, identity, "
+             "dropout, batchnorm)");
 }
 
 TEST(LayerFactory, EntryMustBeAMappingWithAType) {

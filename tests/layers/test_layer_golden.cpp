@@ -176,7 +176,10 @@ const char* const kCases[] = {"conv2d_k3_s1_p0",
                               "batchnorm1d_train",
                               "batchnorm1d_eval",
                               "sigmoid",
-                              "tanh"};
+                              "tanh",
+                              "leaky_relu",
+                              "gelu",
+                              "gelu_tanh"};
 
 class LayerGolden : public ::testing::TestWithParam<const char*> {};
 
