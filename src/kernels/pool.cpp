@@ -142,7 +142,37 @@ void avgpool_backward(const PoolGeom& g, const T* dy, T* dx) {
   planes(g, [&](int64_t p) { avg_plane_backward(g, dy + p * out, dx + p * in); });
 }
 
+// x: (planes, HW) -> y: (planes)
+template <class T>
+void global_avgpool_forward(const T* x, T* y, int64_t n, int64_t HW) {
+  planes(PoolGeom{n, HW, 1, 1, 1, 0}, [&](int64_t p) {
+    double sum = 0;
+    for (int64_t m = 0; m < HW; ++m) sum += static_cast<double>(x[p * HW + m]);
+    y[p] = static_cast<T>(sum / static_cast<double>(HW));
+  });
+}
+
+// dy: (planes) -> dx: (planes, HW)
+template <class T>
+void global_avgpool_backward(const T* dy, T* dx, int64_t n, int64_t HW) {
+  planes(PoolGeom{n, HW, 1, 1, 1, 0}, [&](int64_t p) { std::fill(dx + p * HW, dx + (p + 1) * HW, dy[p] / T(HW)); });
+}
+
 namespace ref {
+template <class T>
+void global_avgpool_forward(const T* x, T* y, int64_t planes, int64_t HW) {
+  for (int64_t p = 0; p < planes; ++p) {
+    double sum = 0;
+    for (int64_t m = 0; m < HW; ++m) sum += x[p * HW + m];
+    y[p] = static_cast<T>(sum / HW);
+  }
+}
+template <class T>
+void global_avgpool_backward(const T* dy, T* dx, int64_t planes, int64_t HW) {
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t m = 0; m < HW; ++m) dx[p * HW + m] = dy[p] / static_cast<T>(HW);
+}
+
 template <class T>
 void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
   const int64_t in = g.H * g.W, out = g.OH() * g.OW();
@@ -172,7 +202,9 @@ void avgpool_backward(const PoolGeom& g, const T* dy, T* dx) {
   template void NS::maxpool_forward<T>(const PoolGeom&, const T*, T*, int32_t*);        \
   template void NS::maxpool_backward<T>(const PoolGeom&, const T*, const int32_t*, T*); \
   template void NS::avgpool_forward<T>(const PoolGeom&, const T*, T*);                  \
-  template void NS::avgpool_backward<T>(const PoolGeom&, const T*, T*);
+  template void NS::avgpool_backward<T>(const PoolGeom&, const T*, T*);                 \
+  template void NS::global_avgpool_forward<T>(const T*, T*, int64_t, int64_t);          \
+  template void NS::global_avgpool_backward<T>(const T*, T*, int64_t, int64_t);
 }  // namespace dpt::kern
 DPT_POOL(dpt::kern, float)
 DPT_POOL(dpt::kern, double)

@@ -23,7 +23,19 @@ void avgpool_forward(const PoolGeom& g, const T* x, T* y);
 template <class T>
 void avgpool_backward(const PoolGeom& g, const T* dy, T* dx);  // dx overwritten
 
+// Global average pooling (PyTorch's AdaptiveAvgPool2d(1)): x (planes, HW) -> y (planes), each
+// plane summed in order in double, then divided by HW; backward dx (planes, HW) = dy[p] / HW
+// everywhere (overwritten). Parallel over planes, so results do not depend on threads.
+template <class T>
+void global_avgpool_forward(const T* x, T* y, int64_t planes, int64_t HW);
+template <class T>
+void global_avgpool_backward(const T* dy, T* dx, int64_t planes, int64_t HW);
+
 namespace ref {
+template <class T>
+void global_avgpool_forward(const T* x, T* y, int64_t planes, int64_t HW);
+template <class T>
+void global_avgpool_backward(const T* dy, T* dx, int64_t planes, int64_t HW);
 template <class T>
 void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg);
 template <class T>

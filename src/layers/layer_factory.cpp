@@ -41,6 +41,7 @@ const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
        {{"kernel_size", OptType::Int, "", "square window", 1, inf, false, {}, true},
         {"stride", OptType::Int, "0", "stride (0: the kernel size)", 0, inf},
         {"padding", OptType::Int, "0", "zero padding, counted in the average", 0, inf}}},
+      {"global_avgpool2d", {}},
       {"flatten", {}},
       {"relu", {}},
       {"sigmoid", {}},
@@ -98,6 +99,10 @@ std::unique_ptr<Layer<T>> build(const std::string& type, const Config& c, size_t
     if (type == "maxpool2d" && 2 * p > k) fail("{}: padding {} is more than half the kernel {}", where, p, k);
     window_out(where, in, k, s, p, 1), window_out(where, in, k, s, p, 2);
     return std::make_unique<Pool2d<T>>(in, type == "maxpool2d" ? Pool2d<T>::Kind::Max : Pool2d<T>::Kind::Avg, k, s, p);
+  }
+  if (type == "global_avgpool2d") {
+    need_image(where, in);
+    return std::make_unique<GlobalAvgPool2d<T>>(in);
   }
   if (type == "flatten") return std::make_unique<Flatten<T>>(in);
   if (type == "relu") return std::make_unique<Activation<T>>(in, Act::Relu);

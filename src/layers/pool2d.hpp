@@ -26,6 +26,25 @@ class Pool2d final : public Layer<T> {
   std::vector<int32_t> arg_;  // max: where each output came from, (B, C, OH, OW)
 };
 
+// Global average pooling: (C, H, W) -> (C), the mean of each channel's plane (PyTorch's
+// AdaptiveAvgPool2d(1) followed by flatten), so a dense layer can follow directly.
+template <class T>
+class GlobalAvgPool2d final : public Layer<T> {
+ public:
+  explicit GlobalAvgPool2d(Shape in) : in_(std::move(in)) {}
+  std::string type() const override { return "global_avgpool2d"; }
+  std::string describe() const override;
+  Shape in_shape() const override { return in_; }
+  Shape out_shape() const override { return {in_[0]}; }
+  // x: (B, C, H, W), y: (B, C)
+  void forward(const T* x, T* y, int64_t B) override;
+  // dy: (B, C) -> dx: (B, C, H, W) = dy / (H*W), overwritten
+  void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) override;
+
+ private:
+  Shape in_;
+};
+
 // Flatten: (C, H, W) -> (C*H*W), a copy in (C, H, W) order.
 template <class T>
 class Flatten final : public Layer<T> {

@@ -45,9 +45,9 @@ TEST(LayerFactory, BuildsDenseAndReluWithShapeInference) {
   EXPECT_EQ(relu->out_shape(), (Shape{2, 3}));
 
   const auto& types = layer_types();
-  ASSERT_EQ(types.size(), 13u);
+  ASSERT_EQ(types.size(), 14u);
   EXPECT_EQ(types[0].first, "dense");
-  EXPECT_EQ(types[5].first, "relu");
+  EXPECT_EQ(types[6].first, "relu");
 }
 
 TEST(LayerFactory, UnknownTypeListsKnownTypesAndNamesTheIndex) {
@@ -55,8 +55,8 @@ TEST(LayerFactory, UnknownTypeListsKnownTypesAndNamesTheIndex) {
   EXPECT_HAS(msg, "net.yaml: model.layers[2]");
   EXPECT_HAS(msg, "unknown layer type 'conv'");
   EXPECT_HAS(msg,
-             "(known: dense, conv2d, maxpool2d, avgpool2d, flatten, relu, sigmoid, tanh, leaky_relu, gelu, identity, "
-             "dropout, batchnorm)");
+             "(known: dense, conv2d, maxpool2d, avgpool2d, global_avgpool2d, flatten, relu, sigmoid, tanh, "
+             "leaky_relu, gelu, identity, dropout, batchnorm)");
 }
 
 TEST(LayerFactory, EntryMustBeAMappingWithAType) {
@@ -110,6 +110,7 @@ TEST(LayerFactory, BuildsTheConvolutionalLayersWithShapeInference) {
       {"{type: maxpool2d, kernel_size: 2}", {3, 7, 5}, {3, 3, 2}, "maxpool2d", 0, 0},  // stride defaults to 2
       {"{type: maxpool2d, kernel_size: 3, stride: 1, padding: 1}", {3, 7, 5}, {3, 7, 5}, "maxpool2d", 0, 0},
       {"{type: avgpool2d, kernel_size: 3, stride: 2, padding: 1}", {3, 7, 5}, {3, 4, 3}, "avgpool2d", 0, 0},
+      {"{type: global_avgpool2d}", {3, 7, 5}, {3}, "global_avgpool2d", 0, 0},
       {"{type: flatten}", {3, 7, 5}, {105}, "flatten", 0, 0},
       {"{type: sigmoid}", {3, 7, 5}, {3, 7, 5}, "sigmoid", 0, 0},
       {"{type: tanh}", {6}, {6}, "tanh", 0, 0},
@@ -161,6 +162,12 @@ TEST(LayerFactory, PoolingThatWouldLeaveANegativeSizeIsAnError) {
   // Max-pooling padding beyond half the kernel would make windows of padding only.
   EXPECT_HAS(error_of("{type: maxpool2d, kernel_size: 2, padding: 2}", 0, {1, 8, 8}),
              "padding 2 is more than half the kernel 2");
+}
+
+TEST(LayerFactory, GlobalAvgPoolNeedsAnImageAndTakesNoKeys) {
+  EXPECT_HAS(error_of("{type: global_avgpool2d}", 3, {12}),
+             "model.layers[3] (global_avgpool2d): input (12) is not an image");
+  EXPECT_HAS(error_of("{type: global_avgpool2d, kernel_size: 2}", 0, {1, 4, 4}), "unknown config key 'kernel_size'");
 }
 
 TEST(LayerFactory, DenseInFeaturesMustMatchItsInput) {

@@ -1,6 +1,7 @@
 // Pool2d<double> (max and average) and Flatten<double>: forward against direct window loops, input
 // gradients against central finite differences (max pooling on tie-free inputs), at odd sizes,
-// kernels 1-5, strides 1-3, padding 0-2, batch 1 and 3, several channels.
+// kernels 1-5, strides 1-3, padding 0-2, batch 1 and 3, several channels; GlobalAvgPool2d<double>
+// (per-channel means, (C, H, W) -> (C)) the same way.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -142,6 +143,39 @@ TEST(Flatten, CopiesInCHWOrderAndPassesGradientsThrough) {
     test::Bound<double> none;
     test::check_layer_gradients(flat, none, x, B, 5);
   }
+}
+
+TEST(GlobalAvgPool2d, MeansPerChannelAndGradientsMatchFiniteDifferences) {
+  for (const Shape& in : {Shape{3, 5, 4}, Shape{1, 1, 1}, Shape{4, 7, 7}, Shape{2, 1, 9}}) {
+    GlobalAvgPool2d<double> pool(in);
+    EXPECT_EQ(pool.type(), "global_avgpool2d");
+    EXPECT_EQ(pool.in_shape(), in);
+    EXPECT_EQ(pool.out_shape(), (Shape{in[0]}));  // (C): a dense layer can follow
+    EXPECT_TRUE(pool.params().empty());
+    const int64_t HW = in[1] * in[2];
+    for (const int64_t B : {int64_t{1}, int64_t{3}}) {
+      SCOPED_TRACE(::testing::Message() << shape_str(in) << " B=" << B);
+      auto x = random_doubles(static_cast<size_t>(B * numel(in)), 6);
+      std::vector<double> y(static_cast<size_t>(B * in[0]), std::nan(""));
+      pool.forward(x.data(), y.data(), B);
+      for (int64_t p = 0; p < B * in[0]; ++p) {
+        double s = 0;
+        for (int64_t m = 0; m < HW; ++m) s += x[static_cast<size_t>(p * HW + m)];
+        EXPECT_NEAR(y[static_cast<size_t>(p)], s / HW, 1e-15) << p;
+      }
+      test::Bound<double> none;
+      test::check_layer_gradients(pool, none, x, B, 7);
+    }
+  }
+  GlobalAvgPool2d<double> pool({2, 2, 2});
+  EXPECT_EQ(pool.describe(), "global_avgpool2d (2, 2, 2) -> (2)");
+  const std::vector<double> x = {1, 2, 3, 6, -1, -1, -1, 7}, dy = {4, -8};
+  std::vector<double> y(2), dx(8, std::nan(""));
+  pool.forward(x.data(), y.data(), 1);
+  EXPECT_EQ(y, (std::vector<double>{3, 1}));
+  pool.backward(x.data(), y.data(), dy.data(), dx.data(), 1);
+  EXPECT_EQ(dx, (std::vector<double>{1, 1, 1, 1, -2, -2, -2, -2}));
+  pool.backward(x.data(), y.data(), dy.data(), nullptr, 1);  // no dx wanted: a no-op
 }
 
 }  // namespace

@@ -105,6 +105,16 @@ def pool_case(out, seed, name, kind, B, C, H, W, k, s, p):
           {"x": x, "dy": dy, "y": y, "dx": x.grad})
 
 
+def global_pool_case(out, seed, name, B, C, H, W):
+    g = torch.Generator().manual_seed(seed)
+    x = rand(g, B, C, H, W).requires_grad_()
+    y = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+    dy = rand(g, *y.shape)
+    y.backward(dy)
+    write(out, name, f"torch.flatten(F.adaptive_avg_pool2d(x, 1), 1), x ({B}, {C}, {H}, {W})",
+          "{type: global_avgpool2d}", (C, H, W), B, False, {"x": x, "dy": dy, "y": y, "dx": x.grad})
+
+
 def bn_case(out, seed, name, B, in_shape, training):
     g = torch.Generator().manual_seed(seed)
     C = in_shape[0]
@@ -156,6 +166,7 @@ def main():
     pool_case(out, 8, "avgpool2d_k3_s2_p1", "avg", 2, 2, 7, 5, 3, 2, 1)
     pool_case(out, 9, "avgpool2d_k2_s2_p0", "avg", 2, 2, 7, 5, 2, 2, 0)
     pool_case(out, 10, "avgpool2d_k5_s2_p2", "avg", 1, 2, 7, 6, 5, 2, 2)
+    global_pool_case(out, 23, "global_avgpool2d", 3, 4, 5, 3)
     bn_case(out, 11, "batchnorm2d_train", 3, (3, 5, 4), True)
     bn_case(out, 12, "batchnorm2d_eval", 3, (3, 5, 4), False)
     bn_case(out, 13, "batchnorm1d_train", 5, (4,), True)
