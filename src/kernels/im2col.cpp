@@ -92,13 +92,14 @@ void add_rows(T* img, const T* in, int64_t rows, int64_t W, int64_t n) {
   }
 }
 
-// Output rows [oy0, oy1) of a stride-1 tap (i, j) read image rows inside the image.
+// Output rows [oy0, oy1) of a stride-1 tap at row offset i read image rows inside the image.
 inline void valid_rows(const ConvGeom& g, int64_t i, int64_t& oy0, int64_t& oy1) {
   const int64_t OH = g.OH();
   oy0 = std::clamp<int64_t>(g.pad - i, 0, OH), oy1 = std::max(oy0, std::clamp<int64_t>(g.H + g.pad - i, 0, OH));
 }
 
-// out (OH*OW) = the (i, j) tap of one image plane img (H, W) for every output pixel, 0 in padding.
+// out (OH*OW) = the tap at offsets (i, j) (the kernel position times the dilation) of one image plane
+// img (H, W) for every output pixel, 0 in padding.
 template <class T>
 void im2col_tap(const ConvGeom& g, const T* img, T* out, int64_t i, int64_t j) {
   const int64_t OH = g.OH(), OW = g.OW();
@@ -133,7 +134,7 @@ void im2col_tap(const ConvGeom& g, const T* img, T* out, int64_t i, int64_t j) {
   }
 }
 
-// img (H, W) += the (i, j) tap's gradient in (OH*OW): im2col_tap's adjoint.
+// img (H, W) += the gradient in (OH*OW) of the tap at offsets (i, j): im2col_tap's adjoint.
 template <class T>
 void col2im_tap(const ConvGeom& g, const T* in, T* img, int64_t i, int64_t j) {
   const int64_t OH = g.OH(), OW = g.OW();
@@ -184,7 +185,7 @@ void im2col_range(const ConvGeom& g, const T* x, int64_t b0, int64_t nb, T* col)
     const int64_t c = ci / g.KH, i = ci % g.KH;
     for (int64_t j = 0; j < g.KW; ++j) {
       T* row = col + (ci * g.KW + j) * ncol;
-      for (int64_t s = 0; s < nb; ++s) im2col_tap(g, x + ((b0 + s) * g.C + c) * HW, row + s * P, i, j);
+      for (int64_t s = 0; s < nb; ++s) im2col_tap(g, x + ((b0 + s) * g.C + c) * HW, row + s * P, i * g.dil, j * g.dil);
     }
   });
 }
@@ -198,7 +199,8 @@ void col2im_range_acc(const ConvGeom& g, const T* dcol, int64_t b0, int64_t nb, 
     for (int64_t s = 0; s < nb; ++s)
       for (int64_t i = 0; i < g.KH; ++i)
         for (int64_t j = 0; j < g.KW; ++j)
-          col2im_tap(g, dcol + ((c * g.KH + i) * g.KW + j) * ncol + s * P, dx + ((b0 + s) * g.C + c) * HW, i, j);
+          col2im_tap(g, dcol + ((c * g.KH + i) * g.KW + j) * ncol + s * P, dx + ((b0 + s) * g.C + c) * HW, i * g.dil,
+                     j * g.dil);
   });
 }
 
@@ -256,7 +258,7 @@ void im2col(const ConvGeom& g, const T* x, T* col) {
         for (int64_t b = 0; b < g.B; ++b)
           for (int64_t oy = 0; oy < OH; ++oy)
             for (int64_t ox = 0; ox < OW; ++ox) {
-              const int64_t y = oy * g.stride - g.pad + i, xx = ox * g.stride - g.pad + j;
+              const int64_t y = oy * g.stride - g.pad + i * g.dil, xx = ox * g.stride - g.pad + j * g.dil;
               const T v = (y >= 0 && y < g.H && xx >= 0 && xx < g.W) ? x[((b * g.C + c) * g.H + y) * g.W + xx] : T(0);
               col[((c * g.KH + i) * g.KW + j) * (g.B * OH * OW) + (b * OH + oy) * OW + ox] = v;
             }
@@ -270,7 +272,7 @@ void col2im_acc(const ConvGeom& g, const T* dcol, T* dx) {
         for (int64_t b = 0; b < g.B; ++b)
           for (int64_t oy = 0; oy < OH; ++oy)
             for (int64_t ox = 0; ox < OW; ++ox) {
-              const int64_t y = oy * g.stride - g.pad + i, xx = ox * g.stride - g.pad + j;
+              const int64_t y = oy * g.stride - g.pad + i * g.dil, xx = ox * g.stride - g.pad + j * g.dil;
               if (y >= 0 && y < g.H && xx >= 0 && xx < g.W)
                 dx[((b * g.C + c) * g.H + y) * g.W + xx] +=
                     dcol[((c * g.KH + i) * g.KW + j) * (g.B * OH * OW) + (b * OH + oy) * OW + ox];

@@ -1,8 +1,8 @@
 // im2col / col2im for 2-D convolution over a whole batch, in the layout that turns the batch's
 // convolution into one GEMM:
 //   x:   (B, C, H, W)
-//   col: (C*KH*KW, B*OH*OW)   row (c, i, j), column (b, oy, ox) = x[b, c, oy*S - P + i, ox*S - P + j]
-//                             (0 outside the image)
+//   col: (C*KH*KW, B*OH*OW)   row (c, i, j), column (b, oy, ox) = x[b, c, oy*S - P + i*D, ox*S - P + j*D]
+//                             (0 outside the image; D: the dilation, 1 by default)
 // im2col is TBB-parallel over (c, i) (each task owns KW rows, written front to back), col2im over
 // input channels (each task owns its channel's planes of dx; taps added in (i, j) order as in ref::),
 // so results never depend on threads. Stride-1 rows are copied with fixed-width paths for the
@@ -15,8 +15,9 @@ namespace dpt::kern {
 struct ConvGeom {
   int64_t B, C, H, W;  // input
   int64_t KH, KW, stride, pad;
-  int64_t OH() const { return (H + 2 * pad - KH) / stride + 1; }
-  int64_t OW() const { return (W + 2 * pad - KW) / stride + 1; }
+  int64_t dil = 1;  // dilation: tap (i, j) reads x[.., oy*S - P + i*dil, ox*S - P + j*dil]
+  int64_t OH() const { return (H + 2 * pad - dil * (KH - 1) - 1) / stride + 1; }
+  int64_t OW() const { return (W + 2 * pad - dil * (KW - 1) - 1) / stride + 1; }
 };
 
 template <class T>

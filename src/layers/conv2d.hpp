@@ -1,9 +1,15 @@
-// 2-D convolution, NCHW, any kernel size, stride, zero padding, optional bias (PyTorch's Conv2d
-// layout). The batch is walked in groups of G = max(1, 256 / (OH*OW)) samples (fixed by the
-// geometry, never by threads), each one GEMM over an im2col block that stays in cache:
-//   col_g (C_in*KH*KW, G*OH*OW),  y'_g (C_out, G*OH*OW) = W (C_out, C_in*KH*KW) x col_g
-// then y'_g is transposed to (G, C_out, OH, OW) (nothing to transpose when G = 1).
-// Backward per group, in order: dW^T += col_g dy'_g^T, dcol_g = W^T dy'_g, col2im; then dW += dW^T^T.
+// 2-D convolution, NCHW, any kernel size, stride, zero padding, dilation, groups, optional bias
+// (PyTorch's Conv2d: weight (C_out, C_in/groups, KH, KW), bias (C_out)).
+//
+// im2col + GEMM: the batch is walked in blocks of G = max(1, 256 / (OH*OW)) samples (fixed by the
+// geometry, never by threads), each through an im2col block that stays in cache; with groups = g,
+// channel group k (C_in/g inputs, C_out/g outputs) is one GEMM over its rows of col:
+//   col (C_in*KH*KW, G*OH*OW),  y'_k (C_out/g, G*OH*OW) = W_k (C_out/g, C_in/g*KH*KW) x col_k
+// then y' is transposed to (G, C_out, OH, OW) (nothing to transpose when G = 1).
+// Backward per block, in order: dW_k^T += col_k dy'_k^T, dcol_k = W_k^T dy'_k, col2im; then dW += dW^T^T.
+//
+// Depthwise (groups = C_in = C_out): direct loops (kernels/depthwise) instead, unless the spec asks
+// for the GEMM path (tests and timings compare the two).
 #pragma once
 #include "layers/init.hpp"
 #include "layers/layer.hpp"
@@ -14,6 +20,9 @@ struct Conv2dSpec {
   int64_t out_channels, kernel_h, kernel_w, stride = 1, padding = 0;
   bool bias = true;
   Init init = Init::TorchDefault;
+  int64_t dilation = 1;          // spacing of the kernel taps
+  int64_t groups = 1;            // divides C_in and out_channels
+  bool direct_depthwise = true;  // groups = C_in = C_out: the direct kernel (false: per-group GEMMs)
 };
 
 template <class T>
@@ -27,24 +36,29 @@ class Conv2d final : public Layer<T> {
   std::vector<ParamDecl> params() const override;
   void bind(T* params, T* grads) override;
   void init(Rng& rng) override;
-  Cost cost(int64_t B) const override;  // GEMMs per group
+  Cost cost(int64_t B) const override;  // GEMMs per block and channel group (none when depthwise)
   // x: (B, C_in, H, W), y: (B, C_out, OH, OW)
   void forward(const T* x, T* y, int64_t B) override;
-  // dy: (B, C_out, OH, OW) -> dx: (B, C_in, H, W); dW: (C_out, C_in, KH, KW) += ...; db: (C_out) += ...
+  // dy: (B, C_out, OH, OW) -> dx: (B, C_in, H, W); dW: (C_out, C_in/groups, KH, KW) += ...; db: (C_out) += ...
   void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) override;
 
  private:
-  static constexpr int64_t kGroupCols = 256;  // GEMM columns per group: big enough for the GEMM, small for L2
-  int64_t ckk() const { return in_[0] * s_.kernel_h * s_.kernel_w; }
-  int64_t group() const;    // samples per group
-  void reserve(int64_t B);  // grows col_ and ych_ to one group
+  static constexpr int64_t kBlockCols = 256;  // GEMM columns per block: big enough for the GEMM, small for L2
+  int64_t ckk() const { return in_[0] * s_.kernel_h * s_.kernel_w; }  // rows of col
+  int64_t kg() const { return ckk() / s_.groups; }                    // one output's weights: C_in/g*KH*KW
+  int64_t og() const { return s_.out_channels / s_.groups; }          // outputs per channel group
+  bool depthwise() const;                                             // the direct kernel runs
+  int64_t block() const;                                              // samples per block
+  void reserve(int64_t B);                                            // grows col_, ych_, dWt_ to one block
+  void forward_depthwise(const T* x, T* y, int64_t B);
+  void backward_depthwise(const T* x, const T* dy, T* dx, int64_t B);
   Shape in_;
   Conv2dSpec s_;
   int64_t oh_, ow_;
   T *W_ = nullptr, *b_ = nullptr, *dW_ = nullptr, *db_ = nullptr;
-  // Work buffers for one group (they stay in cache), grown once (no allocation per step). Backward
-  // rebuilds each group's col: cheaper than streaming the whole batch's col through memory.
-  Buffer<T> col_, ych_, dcol_, dWt_;  // dWt_: this pass's dW^T (C_in*KH*KW, C_out)
+  // Work buffers for one block (they stay in cache), grown once (no allocation per step). Backward
+  // rebuilds each block's col: cheaper than streaming the whole batch's col through memory.
+  Buffer<T> col_, ych_, dcol_, dWt_;  // dWt_: this pass's dW_k^T (C_in/g*KH*KW, C_out/g) for each group k
 };
 
 }  // namespace dpt

@@ -31,6 +31,12 @@ const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
         {"kernel_size", OptType::Int, "", "square kernel size", 1, inf, false, {}, true},
         {"stride", OptType::Int, "1", "stride", 1, inf},
         {"padding", OptType::Int, "0", "zero padding on each side", 0, inf},
+        {"dilation", OptType::Int, "1", "spacing of the kernel taps (a k x k kernel spans dilation*(k-1)+1 pixels)", 1,
+         inf},
+        {"groups", OptType::Int, "1",
+         "channel groups, each convolved separately (divides the input and output channels; "
+         "groups = in = out channels: depthwise)",
+         1, inf},
         {"bias", OptType::Bool, "true", "add a learned bias per output channel"},
         {"init", OptType::String, "torch_default", "weight initializer", -inf, inf, false, kInits}}},
       {"maxpool2d",
@@ -61,13 +67,18 @@ const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
 }
 
 namespace {
-// (C, H, W) input check and the output size of a sliding window; errors name the layer.
-int64_t window_out(const std::string& where, const Shape& in, int64_t k, int64_t stride, int64_t pad, int axis) {
-  const int64_t size = in[static_cast<size_t>(axis)];
-  if (k > size + 2 * pad)
+// (C, H, W) input check and the output size of a sliding window (k taps dilation apart); errors
+// name the layer.
+int64_t window_out(const std::string& where, const Shape& in, int64_t k, int64_t stride, int64_t pad, int axis,
+                   int64_t dilation = 1) {
+  const int64_t size = in[static_cast<size_t>(axis)], span = dilation * (k - 1) + 1;
+  if (span > size + 2 * pad && dilation == 1)
     fail("{}: kernel {}x{} is larger than the padded input {}x{} (input {}, padding {})", where, k, k, in[1] + 2 * pad,
          in[2] + 2 * pad, shape_str(in), pad);
-  return (size + 2 * pad - k) / stride + 1;
+  if (span > size + 2 * pad)
+    fail("{}: kernel {}x{} with dilation {} spans {}x{}, larger than the padded input {}x{} (input {}, padding {})",
+         where, k, k, dilation, span, span, in[1] + 2 * pad, in[2] + 2 * pad, shape_str(in), pad);
+  return (size + 2 * pad - span) / stride + 1;
 }
 
 void need_image(const std::string& where, const Shape& in) {
@@ -88,9 +99,12 @@ std::unique_ptr<Layer<T>> build(const std::string& type, const Config& c, size_t
   if (type == "conv2d") {
     need_image(where, in);
     const int64_t k = c.get_int("kernel_size"), s = c.get_int("stride"), p = c.get_int("padding");
-    window_out(where, in, k, s, p, 1), window_out(where, in, k, s, p, 2);
+    const int64_t d = c.get_int("dilation"), groups = c.get_int("groups"), out = c.get_int("out_channels");
+    if (in[0] % groups != 0 || out % groups != 0)
+      fail("{}: groups = {} must divide both the input channels ({}) and out_channels ({})", where, groups, in[0], out);
+    window_out(where, in, k, s, p, 1, d), window_out(where, in, k, s, p, 2, d);
     return std::make_unique<Conv2d<T>>(
-        in, Conv2dSpec{c.get_int("out_channels"), k, k, s, p, c.get_bool("bias"), parse_init(c.get_string("init"))});
+        in, Conv2dSpec{out, k, k, s, p, c.get_bool("bias"), parse_init(c.get_string("init")), d, groups});
   }
   if (type == "maxpool2d" || type == "avgpool2d") {
     need_image(where, in);

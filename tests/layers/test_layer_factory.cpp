@@ -111,6 +111,19 @@ TEST(LayerFactory, BuildsTheConvolutionalLayersWithShapeInference) {
       {"{type: maxpool2d, kernel_size: 3, stride: 1, padding: 1}", {3, 7, 5}, {3, 7, 5}, "maxpool2d", 0, 0},
       {"{type: avgpool2d, kernel_size: 3, stride: 2, padding: 1}", {3, 7, 5}, {3, 4, 3}, "avgpool2d", 0, 0},
       {"{type: global_avgpool2d}", {3, 7, 5}, {3}, "global_avgpool2d", 0, 0},
+      {"{type: conv2d, out_channels: 4, kernel_size: 3, padding: 2, dilation: 2}",
+       {2, 7, 5},
+       {4, 7, 5},
+       "conv2d",
+       2,
+       0},
+      {"{type: conv2d, out_channels: 6, kernel_size: 3, groups: 2}", {4, 7, 5}, {6, 5, 3}, "conv2d", 2, 0},
+      {"{type: conv2d, out_channels: 3, kernel_size: 3, stride: 2, padding: 1, groups: 3}",
+       {3, 7, 5},
+       {3, 4, 3},
+       "conv2d",
+       2,
+       0},
       {"{type: flatten}", {3, 7, 5}, {105}, "flatten", 0, 0},
       {"{type: sigmoid}", {3, 7, 5}, {3, 7, 5}, "sigmoid", 0, 0},
       {"{type: tanh}", {6}, {6}, "tanh", 0, 0},
@@ -168,6 +181,32 @@ TEST(LayerFactory, GlobalAvgPoolNeedsAnImageAndTakesNoKeys) {
   EXPECT_HAS(error_of("{type: global_avgpool2d}", 3, {12}),
              "model.layers[3] (global_avgpool2d): input (12) is not an image");
   EXPECT_HAS(error_of("{type: global_avgpool2d, kernel_size: 2}", 0, {1, 4, 4}), "unknown config key 'kernel_size'");
+}
+
+TEST(LayerFactory, ConvGroupsAndDilation) {
+  auto dw = build("{type: conv2d, out_channels: 8, kernel_size: 3, stride: 2, padding: 1, groups: 8}", 0, {8, 9, 9});
+  EXPECT_EQ(dw->params()[0].shape, (Shape{8, 1, 3, 3}));  // PyTorch's (C_out, C_in/groups, KH, KW)
+  EXPECT_EQ(dw->describe(), "conv2d 8->8 3x3 s2 p1 depthwise");
+  EXPECT_EQ(build("{type: conv2d, out_channels: 4, kernel_size: 3, groups: 2, dilation: 2}", 0, {6, 9, 9})->describe(),
+            "conv2d 6->4 3x3 s1 p0 d2 g2");
+  std::string msg = error_of("{type: conv2d, out_channels: 8, kernel_size: 3, groups: 3}", 4, {6, 9, 9});
+  EXPECT_HAS(msg,
+             "net.yaml: model.layers[4] (conv2d): groups = 3 must divide both the input channels (6) and "
+             "out_channels (8)");
+  msg = error_of("{type: conv2d, out_channels: 6, kernel_size: 1, groups: 4}", 1, {6, 9, 9});
+  EXPECT_HAS(msg, "model.layers[1] (conv2d): groups = 4 must divide both the input channels (6) and out_channels (6)");
+  EXPECT_HAS(error_of("{type: conv2d, out_channels: 6, kernel_size: 1, groups: 0}", 0, {6, 9, 9}),
+             "groups = 0 is out of range");
+  EXPECT_HAS(error_of("{type: conv2d, out_channels: 6, kernel_size: 3, dilation: 0}", 0, {6, 9, 9}),
+             "dilation = 0 is out of range");
+  // A 3x3 kernel at dilation 3 spans 7x7: too big for 5x9 without padding, fits with padding 1.
+  msg = error_of("{type: conv2d, out_channels: 2, kernel_size: 3, dilation: 3}", 2, {1, 5, 9});
+  EXPECT_HAS(msg,
+             "model.layers[2] (conv2d): kernel 3x3 with dilation 3 spans 7x7, larger than the padded input 5x9 "
+             "(input (1, 5, 9), padding 0)");
+  EXPECT_EQ(
+      build("{type: conv2d, out_channels: 2, kernel_size: 3, dilation: 3, padding: 1}", 0, {1, 5, 9})->out_shape(),
+      (Shape{2, 1, 5}));
 }
 
 TEST(LayerFactory, DenseInFeaturesMustMatchItsInput) {

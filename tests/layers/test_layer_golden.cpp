@@ -1,7 +1,7 @@
 // dptrain's layers against PyTorch (float64) on the cases of tests/golden/layers/*.txt, written by
 // tests/tools/make_layer_golden.py (CI has no PyTorch; only these files are read here). Each case
 // builds its layer through the layer factory from the file's YAML entry, binds the file's
-// parameters (PyTorch layout: conv weight (C_out, C_in, KH, KW) then bias (C_out); batchnorm weight
+// parameters (PyTorch layout: conv weight (C_out, C_in/groups, KH, KW) then bias (C_out); batchnorm weight
 // then bias) and buffers (running_mean then running_var), runs forward and backward in the file's
 // mode and compares y, dx, the parameter gradients and the updated buffers:
 //   Layer<double>: |got - want| <= 1e-12 * max(|want|, 1e-2 * max|want over the tensor|)
@@ -165,6 +165,9 @@ const char* const kCases[] = {"conv2d_k3_s1_p0",
                               "conv2d_k3_s2_p1",
                               "conv2d_k5_s2_p2_nobias",
                               "conv2d_k1_s1_p1",
+                              "conv2d_k3_s1_p2_d2",
+                              "conv2d_k3_s1_p1_g2",
+                              "conv2d_depthwise_k3_s2_p1",
                               "maxpool2d_k2_s2_p0",
                               "maxpool2d_k3_s2_p1",
                               "maxpool2d_k3_s1_p1",

@@ -70,12 +70,12 @@ def write(out, name, comment, layer, in_shape, batch, training, tensors):
     print(f"wrote {path} ({os.path.getsize(path)} bytes)")
 
 
-def conv_case(out, seed, name, B, C, H, W, O, k, s, p, bias):
+def conv_case(out, seed, name, B, C, H, W, O, k, s, p, bias, d=1, groups=1):
     g = torch.Generator().manual_seed(seed)
     x = rand(g, B, C, H, W).requires_grad_()
-    w = rand(g, O, C, k, k, lo=-0.5, hi=0.5).requires_grad_()
+    w = rand(g, O, C // groups, k, k, lo=-0.5, hi=0.5).requires_grad_()
     b = rand(g, O).requires_grad_() if bias else None
-    y = F.conv2d(x, w, b, stride=s, padding=p)
+    y = F.conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=groups)
     dy = rand(g, *y.shape)
     y.backward(dy)
     t = {"x": x, "dy": dy, "weight": w}
@@ -84,9 +84,12 @@ def conv_case(out, seed, name, B, C, H, W, O, k, s, p, bias):
     t.update({"y": y, "dx": x.grad, "grad_weight": w.grad})
     if bias:
         t["grad_bias"] = b.grad
-    layer = f"{{type: conv2d, out_channels: {O}, kernel_size: {k}, stride: {s}, padding: {p}, bias: {str(bias).lower()}}}"
-    write(out, name, f"F.conv2d(x, weight, bias, stride={s}, padding={p}), x ({B}, {C}, {H}, {W})", layer, (C, H, W),
-          B, False, t)
+    extra = (f", dilation: {d}" if d != 1 else "") + (f", groups: {groups}" if groups != 1 else "")
+    layer = (f"{{type: conv2d, out_channels: {O}, kernel_size: {k}, stride: {s}, padding: {p}{extra}, "
+             f"bias: {str(bias).lower()}}}")
+    call = f"F.conv2d(x, weight, bias, stride={s}, padding={p}" + (f", dilation={d}" if d != 1 else "") + \
+        (f", groups={groups}" if groups != 1 else "") + ")"
+    write(out, name, f"{call}, x ({B}, {C}, {H}, {W})", layer, (C, H, W), B, False, t)
 
 
 def pool_case(out, seed, name, kind, B, C, H, W, k, s, p):
@@ -159,6 +162,10 @@ def main():
     conv_case(out, 2, "conv2d_k3_s2_p1", 3, 2, 7, 5, 3, 3, 2, 1, True)
     conv_case(out, 3, "conv2d_k5_s2_p2_nobias", 1, 3, 6, 7, 2, 5, 2, 2, False)
     conv_case(out, 4, "conv2d_k1_s1_p1", 2, 3, 5, 4, 2, 1, 1, 1, True)
+    # ... dilation, groups
+    conv_case(out, 20, "conv2d_k3_s1_p2_d2", 2, 2, 8, 7, 3, 3, 1, 2, True, d=2)
+    conv_case(out, 21, "conv2d_k3_s1_p1_g2", 2, 4, 6, 5, 6, 3, 1, 1, True, groups=2)
+    conv_case(out, 22, "conv2d_depthwise_k3_s2_p1", 2, 3, 7, 6, 3, 3, 2, 1, True, groups=3)
     # kind, B, C, H, W, kernel, stride, padding
     pool_case(out, 5, "maxpool2d_k2_s2_p0", "max", 2, 3, 7, 5, 2, 2, 0)  # dptrain's 2x2 fast path
     pool_case(out, 6, "maxpool2d_k3_s2_p1", "max", 2, 2, 7, 5, 3, 2, 1)
@@ -177,7 +184,6 @@ def main():
              "{type: leaky_relu, negative_slope: 0.1}")
     act_case(out, 18, "gelu", "F.gelu(x)", 3, (2, 3, 4), "{type: gelu}")
     act_case(out, 19, "gelu_tanh", "F.gelu(x, approximate='tanh')", 2, (7,), "{type: gelu, approximate: tanh}")
-
 
 
 if __name__ == "__main__":
