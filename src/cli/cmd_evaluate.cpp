@@ -10,7 +10,6 @@
 #include "comm/fail_together.hpp"
 #include "h5/class_names.hpp"
 #include "train/evaluator.hpp"
-#include "train/run_data.hpp"
 
 namespace dpt::cli {
 

@@ -4,13 +4,13 @@
 #include "cli/commands.hpp"
 #include "cli/trained_model.hpp"
 #include "comm/comm.hpp"
+#include "comm/fail_together.hpp"
 #include "core/memory.hpp"
 #include "core/partition.hpp"
 #include "h5/prediction_file.hpp"
 #include "input/sample_rows.hpp"
 #include "kernels/softmax.hpp"
 #include "layers/loss.hpp"
-#include "train/run_data.hpp"  // fail_together
 
 namespace dpt::cli {
 

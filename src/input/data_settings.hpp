@@ -1,6 +1,8 @@
 // The data.* options, owned by input/: the files and datasets of each split, the validation
 // fraction, the feature scale, the shuffle, and streaming mode's memory budget and block sizes.
 #pragma once
+#include <cstdint>
+
 #include "core/config.hpp"
 #include "h5/sample_source.hpp"
 #include "input/stream_sizing.hpp"
@@ -16,6 +18,14 @@ struct DataSettings {
   bool shuffle;
   StreamRequest stream;  // data.memory_budget > 0: streaming mode (input/stream_data.hpp)
   bool has_validation() const { return val_fraction > 0 || !val.file.empty(); }
+};
+
+// What the input pipeline takes from the run (options train/ owns): the seed of the validation
+// carve and the sample order (seed), the global batch (train.batch_size) and the epochs
+// (train.epochs: the streaming reader reads ahead across an epoch's end).
+struct RunShape {
+  uint64_t seed = 0;
+  int64_t batch_size = 0, epochs = 0;
 };
 
 // float_targets: the targets are read as float32 (a regression loss), in every split. Throws for

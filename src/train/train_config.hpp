@@ -39,6 +39,8 @@ struct TrainSettings {
   bool log_all_ranks;
   int threads;  // 0: automatic
   CommSettings comm;
+
+  RunShape run_shape() const { return {seed, batch_size, epochs}; }
 };
 
 // Every value read and checked (throws naming the option for the first bad one).

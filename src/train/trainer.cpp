@@ -11,21 +11,21 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/partition.hpp"
+#include "input/epoch_data.hpp"
+#include "input/run_data.hpp"
+#include "input/stream_data.hpp"
 #include "kernels/blas_env.hpp"
 #include "kernels/threads.hpp"
 #include "train/checkpointing.hpp"
 #include "train/early_stopping.hpp"
 #include "train/epoch_counters.hpp"
-#include "train/epoch_data.hpp"
 #include "train/metrics.hpp"
 #include "train/model_setup.hpp"
 #include "train/progress.hpp"
-#include "train/run_data.hpp"
 #include "train/run_dir.hpp"
 #include "train/run_start.hpp"
 #include "train/step.hpp"
 #include "train/stop_signals.hpp"
-#include "train/stream_data.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {
@@ -87,7 +87,7 @@ Trainer::Trainer(const TrainConfig& tc, const Comm& comm, const TrainOptions& op
       opts_(opts),
       s_(tc.s),
       dir_{opts.out_dir},
-      data_(s_, comm),
+      data_(s_.data, s_.run_shape(), comm),
       model_(s_.layers, data_.train_source().sample_shape(),
              checked_model_batch(s_, data_.train_source().sample_shape(), comm), s_.layers_origin),
       loss_(make_loss<float>(s_.loss)),
@@ -101,7 +101,7 @@ Trainer::Trainer(const TrainConfig& tc, const Comm& comm, const TrainOptions& op
       s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * per_epoch) : s_.epochs * per_epoch;
   data_.check_and_load(numel(model_.output_shape()));
   if (s_.data.stream.budget > 0)
-    stream_ = std::make_unique<StreamData>(s_, data_.train_source(), data_.train_rows(), comm_);
+    stream_ = std::make_unique<StreamData>(s_.data, s_.run_shape(), data_.train_source(), data_.train_rows(), comm_);
   else
     epoch_data_ = std::make_unique<EpochData>(data_.train_source(), sampler_, comm_, data_.train_rows());
 }

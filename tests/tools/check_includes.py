@@ -18,7 +18,7 @@ ALLOWED = {
     "optim": {"core", "tensor", "kernels", "layers", "model"},
     "comm": {"core"},
     "h5": {"core", "tensor"},
-    "input": {"core", "tensor", "h5"},
+    "input": {"core", "tensor", "h5", "comm"},
     "prepare": {"core", "tensor", "h5"},
     "checkpoint": {"core", "tensor", "kernels", "layers", "model", "optim", "comm", "h5"},
     "train": {"core", "tensor", "kernels", "layers", "model", "optim", "comm", "h5", "input", "checkpoint"},

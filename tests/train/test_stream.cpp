@@ -9,10 +9,10 @@
 #include "core/error.hpp"
 #include "h5/feature_norm_io.hpp"
 #include "h5/write.hpp"
+#include "input/run_data.hpp"
+#include "input/stream_data.hpp"
 #include "support/synth_data.hpp"
 #include "support/test_util.hpp"
-#include "train/run_data.hpp"
-#include "train/stream_data.hpp"
 #include "train/train_config.hpp"
 #include "train/trainer.hpp"
 
@@ -109,7 +109,7 @@ TEST_F(StreamTest, EverySampleOncePerEpochInTheSameOrderOnAnyRankCount) {
   const SampleSource src(s.data.train, s.data.scale);
   std::vector<int64_t> rows(500);
   std::iota(rows.begin(), rows.end(), int64_t{0});
-  StreamData sd(s, src, rows, world);
+  StreamData sd(s.data, s.run_shape(), src, rows, world);
   // 24 KiB holds far less than a rank's shard (500 rows x 36 bytes = 18 KB / P plus windows):
   EXPECT_EQ(sd.sizing().block_rows, 37);  // the chunk rows
   EXPECT_LE(sd.sizing().bytes_per_rank(world.size(), 24), 24 * 1024);
@@ -123,7 +123,7 @@ TEST_F(StreamTest, EverySampleOncePerEpochInTheSameOrderOnAnyRankCount) {
   const auto o0 = sd.order().global_order(0), o1 = sd.order().global_order(1);
   EXPECT_NE(o0, o1);
   const Comm self = world.split(world.rank());
-  StreamData alone(s, src, rows, self);
+  StreamData alone(s.data, s.run_shape(), src, rows, self);
   EXPECT_EQ(alone.order().global_order(0), o0) << world.size() << " ranks vs 1";
   EXPECT_EQ(alone.order().global_order(1), o1) << world.size() << " ranks vs 1";
   std::vector<int64_t> sorted = o0;
@@ -137,7 +137,7 @@ TEST_F(StreamTest, ResumeInsideAnEpochGivesTheSameSamples) {
   const SampleSource src(s.data.train, s.data.scale);
   std::vector<int64_t> rows(500);
   std::iota(rows.begin(), rows.end(), int64_t{0});
-  StreamData resumed(s, src, rows, world);  // a new process resuming at step 9 of epoch 1
+  StreamData resumed(s.data, s.run_shape(), src, rows, world);  // a new process resuming at step 9 of epoch 1
   for (int64_t first : {9, 20}) {
     const auto seen = run_epoch(resumed, world, 500, 1, first, 24);  // checked against the global order
     EXPECT_EQ(std::accumulate(seen.begin(), seen.end(), int64_t{0}), 500 - first * 24);
@@ -147,8 +147,8 @@ TEST_F(StreamTest, ResumeInsideAnEpochGivesTheSameSamples) {
 TEST_F(StreamTest, ValidationCarveAndSeveralFiles) {
   const auto files = data_files(world, "stream-multi", {130, 211, 59});
   const TrainSettings s = read_settings(stream_config(files, "data: {val_fraction: 0.2, block_rows: 50}"));
-  RunData data(s, world);
-  StreamData sd(s, data.train_source(), data.train_rows(), world);
+  RunData data(s.data, s.run_shape(), world);
+  StreamData sd(s.data, s.run_shape(), data.train_source(), data.train_rows(), world);
   EXPECT_EQ(sd.order().blocks(), 3 + 5 + 2);  // blocks never straddle files
   const auto seen = run_epoch(sd, world, 400, 0, 0, 24);
   std::vector<int64_t> want(400, 0);
@@ -161,7 +161,7 @@ TEST_F(StreamTest, ABudgetTooSmallForOneBlockIsAOneLineError) {
   const auto files = data_files(world, "stream-small", {500});
   const TrainSettings s = read_settings(stream_config(files, "data: {memory_budget: 2KiB}"));
   const SampleSource src(s.data.train, s.data.scale);
-  const std::string m = test::error_of([&] { StreamData sd(s, src, {}, world); });
+  const std::string m = test::error_of([&] { StreamData sd(s.data, s.run_shape(), src, {}, world); });
   EXPECT_NE(m.find("data.memory_budget = 2KiB is too small"), std::string::npos) << m;
   EXPECT_EQ(m.find('\n'), std::string::npos) << m;
   EXPECT_THROW(read_settings(stream_config(files, "data: {memory_budget: 12 parsecs}")), Error);

@@ -11,8 +11,8 @@
 
 #include "checkpoint/model_file.hpp"
 #include "core/error.hpp"
+#include "input/epoch_data.hpp"
 #include "support/synth_data.hpp"
-#include "train/epoch_data.hpp"
 #include "train/train_config.hpp"
 #include "train/trainer.hpp"
 #include "train_test_util.hpp"

@@ -1,4 +1,4 @@
-#include "train/epoch_data.hpp"
+#include "input/epoch_data.hpp"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-// Streaming training data (data.memory_budget > 0): the order of data/stream_order.hpp, read one
+// Streaming training data (data.memory_budget > 0): the order of input/stream_order.hpp, read one
 // shuffle window at a time. A reader thread owns its own SampleSource and makes EVERY HDF5 call
 // of the training data (Debian's parallel HDF5 is not thread-safe): for the next window it reads
 // this rank's blocks (one block buffer) and packs their rows by destination rank. The main thread
@@ -14,18 +14,19 @@
 #include <vector>
 
 #include "comm/comm.hpp"
+#include "input/data_settings.hpp"
 #include "input/sample_rows.hpp"
 #include "input/sampler.hpp"
 #include "input/stream_order.hpp"
 #include "input/stream_sizing.hpp"
-#include "train/train_config.hpp"
 
 namespace dpt {
 
 class StreamData final : public SampleRows {
  public:
   // src: the training source (used for conversion only; its HDF5 handles are not touched here).
-  StreamData(const TrainSettings& s, const SampleSource& src, std::vector<int64_t> train_rows, const Comm& comm);
+  StreamData(const DataSettings& d, const RunShape& run, const SampleSource& src, std::vector<int64_t> train_rows,
+             const Comm& comm);
   ~StreamData() override;
   StreamData(const StreamData&) = delete;
   StreamData& operator=(const StreamData&) = delete;
@@ -68,7 +69,8 @@ class StreamData final : public SampleRows {
   Job next_job(const Job& j) const;
   const unsigned char* row_at(int64_t pos) const;
 
-  const TrainSettings& s_;
+  const DataSettings& d_;
+  const RunShape run_;
   const SampleSource& src_;
   const Comm& comm_;
   StreamSizing sizing_;

@@ -1,4 +1,4 @@
-#include "train/stream_data.hpp"
+#include "input/stream_data.hpp"
 
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -14,18 +14,19 @@
 
 namespace dpt {
 
-StreamData::StreamData(const TrainSettings& s, const SampleSource& src, std::vector<int64_t> train_rows,
-                       const Comm& comm)
-    : s_(s),
+StreamData::StreamData(const DataSettings& d, const RunShape& run, const SampleSource& src,
+                       std::vector<int64_t> train_rows, const Comm& comm)
+    : d_(d),
+      run_(run),
       src_(src),
       comm_(comm),
-      sizing_(size_stream(s.data.stream, packed_row_bytes(src), src.extents().front().chunk_rows, src.size(),
-                          comm.size(), s.batch_size)),
-      order_(src.extents(), std::move(train_rows), sizing_.block_rows, sizing_.window_blocks, s.batch_size, s.seed,
-             s.data.shuffle),
+      sizing_(size_stream(d.stream, packed_row_bytes(src), src.extents().front().chunk_rows, src.size(), comm.size(),
+                          run.batch_size)),
+      order_(src.extents(), std::move(train_rows), sizing_.block_rows, sizing_.window_blocks, run.batch_size, run.seed,
+             d.shuffle),
       row_bytes_(sizing_.row_bytes),
       slots_(src.target_slots()) {
-  carry_.resize(static_cast<size_t>(per_rank_batch(s.batch_size, comm.size()) * row_bytes_));
+  carry_.resize(static_cast<size_t>(per_rank_batch(run.batch_size, comm.size()) * row_bytes_));
   reader_ = std::thread([this] { reader_main(); });
 }
 
@@ -42,11 +43,11 @@ std::string StreamData::describe() const {
   return fmt::format(
       "streaming (data.memory_budget = {}): blocks of {} rows, shuffle window of {} blocks ({} rows), {} blocks "
       "in {} windows per epoch; sample buffers {} per rank; HDF5 reads on a reader thread",
-      s_.data.stream.budget_text, sizing_.block_rows, sizing_.window_blocks, sizing_.block_rows * sizing_.window_blocks,
-      order_.blocks(), order_.windows(), format_bytes(sizing_.bytes_per_rank(comm_.size(), s_.batch_size)));
+      d_.stream.budget_text, sizing_.block_rows, sizing_.window_blocks, sizing_.block_rows * sizing_.window_blocks,
+      order_.blocks(), order_.windows(), format_bytes(sizing_.bytes_per_rank(comm_.size(), run_.batch_size)));
 }
 
-EpochPlan StreamData::plan() const { return step_plan(order_.samples(), s_.batch_size, comm_.rank(), comm_.size()); }
+EpochPlan StreamData::plan() const { return step_plan(order_.samples(), run_.batch_size, comm_.rank(), comm_.size()); }
 
 void StreamData::reader_main() {
   // Below the training threads: reading ahead uses the time they leave (waits in collectives).
@@ -61,7 +62,7 @@ void StreamData::reader_main() {
     lk.unlock();
     std::exception_ptr err;
     try {
-      if (!src) src = std::make_unique<SampleSource>(s_.data.train, s_.data.scale);
+      if (!src) src = std::make_unique<SampleSource>(d_.train, d_.scale);
       prepare(job, *src);
     } catch (...) {
       err = std::current_exception();
@@ -118,7 +119,7 @@ void StreamData::request(Job job) {
 
 StreamData::Job StreamData::next_job(const Job& j) const {
   if (j.window + 1 < order_.windows()) return {j.epoch, j.window + 1};
-  if (j.epoch + 1 < s_.epochs) return {j.epoch + 1, 0};  // prefetch across the epoch boundary
+  if (j.epoch + 1 < run_.epochs) return {j.epoch + 1, 0};  // prefetch across the epoch boundary
   return {};
 }
 
@@ -154,7 +155,7 @@ void StreamData::begin_epoch(int64_t epoch, int64_t first_step) {
   starts_ = order_.window_starts(order_.block_order(epoch));
   epoch_local_ = order_.local_pos(order_.samples(), comm_.rank(), comm_.size());
   have_cur_ = false, carry_n_ = 0;
-  const int64_t g0 = first_step * s_.batch_size;
+  const int64_t g0 = first_step * run_.batch_size;
   if (g0 >= order_.samples()) return;
   const int64_t w0 = std::upper_bound(starts_.begin(), starts_.end(), g0) - starts_.begin() - 1;
   next_ = {epoch, w0};
@@ -164,7 +165,7 @@ void StreamData::begin_epoch(int64_t epoch, int64_t first_step) {
 void StreamData::begin_step(int64_t step) {
   const double t0 = wall_time();
   const int rank = comm_.rank(), P = comm_.size();
-  const int64_t g_lo = step * s_.batch_size, g_hi = std::min(order_.samples(), g_lo + s_.batch_size);
+  const int64_t g_lo = step * run_.batch_size, g_hi = std::min(order_.samples(), g_lo + run_.batch_size);
   const int64_t lb = order_.local_pos(g_lo, rank, P), le = order_.local_pos(g_hi, rank, P);
   carry_begin_ = lb, carry_n_ = 0;
   while (!have_cur_ || cur_.pos_end <= g_lo) advance();  // (empty windows)

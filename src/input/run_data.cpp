@@ -1,15 +1,15 @@
-#include "train/run_data.hpp"
+#include "input/run_data.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <numeric>
 
+#include "comm/fail_together.hpp"
 #include "core/error.hpp"
 #include "core/memory.hpp"
 #include "core/rng.hpp"
 #include "input/sampler.hpp"
-#include "input/stream_sizing.hpp"
 
 namespace dpt {
 
@@ -26,17 +26,18 @@ MemoryNeed split_need(const SampleSource& src, int64_t rows, std::string what, s
 }
 }  // namespace
 
-RunData::RunData(const TrainSettings& s, const Comm& comm) : s_(s), comm_(comm), train_(s.data.train, s.data.scale) {
+RunData::RunData(const DataSettings& d, const RunShape& run, const Comm& comm)
+    : d_(d), run_(run), comm_(comm), train_(d.train, d.scale) {
   const int P = comm.size();
   const int64_t n = train_.size();
-  const auto n_val = static_cast<int64_t>(std::llround(s.data.val_fraction * static_cast<double>(n)));
-  if (!s.data.val.file.empty()) val_src_ = std::make_unique<SampleSource>(s.data.val, s.data.scale);
-  if (!s.data.test.file.empty()) test_src_ = std::make_unique<SampleSource>(s.data.test, s.data.scale);
+  const auto n_val = static_cast<int64_t>(std::llround(d.val_fraction * static_cast<double>(n)));
+  if (!d.val.file.empty()) val_src_ = std::make_unique<SampleSource>(d.val, d.scale);
+  if (!d.test.file.empty()) test_src_ = std::make_unique<SampleSource>(d.test, d.scale);
   check_memory(val_src_ ? 0 : n_val);  // a validation file replaces the carved rows
   train_rows_.resize(static_cast<size_t>(n));
   std::iota(train_rows_.begin(), train_rows_.end(), int64_t{0});
-  if (s.data.val_fraction > 0) {  // a seeded random subset of the training rows, the same on every rank
-    Rng rng(derive_seed(s.seed, 0x7a1d, 0));
+  if (d.val_fraction > 0) {  // a seeded random subset of the training rows, the same on every rank
+    Rng rng(derive_seed(run.seed, 0x7a1d, 0));
     std::vector<int64_t> perm = random_permutation(n, rng);
     val_rows_.assign(perm.begin(), perm.begin() + n_val);
     train_rows_.assign(perm.begin() + n_val, perm.end());
@@ -46,11 +47,10 @@ RunData::RunData(const TrainSettings& s, const Comm& comm) : s_(s), comm_(comm),
   }
   if (val_src_) val_size_ = val_src_->size();
   if (train_size() < P)
-    fail("{}: '{}' has {} training samples, fewer than the {} ranks", s.data.train.file, s.data.train.features,
-         train_size(), P);
-  if (s.batch_size < P)
+    fail("{}: '{}' has {} training samples, fewer than the {} ranks", d.train.file, d.train.features, train_size(), P);
+  if (run.batch_size < P)
     fail("config: train.batch_size = {} is smaller than the {} ranks (it is the global batch, split across ranks)",
-         s.batch_size, P);
+         run.batch_size, P);
   for (const SampleSource* other : {val_src_.get(), test_src_.get()})
     if (other && other->sample_shape() != train_.sample_shape())
       fail("{}: {} samples '{}' are {} but training samples are {}", other->paths().file,
@@ -62,17 +62,17 @@ RunData::RunData(const TrainSettings& s, const Comm& comm) : s_(s), comm_(comm),
 void RunData::check_memory(int64_t n_val) const {
   const int r = comm_.rank(), P = comm_.size();
   const int64_t n = train_.size();
-  const bool streaming = s_.data.stream.budget > 0;
+  const bool streaming = d_.stream.budget > 0;
   std::vector<MemoryNeed> needs;
-  needs.push_back({fmt::format("{}: the row indices of '{}' ({} rows, 8 bytes each, {} copies)", s_.data.train.file,
-                               s_.data.train.features, n, streaming ? 2 : 3),
+  needs.push_back({fmt::format("{}: the row indices of '{}' ({} rows, 8 bytes each, {} copies)", d_.train.file,
+                               d_.train.features, n, streaming ? 2 : 3),
                    mul_bytes(n, streaming ? 16 : 24),
                    "every rank indexes all training rows: run fewer ranks per node"});
   if (streaming) {
     const int64_t chunk = train_.extents().front().chunk_rows;
-    const StreamSizing z = size_stream(s_.data.stream, packed_row_bytes(train_), chunk, n, P, s_.batch_size);
-    needs.push_back({fmt::format("config: data.memory_budget = {}: the streaming buffers", s_.data.stream.budget_text),
-                     z.bytes_per_rank(P, s_.batch_size), "lower data.memory_budget"});
+    const StreamSizing z = size_stream(d_.stream, packed_row_bytes(train_), chunk, n, P, run_.batch_size);
+    needs.push_back({fmt::format("config: data.memory_budget = {}: the streaming buffers", d_.stream.budget_text),
+                     z.bytes_per_rank(P, run_.batch_size), "lower data.memory_budget"});
   } else {  // EpochData: the block, and per epoch its send, receive and step-ordered copies
     const auto [a, b] = block_range(n, r, P);
     needs.push_back(
@@ -84,7 +84,7 @@ void RunData::check_memory(int64_t n_val) const {
     const auto [c, d] = block_range(n_val, r, P);
     needs.push_back(split_need(train_, d - c,
                                fmt::format("{}: {} validation rows carved from '{}' (data.val_fraction = {})",
-                                           s_.data.train.file, d - c, s_.data.train.features, s_.data.val_fraction),
+                                           d_.train.file, d - c, d_.train.features, d_.val_fraction),
                                "lower data.val_fraction, or run on more nodes (each rank holds 1/P of them)"));
   }
   for (const SampleSource* src : {val_src_.get(), test_src_.get()}) {
@@ -106,7 +106,7 @@ void RunData::check_and_load_mine(int64_t classes) {
   const int r = comm_.rank(), P = comm_.size();
   const auto [a, b] = block_range(train_.size(), r, P);
   train_.check_labels(a, b, classes);
-  if (s_.data.stream.budget == 0) train_.check_features(a, b);
+  if (d_.stream.budget == 0) train_.check_features(a, b);
   if (val_src_) {
     const auto [c, d] = block_range(val_src_->size(), r, P);
     val_src_->check_labels(c, d, classes);
@@ -126,7 +126,7 @@ std::string RunData::describe() const {
   const size_t files = train_.files().size();
   const FeatureNorm& norm = train_.norm();
   return fmt::format("train {} samples of {} from {}{}{}; validation {}; test {}{}", train_size(),
-                     shape_str(train_.sample_shape()), s_.data.train.file,
+                     shape_str(train_.sample_shape()), d_.train.file,
                      files > 1 ? fmt::format(" ({} files)", files) : "",
                      val_rows_.empty() ? "" : fmt::format(" ({} carved out for validation)", val_rows_.size()),
                      val_size_ ? std::to_string(val_size_) : "none", test_src_ ? std::to_string(test_size()) : "none",

@@ -6,9 +6,8 @@
 #include <vector>
 
 #include "comm/comm.hpp"
-#include "comm/fail_together.hpp"
+#include "input/data_settings.hpp"
 #include "input/sample_rows.hpp"
-#include "train/train_config.hpp"
 
 namespace dpt {
 
@@ -16,7 +15,7 @@ class RunData {
  public:
   // Opens the files and checks shapes, counts and memory (collectively consistent: every rank throws
   // alike).
-  RunData(const TrainSettings& s, const Comm& comm);
+  RunData(const DataSettings& d, const RunShape& run, const Comm& comm);
   // Checks every label against the model's output count (each rank checks one block of each split),
   // in the in-memory mode scans this rank's training block of float features for NaN/Inf (the
   // streaming reader checks each block it reads), and reads this rank's validation and test blocks.
@@ -39,7 +38,8 @@ class RunData {
   void check_memory(int64_t n_val) const;
   void check_and_load_mine(int64_t classes);  // this rank's part of check_and_load
 
-  const TrainSettings& s_;
+  const DataSettings& d_;
+  const RunShape run_;
   const Comm& comm_;
   SampleSource train_;
   std::unique_ptr<SampleSource> val_src_, test_src_;
