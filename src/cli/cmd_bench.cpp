@@ -1,9 +1,9 @@
 // dptrain bench --config FILE.yaml [--steps N] [--warmup N] [--set key=value ...]
 #include <fmt/format.h>
 
+#include "cli/bench.hpp"
 #include "cli/commands.hpp"
 #include "comm/comm.hpp"
-#include "train/bench.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt::cli {

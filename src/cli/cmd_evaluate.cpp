@@ -8,8 +8,8 @@
 #include "cli/trained_model.hpp"
 #include "comm/comm.hpp"
 #include "comm/fail_together.hpp"
+#include "eval/evaluator.hpp"
 #include "h5/class_names.hpp"
-#include "train/evaluator.hpp"
 
 namespace dpt::cli {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "train/run_metrics.hpp"
+#include "cli/run_metrics.hpp"
 
 namespace dpt::cli {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "train/evaluator.hpp"
+#include "eval/evaluator.hpp"
 
 namespace dpt::cli {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "eval/evaluator.hpp"
 #include "kernels/threads.hpp"
-#include "train/evaluator.hpp"
 
 namespace dpt {
 

@@ -10,7 +10,7 @@
 
 #include "comm/comm.hpp"
 #include "core/config.hpp"
-#include "train/evaluator.hpp"
+#include "eval/evaluator.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {

@@ -20,9 +20,10 @@ ALLOWED = {
     "h5": {"core", "tensor"},
     "input": {"core", "tensor", "h5", "comm"},
     "prepare": {"core", "tensor", "h5"},
+    "eval": {"core", "tensor", "kernels", "layers", "model", "comm", "h5", "input"},
     "checkpoint": {"core", "tensor", "kernels", "layers", "model", "optim", "comm", "h5"},
-    "train": {"core", "tensor", "kernels", "layers", "model", "optim", "comm", "h5", "input", "checkpoint"},
-    "cli": {"core", "tensor", "kernels", "layers", "model", "optim", "comm", "h5", "input", "prepare",
+    "train": {"core", "tensor", "kernels", "layers", "model", "optim", "comm", "h5", "input", "eval", "checkpoint"},
+    "cli": {"core", "tensor", "kernels", "layers", "model", "optim", "comm", "h5", "input", "eval", "prepare",
             "checkpoint", "train"},
 }
 # System headers and the only modules that may include them.

@@ -7,8 +7,8 @@
 
 #include "core/error.hpp"
 #include "support/test_util.hpp"
+#include "support/train_test_util.hpp"
 #include "train/trainer.hpp"
-#include "train_test_util.hpp"
 
 using namespace dpt;
 using dpt::test::make_config;

@@ -13,9 +13,9 @@
 #include "core/error.hpp"
 #include "input/epoch_data.hpp"
 #include "support/synth_data.hpp"
+#include "support/train_test_util.hpp"
 #include "train/train_config.hpp"
 #include "train/trainer.hpp"
-#include "train_test_util.hpp"
 
 using namespace dpt;
 using dpt::test::make_config;

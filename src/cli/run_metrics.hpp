@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace dpt {
+namespace dpt::cli {
 
 struct EpochPoint {
   int64_t epoch = 0;
@@ -23,4 +23,4 @@ struct RunMetrics {
 // (a torn last line, as a crash can leave it, is skipped with a warning).
 RunMetrics read_run_metrics(const std::string& run);
 
-}  // namespace dpt
+}  // namespace dpt::cli

@@ -1,4 +1,4 @@
-#include "train/run_metrics.hpp"
+#include "cli/run_metrics.hpp"
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -10,7 +10,7 @@
 
 #include "core/error.hpp"
 
-namespace dpt {
+namespace dpt::cli {
 
 namespace fs = std::filesystem;
 
@@ -71,4 +71,4 @@ RunMetrics read_run_metrics(const std::string& run) {
   return m;
 }
 
-}  // namespace dpt
+}  // namespace dpt::cli

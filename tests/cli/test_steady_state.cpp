@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <new>
 
-#include "train/bench.hpp"
-#include "train_test_util.hpp"
+#include "cli/bench.hpp"
+#include "support/train_test_util.hpp"
 
 namespace {
 std::atomic<long> g_news{0};
@@ -32,9 +32,9 @@ namespace {
 long extra_allocations(const Config& cfg, const Comm& comm) {
   const TrainSettings s = read_settings(cfg);
   const long a0 = g_news.load();
-  run_bench(s, comm, {10, 5});
+  cli::run_bench(s, comm, {10, 5});
   const long a1 = g_news.load();
-  run_bench(s, comm, {110, 5});
+  cli::run_bench(s, comm, {110, 5});
   const long a2 = g_news.load();
   return (a2 - a1) - (a1 - a0);
 }

@@ -1,4 +1,4 @@
-#include "train/evaluator.hpp"
+#include "eval/evaluator.hpp"
 
 #include <fmt/format.h>
 

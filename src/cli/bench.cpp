@@ -1,4 +1,4 @@
-#include "train/bench.hpp"
+#include "cli/bench.hpp"
 
 #include <sys/resource.h>
 
@@ -14,7 +14,7 @@
 #include "train/step.hpp"
 #include "train/train_config.hpp"
 
-namespace dpt {
+namespace dpt::cli {
 
 namespace {
 // Seconds per call of all the model's GEMMs at batch B (median of a few repetitions).
@@ -112,4 +112,4 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
           {"peak_rss_mb", rss}};
 }
 
-}  // namespace dpt
+}  // namespace dpt::cli

@@ -6,7 +6,7 @@
 #include "comm/comm.hpp"
 #include "train/train_config.hpp"
 
-namespace dpt {
+namespace dpt::cli {
 
 struct BenchOptions {
   int64_t steps = 200, warmup = 20;
@@ -18,4 +18,4 @@ struct BenchOptions {
 // peak_rss_mb (max over ranks), and the setup.
 nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOptions& o);
 
-}  // namespace dpt
+}  // namespace dpt::cli

@@ -1,0 +1,19 @@
+// Prediction with a trained model (what `dptrain predict` computes): each rank runs its block of
+// rows of a data set, a batch at a time, and rank 0 gathers every row's result in row order.
+// Classification gives the class probabilities (softmax) and the arg-max; regression the outputs.
+#pragma once
+#include <cstdint>
+
+#include "comm/comm.hpp"
+#include "h5/prediction_file.hpp"
+#include "h5/sample_source.hpp"
+#include "model/model.hpp"
+
+namespace dpt {
+
+// Collective. Rows [lo, hi) of `src` are this rank's (block_range of the rows over the ranks, in
+// rank order). Returns the predictions of all src.size() rows on rank 0 (rows = 0 on the others).
+// An error reading any rank's rows is thrown on every rank.
+Predictions predict(Model& model, const SampleSource& src, int64_t lo, int64_t hi, bool regression, const Comm& comm);
+
+}  // namespace dpt
