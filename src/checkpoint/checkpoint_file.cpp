@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/partition.hpp"
+#include "h5/arrays.hpp"
 #include "h5/file.hpp"
 
 namespace dpt {
@@ -70,27 +71,15 @@ Failure write_failure(const std::string& what, int err, const std::string& path,
 // Collective write of one flat dataset: rank r writes its block of rows. Returns this rank's failure,
 // if any (the caller makes every rank agree before anything else collective happens).
 Failure write_array(hid_t file, const Array& a, const Comm& comm, const std::string& path) {
-  const hsize_t n = static_cast<hsize_t>(a.size);
-  h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  errno = 0;
-  h5::Handle d(H5Dcreate2(file, a.name, H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-  if (!d.valid()) return failure(fmt::format("{}: cannot create dataset '{}'", path, a.name), errno);
+  int err = 0;
+  h5::Handle d = h5::create_f32(file, a.name, {a.size}, err);
+  if (!d.valid()) return failure(fmt::format("{}: cannot create dataset '{}'", path, a.name), err);
   h5::write_attr(d.get(), "crc32", std::vector<int64_t>{crc_of(a.data, a.size)});
   if (a.size == 0) return {};  // every rank skips alike
   const auto [lo, hi] = block_range(a.size, comm.rank(), comm.size());
-  const hsize_t start = static_cast<hsize_t>(lo), count = static_cast<hsize_t>(hi - lo);
-  h5::Handle mem(H5Screate_simple(1, &count, nullptr), H5Sclose);
-  if (count > 0)
-    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
-  else
-    H5Sselect_none(space.get()), H5Sselect_none(mem.get());
-  h5::Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
-  H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE);
-  errno = 0;
-  if (H5Dwrite(d.get(), H5T_NATIVE_FLOAT, mem.get(), space.get(), dxpl.get(), a.data + lo) < 0) {
-    const int err = errno;
-    const haddr_t at = H5Dget_offset(d.get());
-    const int64_t end = at == HADDR_UNDEF ? 0 : static_cast<int64_t>(at) + hi * 4;
+  if (!h5::write_f32_block(d.get(), a.data, lo, hi, err)) {
+    const int64_t at = h5::data_offset(d.get());
+    const int64_t end = at < 0 ? 0 : at + hi * 4;
     return write_failure(fmt::format("{}: writing '{}' failed", path, a.name), err, path, end);
   }
   return {};
@@ -153,18 +142,13 @@ void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const
                       const Comm& comm) {
   h5::silence_errors();
   const std::string tmp = path + ".tmp";
-  h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  H5Pset_fapl_mpio(fapl.get(), *static_cast<const MPI_Comm*>(comm.native_handle()), MPI_INFO_NULL);
-  errno = 0;
-  const hid_t f = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
-  agree(f < 0 ? failure(fmt::format("{}: cannot create checkpoint", tmp), errno) : Failure{}, tmp, comm);
+  int err = 0;
+  const hid_t f = h5::create_collective(tmp, comm.native_handle(), err);
+  agree(f < 0 ? failure(fmt::format("{}: cannot create checkpoint", tmp), err) : Failure{}, tmp, comm);
   for (const Array& arr : arrays_of(a)) agree(write_array(f, arr, comm, tmp), tmp, comm);
   write_attrs(f, meta, comm);
-  errno = 0;
-  const herr_t closed = H5Fclose(f);  // collective: flushes the metadata
-  const int err = errno;
-  agree(closed < 0 ? write_failure(fmt::format("{}: writing the file failed", tmp), err, tmp, 0) : Failure{}, tmp,
-        comm);
+  const bool closed = h5::close_file(f, err);  // collective: flushes the metadata
+  agree(closed ? Failure{} : write_failure(fmt::format("{}: writing the file failed", tmp), err, tmp, 0), tmp, comm);
   agree(comm.rank() == 0 ? publish(tmp, path) : Failure{}, tmp, comm);
 }
 
@@ -210,9 +194,8 @@ void verify_checkpoint_data(const std::string& path) {
   h5::Handle f = h5::open_read(path);
   for (const char* name : {"params", "optimizer", "buffers"}) {
     h5::Handle d = h5::open_dataset(f.get(), path, std::string("/") + name, "checkpoint");
-    h5::Handle space(H5Dget_space(d.get()), H5Sclose);
-    std::vector<float> v(static_cast<size_t>(H5Sget_simple_extent_npoints(space.get())));
-    if (!v.empty() && H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+    std::vector<float> v(static_cast<size_t>(h5::element_count(d.get())));
+    if (!v.empty() && !h5::read_f32(d.get(), v.data()))
       fail("{}: reading '{}' failed (truncated or corrupt file)", path, name);
     if (crc_of(v.data(), static_cast<int64_t>(v.size())) != h5::read_i64_attr(d.get(), "crc32", path).at(0))
       fail("{}: checksum mismatch in '{}' (corrupt file)", path, name);
@@ -223,12 +206,11 @@ void read_checkpoint_arrays(const std::string& path, CheckpointArrays& a) {
   h5::Handle f = h5::open_read(path);
   for (const Array& arr : arrays_of(a)) {
     h5::Handle d = h5::open_dataset(f.get(), path, std::string("/") + arr.name, "checkpoint");
-    h5::Handle space(H5Dget_space(d.get()), H5Sclose);
-    const auto n = static_cast<int64_t>(H5Sget_simple_extent_npoints(space.get()));
+    const int64_t n = h5::element_count(d.get());
     if (n != arr.size)
       fail("{}: '{}' holds {} values but this model needs {} (different architecture or optimizer?)", path, arr.name, n,
            arr.size);
-    if (n > 0 && H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, arr.data) < 0)
+    if (n > 0 && !h5::read_f32(d.get(), arr.data))
       fail("{}: reading '{}' failed (truncated or corrupt file)", path, arr.name);
     const int64_t want = h5::read_i64_attr(d.get(), "crc32", path).at(0);
     if (crc_of(arr.data, n) != want) fail("{}: checksum mismatch in '{}' (corrupt file)", path, arr.name);

@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "h5/arrays.hpp"
 #include "h5/file.hpp"
+#include "h5/write.hpp"
 
 namespace dpt {
 
@@ -15,14 +17,11 @@ constexpr int64_t kFormatVersion = 1;
 
 // One float32 dataset per tensor of `store` under /<group>/<name>.
 void write_store(hid_t file, const char* group, const ParamStore& store, const std::string& path) {
-  h5::Handle g(H5Gcreate2(file, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  const h5::Handle g = h5::create_group(file, group, path);
   for (const auto& v : store.views()) {
-    std::vector<hsize_t> dims(v.shape.begin(), v.shape.end());
-    h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-    h5::Handle d(
-        H5Dcreate2(g.get(), v.name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-        H5Dclose);
-    if (!d.valid() || H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, store.params() + v.offset) < 0)
+    int err = 0;
+    const h5::Handle d = h5::create_f32(g.get(), v.name, v.shape, err);
+    if (!d.valid() || !h5::write_f32(d.get(), store.params() + v.offset))
       fail("{}: writing '{}/{}' failed (disk full?)", path, group, v.name);
   }
 }
@@ -31,12 +30,10 @@ void read_store(hid_t file, const char* group, ParamStore& store, const std::str
   for (const auto& v : store.views()) {
     const std::string name = std::string("/") + group + "/" + v.name;
     h5::Handle d = h5::open_dataset(file, path, name, "model file");
-    h5::Handle space(H5Dget_space(d.get()), H5Sclose);
-    if (H5Sget_simple_extent_npoints(space.get()) != v.count)
-      fail("{}: '{}' has {} values but the model needs {} {}", path, name, H5Sget_simple_extent_npoints(space.get()),
-           v.count, shape_str(v.shape));
-    if (H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, store.params() + v.offset) < 0)
-      fail("{}: reading '{}' failed (corrupt file?)", path, name);
+    const int64_t n = h5::element_count(d.get());
+    if (n != v.count)
+      fail("{}: '{}' has {} values but the model needs {} {}", path, name, n, v.count, shape_str(v.shape));
+    if (!h5::read_f32(d.get(), store.params() + v.offset)) fail("{}: reading '{}' failed (corrupt file?)", path, name);
   }
 }
 
@@ -54,7 +51,7 @@ void save_model(const std::string& path, const Model& model, const ModelFileInfo
     h5::write_attr(f.get(), "input_shape", info.input_shape);
     h5::write_attr(f.get(), "epoch", std::vector<int64_t>{info.epoch});
     h5::write_attr(f.get(), "step", std::vector<int64_t>{info.step});
-    if (H5Fflush(f.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed (disk full?)", tmp);
+    if (!h5::flush_file(f.get())) fail("{}: flush failed (disk full?)", tmp);
   } catch (...) {
     std::filesystem::remove(tmp);
     throw;
