@@ -36,10 +36,31 @@ double gemm_seconds(const Model& model, int64_t B, double* flops) {
   return runs[runs.size() / 2];
 }
 
-double peak_rss_mb() {
+// The largest peak resident set size of any rank, in MB (a sum of one-hot slots).
+double peak_rss_mb(const Comm& comm) {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
+  std::vector<double> all(static_cast<size_t>(comm.size()), 0.0);
+  all[static_cast<size_t>(comm.rank())] = static_cast<double>(u.ru_maxrss) / 1024.0;
+  comm.allreduce_sum(all.data(), comm.size());
+  return *std::max_element(all.begin(), all.end());
+}
+
+// In-memory data: one global batch of B random samples of D features and C classes, the same every
+// step; returns this rank's slice of it. The plan indexes rows of the global batch; this rank's
+// slice starts at step_begin[0] = 0.
+Shard rank_batch(int64_t B, int64_t D, int64_t C, uint64_t seed, const EpochPlan& plan) {
+  Shard data;
+  data.rows = B, data.D = D;
+  data.x.resize(static_cast<size_t>(B * D)), data.y.resize(static_cast<size_t>(B));
+  Rng rng(derive_seed(seed, 0xbe4c, 0));
+  for (auto& v : data.x) v = static_cast<float>(rng.uniform01());
+  for (auto& v : data.y) v = static_cast<int32_t>(rng.below(static_cast<uint64_t>(C)));
+  Shard mine;
+  mine.D = D, mine.rows = plan.local_size(0);
+  mine.x.assign(data.x.begin() + plan.indices[0] * D, data.x.begin() + (plan.indices[0] + mine.rows) * D);
+  mine.y.assign(data.y.begin() + plan.indices[0], data.y.begin() + plan.indices[0] + mine.rows);
+  return mine;
 }
 }  // namespace
 
@@ -51,20 +72,8 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
   model.init(s.seed);
   auto loss = make_loss<float>(s.loss);
   auto opt = make_optimizer(s.optim.optimizer, model.store().size());
-  // In-memory data: one global batch of random samples, the same every step.
-  const int64_t C = numel(model.output_shape()), D = numel(input);
-  Shard data;
-  data.rows = B, data.D = D;
-  data.x.resize(static_cast<size_t>(B * D)), data.y.resize(static_cast<size_t>(B));
-  Rng rng(derive_seed(s.seed, 0xbe4c, 0));
-  for (auto& v : data.x) v = static_cast<float>(rng.uniform01());
-  for (auto& v : data.y) v = static_cast<int32_t>(rng.below(static_cast<uint64_t>(C)));
   const EpochPlan plan = Sampler(B, B, s.seed, false).plan(0, comm.rank(), comm.size());
-  // The plan indexes rows of the global batch; this rank's slice starts at step_begin[0] = 0.
-  Shard mine;
-  mine.D = D, mine.rows = plan.local_size(0);
-  mine.x.assign(data.x.begin() + plan.indices[0] * D, data.x.begin() + (plan.indices[0] + mine.rows) * D);
-  mine.y.assign(data.y.begin() + plan.indices[0], data.y.begin() + plan.indices[0] + mine.rows);
+  const Shard mine = rank_batch(B, numel(input), numel(model.output_shape()), s.seed, plan);
   StepRunner runner(model, *loss, *opt, comm, s);
   std::vector<double> step_s;
   StepTimes sum;
@@ -82,13 +91,7 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
   const double median = step_s[step_s.size() / 2], p90 = step_s[step_s.size() * 9 / 10];
   double gflop = 0;
   const double gemm_s = gemm_seconds(model, mine.rows, &gflop);
-  double rss = peak_rss_mb();
-  {  // max over ranks via a sum of one-hot slots
-    std::vector<double> all(static_cast<size_t>(P), 0.0);
-    all[static_cast<size_t>(comm.rank())] = rss;
-    comm.allreduce_sum(all.data(), P);
-    rss = *std::max_element(all.begin(), all.end());
-  }
+  const double rss = peak_rss_mb(comm);
   const double n = static_cast<double>(o.steps),
                model_flops = model.flops_per_sample() * static_cast<double>(mine.rows);
   return {{"model", model.architecture()},

@@ -31,9 +31,9 @@ OptionSpec option_spec(std::string key, OptType type, std::string default_value,
 }
 
 OptionSpec choice_spec(std::string key, std::string default_value, std::string help, std::vector<std::string> choices) {
-  const double inf = std::numeric_limits<double>::infinity();
-  return {std::move(key), OptType::String,   std::move(default_value), std::move(help), -inf, inf,
-          false,          std::move(choices)};
+  OptionSpec s = option_spec(std::move(key), OptType::String, std::move(default_value), std::move(help));
+  s.choices = std::move(choices);
+  return s;
 }
 
 OptionTable concat(const std::vector<OptionTable>& tables) {

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "data_test_util.hpp"
 #include "prepare/idx.hpp"
+#include "support/data_test_util.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;

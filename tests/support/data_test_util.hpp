@@ -1,5 +1,5 @@
-// Helpers shared by the data-preparation tests: text files, error messages, and reading a split
-// of a prepared file back through the trainer's reader (SampleSource).
+// Helpers shared by the h5 and prepare tests: text files, error messages, and reading a split of a
+// (prepared) file back through the trainer's reader (SampleSource).
 #pragma once
 #include <gtest/gtest.h>
 

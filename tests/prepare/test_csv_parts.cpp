@@ -6,12 +6,12 @@
 #include <cmath>
 #include <random>
 
-#include "data_test_util.hpp"
 #include "prepare/column_stats.hpp"
 #include "prepare/csv_reader.hpp"
 #include "prepare/csv_row.hpp"
 #include "prepare/hash_set64.hpp"
 #include "prepare/radix_select.hpp"
+#include "support/data_test_util.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;

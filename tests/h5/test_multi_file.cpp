@@ -4,10 +4,10 @@
 
 #include <numeric>
 
-#include "data_test_util.hpp"
 #include "h5/file_list.hpp"
+#include "input/data_settings.hpp"
+#include "support/data_test_util.hpp"
 #include "support/synth_data.hpp"
-#include "train/train_config.hpp"
 
 using namespace dpt;
 using namespace dpt::test;
@@ -85,26 +85,25 @@ TEST_F(MultiFile, GlobsAndConfigListsNameTheSameDataSet) {
   EXPECT_EQ(globbed.files(), parts);  // sorted by name
   EXPECT_EQ(read_rows(globbed).x, read_rows(SampleSource(split_paths(whole, "train"), 1.0f)).x);
 
-  Config cfg(train_options());
+  Config cfg(data_options());
   cfg.load_yaml(YAML::Load(fmt::format("data: {{file: ['{}', '{}'], train_features: /train/features, "
-                                       "train_labels: /train/labels, test_features: ''}}\n"
-                                       "model: {{layers: [{{type: dense, units: 3}}]}}\n",
+                                       "train_labels: /train/labels, test_features: ''}}\n",
                                        parts[2], dir + "/part-[01].h5")),
                 "test.yaml");
-  const TrainSettings s = read_settings(cfg);
-  EXPECT_EQ(s.data.train.files, (std::vector<std::string>{parts[2], dir + "/part-[01].h5"}));
-  const SampleSource listed(s.data.train, 1.0f);
+  const DataSettings s = read_data_settings(cfg, false);
+  EXPECT_EQ(s.train.files, (std::vector<std::string>{parts[2], dir + "/part-[01].h5"}));
+  const SampleSource listed(s.train, 1.0f);
   EXPECT_EQ(listed.files(), (std::vector<std::string>{parts[2], parts[0], parts[1]}));  // list order, globs sorted
   EXPECT_EQ(listed.size(), 200);
   EXPECT_EQ(read_rows(listed).x[0], (std::vector<float>{1370, 1371, 1372}));  // the first row of part-2
 
   EXPECT_NE(error_of([&] { cfg.get_string("data.file"); }).find("config: data.file is a list"), std::string::npos);
-  Config saved(train_options());  // the resolved config (run directory, model files) keeps the list
+  Config saved(data_options());  // the resolved config (run directory, model files) keeps the list
   saved.load_yaml(YAML::Load(cfg.to_yaml()), "config.yaml");
   EXPECT_EQ(saved.get_strings("data.file"), cfg.get_strings("data.file"));
 
   cfg.set_override("data.file=" + dir + "/part-*.h5");
-  EXPECT_EQ(SampleSource(read_settings(cfg).data.train, 1.0f).size(), 200);
+  EXPECT_EQ(SampleSource(read_data_settings(cfg, false).train, 1.0f).size(), 200);
   EXPECT_NE(
       error_of([&] { cfg.set_override("data.file=[]"); }).find("--set: data.file must be a string or a non-empty list"),
       std::string::npos);

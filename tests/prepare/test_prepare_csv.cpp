@@ -5,8 +5,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "data_test_util.hpp"
 #include "input/sample_rows.hpp"
+#include "support/data_test_util.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;

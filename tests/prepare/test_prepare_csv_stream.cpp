@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "data_test_util.hpp"
+#include "support/data_test_util.hpp"
 #include "support/synth_data.hpp"
 
 using namespace dpt;
