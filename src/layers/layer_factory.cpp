@@ -134,8 +134,9 @@ std::unique_ptr<Layer<T>> build(const std::string& type, const Config& c, size_t
 }  // namespace
 
 template <class T>
-std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in, const std::string& origin) {
-  const std::string where = fmt::format("{}: model.layers[{}]", origin, index);
+std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in, const std::string& origin,
+                                     const std::string& place) {
+  const std::string where = fmt::format("{}: {}", origin, place.empty() ? fmt::format("model.layers[{}]", index) : place);
   if (!spec.IsMap() || !spec["type"])
     fail("{}: each layer must be a mapping with a 'type' (e.g. {{type: dense, units: 128}}), got '{}'", where,
          YAML::Dump(spec));
@@ -159,7 +160,9 @@ std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const
   return build<T>(type, c, index, in, layer_where);
 }
 
-template std::unique_ptr<Layer<float>> make_layer<float>(const YAML::Node&, size_t, const Shape&, const std::string&);
-template std::unique_ptr<Layer<double>> make_layer<double>(const YAML::Node&, size_t, const Shape&, const std::string&);
+template std::unique_ptr<Layer<float>> make_layer<float>(const YAML::Node&, size_t, const Shape&, const std::string&,
+                                                         const std::string&);
+template std::unique_ptr<Layer<double>> make_layer<double>(const YAML::Node&, size_t, const Shape&, const std::string&,
+                                                           const std::string&);
 
 }  // namespace dpt

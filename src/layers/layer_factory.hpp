@@ -17,9 +17,11 @@ namespace dpt {
 // The keys each layer type accepts (for validation, --help and the docs).
 const std::vector<std::pair<std::string, OptionTable>>& layer_types();
 
-// spec: one list entry; index: its position in model.layers; in: per-sample input shape;
-// origin: where the list came from (config file name) for error messages.
+// spec: one list entry; index: its node index in the model (seeds dropout); in: per-sample input
+// shape; origin: where the list came from (config file name) for error messages; place: the
+// entry's place in the config (default "model.layers[index]"; a layer in a block has a longer one).
 template <class T>
-std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in, const std::string& origin);
+std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in, const std::string& origin,
+                                     const std::string& place = "");
 
 }  // namespace dpt

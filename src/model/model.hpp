@@ -1,6 +1,7 @@
-// A sequential network: layers built from the YAML description with shape inference from the
-// per-sample input shape, parameters in one ParamStore, activation buffers sized once for the
-// largest batch (no allocation per step).
+// A network: the layer graph of the YAML description (model/graph.hpp; a plain list is a chain)
+// with shape inference from the per-sample input shape, parameters in one ParamStore (node k's
+// tensors named "layers.k.weight", ...), activation buffers sized once for the largest batch (no
+// allocation per step).
 #pragma once
 #include <yaml-cpp/yaml.h>
 
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "layers/layer.hpp"
+#include "model/graph.hpp"
 #include "model/param_store.hpp"
 
 namespace dpt {
@@ -25,7 +27,7 @@ class Model {
   // x: (B, input...) -> returns the output (B, output...), valid until the next forward().
   const float* forward(const float* x, int64_t B);
   // dout: (B, output...): gradient of the loss w.r.t. the last output; accumulates into grads().
-  // layer_done(k), when given, is called right after layer k's backward (k = last ... 0): its
+  // layer_done(k), when given, is called right after node k's backward (k = last ... 0): its
   // parameter gradients are final then (the hook that starts overlapped gradient sums).
   void backward(const float* x, const float* dout, int64_t B, const std::function<void(size_t)>& layer_done = nullptr);
 
@@ -41,8 +43,10 @@ class Model {
   const Shape& input_shape() const { return input_; }
   Shape output_shape() const;
   int64_t max_batch() const { return max_batch_; }
-  size_t layer_count() const { return layers_.size(); }
-  const Layer<float>& layer(size_t i) const { return *layers_[i]; }
+  // Nodes of the graph (layers and merges), in order; layer(i): nullptr for a merge (add, concat).
+  size_t layer_count() const { return graph_.size(); }
+  const Layer<float>* layer(size_t i) const { return graph_.layer(i); }
+  const Graph<float>& graph() const { return graph_; }
   // The GEMMs of one forward + backward over a batch of B, layer by layer (for benchmarks).
   std::vector<GemmShape> gemms(int64_t B) const;
   // True when a layer sums its batch statistics across ranks (RunningStats::collective).
@@ -52,7 +56,8 @@ class Model {
   void commit_running_stats(const std::vector<int64_t>& batch_rows);
   // One line naming every layer and shape: checkpoints of another architecture are refused.
   std::string architecture() const;
-  // Multi-line summary: one line per layer with shapes and parameter counts.
+  // Multi-line summary: one line per node with shapes and parameter counts (and for a graph, each
+  // node's name and inputs).
   std::string summary() const;
   // Floats the network holds per sample of its batch: every layer's output, two gradient buffers
   // of the widest layer, and the input rows (what max_batch multiplies; for memory checks).
@@ -61,13 +66,12 @@ class Model {
   double flops_per_sample() const;
 
  private:
+  bool chain() const;  // every node takes the previous one's output (a plain list)
   Shape input_;
   int64_t max_batch_;
-  std::vector<std::unique_ptr<Layer<float>>> layers_;
+  Graph<float> graph_;
   ParamStore store_, buffers_;
   PassContext ctx_;
-  std::vector<Buffer<float>> acts_;  // acts_[i]: output of layer i, (max_batch, out_i...)
-  Buffer<float> grad_a_, grad_b_;    // ping-pong buffers for activation gradients
 };
 
 }  // namespace dpt

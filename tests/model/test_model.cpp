@@ -37,8 +37,8 @@ TEST(Model, MlpParameterCountAndShapes) {
   EXPECT_EQ(m.layer_count(), 5u);
   EXPECT_EQ(m.output_shape(), (Shape{10}));
   EXPECT_EQ(m.input_shape(), (Shape{1, 28, 28}));
-  EXPECT_EQ(m.layer(0).in_shape(), (Shape{1, 28, 28}));
-  EXPECT_EQ(m.layer(2).in_shape(), (Shape{512}));
+  EXPECT_EQ(m.layer(0)->in_shape(), (Shape{1, 28, 28}));
+  EXPECT_EQ(m.layer(2)->in_shape(), (Shape{512}));
   EXPECT_EQ(m.max_batch(), 8);
   EXPECT_DOUBLE_EQ(m.flops_per_sample(), 6.0 * (784 * 512 + 512 * 256 + 256 * 10));
   EXPECT_NE(m.summary().find("total 535818 parameters"), std::string::npos) << m.summary();
@@ -138,7 +138,7 @@ TEST(Model, TorchDefaultInitBounds) {
   m.init(7);
   for (const auto& v : m.store().views()) {
     SCOPED_TRACE(v.name);
-    const int64_t fan_in = m.layer(v.layer).params()[0].shape[1];
+    const int64_t fan_in = m.layer(v.layer)->params()[0].shape[1];
     const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
     double max_abs = 0, sum = 0;
     for (int64_t i = 0; i < v.count; ++i) {

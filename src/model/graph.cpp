@@ -1,0 +1,134 @@
+#include "model/graph.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "kernels/add.hpp"
+#include "layers/layer_factory.hpp"
+
+namespace dpt {
+
+template <class T>
+Graph<T>::Graph(std::vector<NodeSpec> nodes, Shape input, int64_t max_batch, const std::string& origin)
+    : specs_(std::move(nodes)), input_(std::move(input)), max_batch_(max_batch) {
+  widest_ = numel(input_);
+  for (size_t k = 0; k < specs_.size(); ++k) {
+    const NodeSpec& s = specs_[k];
+    Node n;
+    if (is_merge_type(s.type)) {
+      for (auto it = s.layer.begin(); it != s.layer.end(); ++it)
+        if (it->first.as<std::string>() != "type")
+          fail("{}: {} ({}): unknown key '{}' (a merge layer has only inputs and name)", origin, s.place, s.type,
+               it->first.as<std::string>());
+      std::vector<Shape> ins;
+      std::vector<std::string> names;
+      for (int i : s.inputs) {
+        ins.push_back(i == kModelInput ? input_ : nodes_[static_cast<size_t>(i)].out);
+        names.push_back(label(i));
+      }
+      n.merge = make_merge<T>(s.type, ins, names, fmt::format("{}: {} ({})", origin, s.place, s.type));
+      n.out = n.merge->out_shape();
+      n.in_ptrs.resize(s.inputs.size());
+    } else {
+      if (s.inputs.size() != 1) {
+        std::vector<std::string> names;
+        for (int i : s.inputs) names.push_back(label(i));
+        fail("{}: {} ({}): takes one input, got inputs: [{}] (merge them first with add or concat)", origin, s.place,
+             s.type, fmt::join(names, ", "));
+      }
+      const int i = s.inputs[0];
+      n.layer =
+          make_layer<T>(s.layer, k, i == kModelInput ? input_ : nodes_[static_cast<size_t>(i)].out, origin, s.place);
+      n.out = n.layer->out_shape();
+    }
+    widest_ = std::max(widest_, numel(n.out));
+    nodes_.push_back(std::move(n));
+  }
+  for (const Node& n : nodes_) acts_.emplace_back(static_cast<size_t>(max_batch_ * numel(n.out)));
+  plan_backward();
+}
+
+template <class T>
+void Graph<T>::plan_backward() {
+  const size_t N = nodes_.size();
+  dy_buffer_.assign(N, -1);
+  to_.assign(N, {});
+  std::vector<bool> busy;  // pooled buffers in use
+  bool need_scratch = false;
+  for (size_t k = N; k-- > 0;) {
+    for (int i : specs_[k].inputs) {
+      Grad g;
+      if (i != kModelInput) {
+        int& buf = dy_buffer_[static_cast<size_t>(i)];
+        if (buf >= 0) {
+          g.accumulate = need_scratch = true;
+        } else {  // the lowest free buffer other than node k's own
+          buf = static_cast<int>(std::find(busy.begin(), busy.end(), false) - busy.begin());
+          if (buf == static_cast<int>(busy.size())) busy.push_back(false);
+          busy[static_cast<size_t>(buf)] = true;
+        }
+        g.buffer = buf;
+      }
+      to_[k].push_back(g);
+    }
+    if (dy_buffer_[k] >= 0) busy[static_cast<size_t>(dy_buffer_[k])] = false;  // node k has read it
+  }
+  for (size_t b = 0; b < busy.size(); ++b) grads_.emplace_back(static_cast<size_t>(max_batch_ * widest_));
+  if (need_scratch) scratch_.resize(static_cast<size_t>(max_batch_ * widest_));
+}
+
+template <class T>
+std::string Graph<T>::describe(size_t k) const {
+  return nodes_[k].layer ? nodes_[k].layer->describe() : nodes_[k].merge->describe();
+}
+
+template <class T>
+int64_t Graph<T>::floats_per_sample() const {
+  int64_t acts = 0;
+  for (const Node& n : nodes_) acts += numel(n.out);
+  return acts + static_cast<int64_t>(grads_.size() + (scratch_.empty() ? 0 : 1)) * widest_;
+}
+
+template <class T>
+const T* Graph<T>::forward(const T* x, int64_t B) {
+  if (B > max_batch_) fail("internal: batch {} exceeds the model's buffers ({})", B, max_batch_);
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    Node& n = nodes_[k];
+    const std::vector<int>& in = specs_[k].inputs;
+    if (n.layer) {
+      n.layer->forward(act(in[0], x), acts_[k].data(), B);
+    } else {
+      for (size_t i = 0; i < in.size(); ++i) n.in_ptrs[i] = act(in[i], x);
+      n.merge->forward(n.in_ptrs.data(), acts_[k].data(), B);
+    }
+  }
+  return acts_.back().data();
+}
+
+template <class T>
+void Graph<T>::backward(const T* x, const T* dout, int64_t B, const std::function<void(size_t)>& done) {
+  for (size_t k = nodes_.size(); k-- > 0;) {
+    Node& n = nodes_[k];
+    const std::vector<int>& in = specs_[k].inputs;
+    const T* dy = dy_buffer_[k] < 0 ? dout : grads_[static_cast<size_t>(dy_buffer_[k])].data();
+    for (size_t i = 0; i < in.size(); ++i) {
+      const Grad& g = to_[k][i];
+      T* dx = g.buffer < 0 ? nullptr : g.accumulate ? scratch_.data() : grads_[static_cast<size_t>(g.buffer)].data();
+      if (n.layer)
+        n.layer->backward(act(in[0], x), acts_[k].data(), dy, dx, B);
+      else if (dx)
+        n.merge->backward_input(i, dy, dx, B);
+      if (g.accumulate)
+        kern::add_to(scratch_.data(), grads_[static_cast<size_t>(g.buffer)].data(),
+                     B * numel(nodes_[static_cast<size_t>(in[i])].out));
+    }
+    if (done) done(k);
+  }
+}
+
+template class Graph<float>;
+template class Graph<double>;
+
+}  // namespace dpt
