@@ -56,11 +56,15 @@ void Graph<T>::plan_backward() {
   dy_buffer_.assign(N, -1);
   to_.assign(N, {});
   std::vector<bool> busy;  // pooled buffers in use
-  bool need_scratch = false;
+  bool need_scratch = false, input_written = false;
   for (size_t k = N; k-- > 0;) {
     for (int i : specs_[k].inputs) {
       Grad g;
-      if (i != kModelInput) {
+      if (i == kModelInput) {
+        g.accumulate = input_written;
+        need_scratch |= input_written;
+        input_written = true;
+      } else {
         int& buf = dy_buffer_[static_cast<size_t>(i)];
         if (buf >= 0) {
           g.accumulate = need_scratch = true;
@@ -108,21 +112,22 @@ const T* Graph<T>::forward(const T* x, int64_t B) {
 }
 
 template <class T>
-void Graph<T>::backward(const T* x, const T* dout, int64_t B, const std::function<void(size_t)>& done) {
+void Graph<T>::backward(const T* x, const T* dout, int64_t B, const std::function<void(size_t)>& done, T* dx_input) {
   for (size_t k = nodes_.size(); k-- > 0;) {
     Node& n = nodes_[k];
     const std::vector<int>& in = specs_[k].inputs;
     const T* dy = dy_buffer_[k] < 0 ? dout : grads_[static_cast<size_t>(dy_buffer_[k])].data();
     for (size_t i = 0; i < in.size(); ++i) {
       const Grad& g = to_[k][i];
-      T* dx = g.buffer < 0 ? nullptr : g.accumulate ? scratch_.data() : grads_[static_cast<size_t>(g.buffer)].data();
+      T* sum = g.buffer < 0 ? dx_input : grads_[static_cast<size_t>(g.buffer)].data();  // this input's gradient
+      T* dx = sum && g.accumulate ? scratch_.data() : sum;
       if (n.layer)
         n.layer->backward(act(in[0], x), acts_[k].data(), dy, dx, B);
       else if (dx)
         n.merge->backward_input(i, dy, dx, B);
-      if (g.accumulate)
-        kern::add_to(scratch_.data(), grads_[static_cast<size_t>(g.buffer)].data(),
-                     B * numel(nodes_[static_cast<size_t>(in[i])].out));
+      if (dx && g.accumulate)
+        kern::add_to(scratch_.data(), sum,
+                     B * numel(in[i] == kModelInput ? input_ : nodes_[static_cast<size_t>(in[i])].out));
     }
     if (done) done(k);
   }

@@ -38,8 +38,10 @@ class Graph {
   // x: (B, input...) -> (B, output...), valid until the next forward().
   const T* forward(const T* x, int64_t B);
   // dout: (B, output...); accumulates into every layer's parameter gradients; done(k) right after
-  // node k's backward (k = last ... 0), when its parameter gradients are final.
-  void backward(const T* x, const T* dout, int64_t B, const std::function<void(size_t)>& done = nullptr);
+  // node k's backward (k = last ... 0), when its parameter gradients are final. dx, when given:
+  // (B, input...) <- the gradient of the model's input (else it is never computed).
+  void backward(const T* x, const T* dout, int64_t B, const std::function<void(size_t)>& done = nullptr,
+                T* dx = nullptr);
 
  private:
   struct Node {
@@ -49,7 +51,7 @@ class Graph {
     std::vector<const T*> in_ptrs;  // forward: the inputs' activations (merges), filled per pass
   };
   struct Grad {               // where node k's backward sends input i's gradient
-    int buffer = -1;          // pooled buffer of that input's gradient (-1: the model input, none)
+    int buffer = -1;          // pooled buffer of that input's gradient (-1: the model input's dx)
     bool accumulate = false;  // through scratch_, then added
   };
   void plan_backward();
