@@ -175,9 +175,9 @@ std::vector<NodeSpec> expand_graph(const YAML::Node& layers, const std::string& 
   for (size_t k = 0; k + 1 < nodes.size(); ++k)
     if (!used[k])
       fail(
-          "{}: {} ({} '{}'): its output is never used; only the last layer is the model's output (name it in a later "
+          "{}: {} ({}{}): its output is never used; only the last layer is the model's output (name it in a later "
           "layer's inputs, or remove it)",
-          origin, nodes[k].place, nodes[k].type, node_label(nodes, static_cast<int>(k)));
+          origin, nodes[k].place, nodes[k].type, nodes[k].name.empty() ? "" : " '" + nodes[k].name + "'");
   return nodes;
 }
 
