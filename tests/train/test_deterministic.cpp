@@ -33,6 +33,25 @@ optimizer: {name: adam, lr: 0.01}
 )";
 const std::string kCnn =
     kCnnModel + "train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 35, clip_grad_norm: 0.5}\n";
+// A layer graph: residual blocks (a node feeding two consumers), a concat with an earlier output.
+const std::string kResidual = R"(
+model:
+  layers:
+    - {type: conv2d, out_channels: 3, kernel_size: 3, padding: 1, bias: false}
+    - {type: batchnorm}
+    - {type: relu, name: stem}
+    - type: block
+      name: blocks
+      repeat: 2
+      layers: [{type: conv2d, out_channels: 3, kernel_size: 3, padding: 1, bias: false}, {type: batchnorm, name: b},
+               {type: add, inputs: [b, input]}, {type: relu}]
+    - {type: concat, inputs: [blocks, stem]}
+    - {type: flatten}
+    - {type: dropout, p: 0.2}
+    - {type: dense, units: 4}
+optimizer: {name: sgd, lr: 0.05, momentum: 0.9, nesterov: true}
+train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 12}
+)";
 
 // make_config(file, extra) with the options of `yaml` on top (a YAML map may not repeat a key, so
 // overrides go here).
@@ -120,16 +139,18 @@ TEST_F(DeterministicTest, RepeatedRunsAreBitIdentical) {
   EXPECT_TRUE(test::bitwise_equal(a.buffers, b.buffers));
 }
 
-TEST_F(DeterministicTest, ResumeOnAnotherRankCountIsBitIdentical) {
+namespace {
+// `model` trained on the whole job, against rank 0 alone training 23 steps (mid-epoch) with a
+// checkpoint and then the whole job resuming from it: the same parameters and statistics.
+void expect_resume_on_another_rank_count_is_bit_identical(const std::string& tag, const std::string& model) {
   const Comm world;
-  const std::string file = synth_file(world, "det_resume", 250);
-  const Config full_cfg = make_config(file, kCnn);
+  const std::string file = synth_file(world, tag, 250);
+  const Config full_cfg = make_config(file, model);
   const TrainOutcome full = train(full_cfg, world, {"", false, true});
-  // Rank 0 alone trains 23 steps (mid-epoch) and checkpoints; then the whole job resumes from it.
-  const std::string dir = test::temp_dir("det_resume_run") + "/run";
+  const std::string dir = test::temp_dir(tag + "_run") + "/run";
   const Comm self = world.split(world.rank());
   if (world.rank() == 0) {
-    const TrainOutcome part = train(with(file, kCnn, "train: {max_steps: 23}"), self, {dir, true, true});
+    const TrainOutcome part = train(with(file, model, "train: {max_steps: 23}"), self, {dir, true, true});
     EXPECT_EQ(part.steps, 23);
   }
   world.barrier();
@@ -137,6 +158,20 @@ TEST_F(DeterministicTest, ResumeOnAnotherRankCountIsBitIdentical) {
   EXPECT_EQ(resumed.steps, full.steps);
   EXPECT_TRUE(test::bitwise_equal(resumed.params, full.params)) << "resumed on " << world.size() << " ranks";
   EXPECT_TRUE(test::bitwise_equal(resumed.buffers, full.buffers));
+}
+}  // namespace
+
+TEST_F(DeterministicTest, ResumeOnAnotherRankCountIsBitIdentical) {
+  expect_resume_on_another_rank_count_is_bit_identical("det_resume", kCnn);
+}
+
+TEST_F(DeterministicTest, ResidualGraphIsBitIdenticalOnEveryRankCount) {
+  const Comm world;
+  expect_same_on_every_rank_count(make_config(synth_file(world, "det_graph", 250), kResidual), 60);
+}
+
+TEST_F(DeterministicTest, ResidualGraphResumesOnAnotherRankCountBitIdentically) {
+  expect_resume_on_another_rank_count_is_bit_identical("det_graph_resume", kResidual);
 }
 
 TEST_F(DeterministicTest, MicroShardsThatTheRankCountDoesNotDivideAreAnErrorOnEveryRank) {
