@@ -31,6 +31,9 @@ Run add_train(CLI::App& app) {
   std::string footer = options_help(train_options(), "Config options (YAML keys; nested maps form the dotted names)");
   for (const auto& [type, table] : layer_types())
     footer += "\n" + options_help(table, "Layer '" + type + "' (an entry of model.layers: {type: " + type + ", ...})");
+  footer +=
+      "\nGraphs (docs/model.md): any layer may carry name: a and inputs: [a, b] ('input': the data); merge layers "
+      "add and concat take 2 or more inputs; {type: block, name: s, repeat: N, layers: [...]} repeats a body.\n";
   cmd->footer(footer);
   return [a] {
     const TrainConfig tc = load_train_config(a->config, a->sets);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "layers/layer_factory.hpp"
+#include "layers/merge.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt::cli {
@@ -51,6 +52,13 @@ std::string table(const OptionTable& t) {
 }
 }  // namespace
 
+constexpr const char* kGraphs =
+    "Any entry of `model.layers` may also carry `name: a` (names its output) and `inputs: [a, b]` (takes\n"
+    "those outputs instead of the previous entry's; `input` is the data). `add` (same shapes, summed) and\n"
+    "`concat` (along channels) take two or more inputs. `{type: block, name: s, repeat: N, layers: [...]}`\n"
+    "repeats a body N times, chained; inside it `input` is the body's input and names are local.\n"
+    "The syntax, its checks and a ResNet: [model.md](model.md).";
+
 std::string config_reference() {
   std::string s = kIntro;
   s += "\n## Options\n\n" + table(train_options());
@@ -58,6 +66,8 @@ std::string config_reference() {
        "`{type: dense, units: 512}`. Shapes are inferred from the data; inputs of any shape reach a\n"
        "`dense` layer as flat vectors.\n";
   for (const auto& [type, t] : layer_types()) s += fmt::format("\n### `{}`\n\n{}", type, table(t));
+  s += "\n## Graphs\n\n" + std::string(kGraphs) + "\n";
+  for (const auto& [type, t] : merge_types()) s += fmt::format("\n### `{}`\n\n{}", type, table(t));
   return s;
 }
 

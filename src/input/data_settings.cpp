@@ -45,6 +45,13 @@ const OptionTable& data_options() {
                   "streaming: samples shuffled together, rounded up to whole blocks (0: the most that "
                   "data.memory_budget holds on one rank; the sample order never depends on the rank count)",
                   0),
+      option_spec("data.augment.crop_padding", OptType::Int, "0",
+                  "training images: pad each side with this many zeros and crop a random window of the image's size "
+                  "(a random shift; 0: off); each sample's transform depends only on seed, step and its place in the "
+                  "global batch",
+                  0),
+      option_spec("data.augment.hflip", OptType::Bool, "false",
+                  "training images: mirror left-right with probability 1/2 (for data whose meaning a mirror keeps)"),
   };
   return t;
 }
@@ -94,6 +101,7 @@ DataSettings read_data_settings(const Config& c, bool float_targets) {
   s.stream.block_rows = c.get_int("data.block_rows");
   s.stream.shuffle_buffer = c.get_int("data.shuffle_buffer");
   s.train.float_targets = s.val.float_targets = s.test.float_targets = float_targets;
+  s.augment = {c.get_int("data.augment.crop_padding"), c.get_bool("data.augment.hflip")};
   return s;
 }
 

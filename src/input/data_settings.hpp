@@ -1,10 +1,12 @@
 // The data.* options, owned by input/: the files and datasets of each split, the validation
-// fraction, the feature scale, the shuffle, and streaming mode's memory budget and block sizes.
+// fraction, the feature scale, the shuffle, streaming mode's memory budget and block sizes, and
+// the augmentation of training images.
 #pragma once
 #include <cstdint>
 
 #include "core/config.hpp"
 #include "h5/sample_source.hpp"
+#include "input/augment.hpp"
 #include "input/stream_sizing.hpp"
 
 namespace dpt {
@@ -17,6 +19,7 @@ struct DataSettings {
   float scale;
   bool shuffle;
   StreamRequest stream;  // data.memory_budget > 0: streaming mode (input/stream_data.hpp)
+  AugmentSpec augment;   // training batches only (input/augment.hpp)
   bool has_validation() const { return val_fraction > 0 || !val.file.empty(); }
 };
 

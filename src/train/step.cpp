@@ -15,6 +15,7 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
       comm_(comm),
       s_(s),
       async_(comm, s.comm.overlap && s.comm.comm_thread ? AsyncSum::Progress::thread : AsyncSum::Progress::poll),
+      augment_(s.data.augment, model.input_shape(), s.seed),
       dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))),
       x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
       y_(static_cast<size_t>(model.max_batch() * loss.target_slots(numel(model.output_shape())))) {
@@ -51,6 +52,7 @@ LossResult StepRunner::pass(const SampleRows& shard, int64_t row, int64_t n, int
   PassContext& ctx = model_.context();
   ctx.sample_offset = sample_offset;
   shard.batch(row, n, x_.data(), y_.data());
+  augment_.apply(x_.data(), n, ctx.step, sample_offset);
   laps.lap(t.data);
   const float* out = model_.forward(x_.data(), n);
   const LossResult res = loss_.compute(out, Targets{y_.data()}, n, outputs_, grad_scale, dout_.data());

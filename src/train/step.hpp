@@ -8,6 +8,7 @@
 
 #include "comm/async_sum.hpp"
 #include "comm/comm.hpp"
+#include "input/augment.hpp"
 #include "input/sample_rows.hpp"
 #include "input/sampler.hpp"
 #include "layers/loss.hpp"
@@ -68,6 +69,7 @@ class StepRunner {
   int64_t outputs_ = 0;                               // model outputs per sample
   AsyncSum async_;
   std::unique_ptr<ExactSum> exact_;  // train.deterministic
+  Augmenter augment_;                // data.augment: applied to every training batch
   std::vector<int64_t> pass_rows_;   // train.deterministic: sizes of the step's forward passes
   Buffer<float> dout_, x_;           // (max local batch, outputs), (max local batch, input features)
   std::vector<int32_t> y_;

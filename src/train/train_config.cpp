@@ -22,7 +22,7 @@ const OptionTable& model_options() {
       {"model.layers",
        OptType::List,
        "",
-       "the layers, in order: [{type: dense, units: 512}, {type: relu}, ...]",
+       "the layers, in order: [{type: dense, units: 512}, {type: relu}, ...]; each takes the previous one's output unless it names inputs (a graph: docs/model.md)",
        -inf,
        inf,
        false,

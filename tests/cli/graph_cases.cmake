@@ -1,4 +1,4 @@
-# Wrong layer graphs for cli_case (2 and 4 ranks, one error line, run directory unchanged): the
+# Wrong layer graphs and augmentation for cli_case (2 and 4 ranks, one error line, run directory unchanged): the
 # graph syntax of docs/model.md. Included at the end of tests/cli/CMakeLists.txt.
 set(T train -q -c good.yaml)
 cli_case(graph_unknown_input "error: --set: model.layers\\[1\\]: inputs name an unknown layer 'nope'"
@@ -16,3 +16,8 @@ cli_case(graph_two_inputs_to_a_layer
   ${T} "--set" "model.layers=[{type: flatten, name: f}, {type: dense, units: 10, inputs: [f, input]}]")
 cli_case(graph_block_repeat "model.layers\\[1\\] \\(block\\): repeat must be an integer in \\[1, 10000\\], got 'many'"
   ${T} "--set" "model.layers=[{type: flatten}, {type: block, repeat: many, layers: [{type: dense, units: 10}]}]")
+cli_case(augment_not_images
+  "error: config: data.augment.crop_padding = 0, data.augment.hflip = true: augmentation needs images \\(N, C, H, W\\), but the training features are \\(12\\) per sample"
+  ${T} --set data.augment.hflip=true)
+cli_case(augment_padding_range "error: --set: data.augment.crop_padding = -1 is out of range: must be >= 0"
+  ${T} --set data.augment.crop_padding=-1)

@@ -165,9 +165,14 @@ TEST_F(DeterministicTest, ResumeOnAnotherRankCountIsBitIdentical) {
   expect_resume_on_another_rank_count_is_bit_identical("det_resume", kCnn);
 }
 
-TEST_F(DeterministicTest, ResidualGraphIsBitIdenticalOnEveryRankCount) {
+TEST_F(DeterministicTest, ResidualGraphWithAugmentationIsBitIdenticalOnEveryRankCount) {
   const Comm world;
-  expect_same_on_every_rank_count(make_config(synth_file(world, "det_graph", 250), kResidual), 60);
+  const std::string file = synth_file(world, "det_graph", 250);
+  const Config augmented = with(file, kResidual, "data: {augment: {crop_padding: 1, hflip: true}}");
+  expect_same_on_every_rank_count(augmented, 60);
+  // The augmentation reaches the batches: without it the weights differ.
+  const TrainOutcome plain = train(make_config(file, kResidual), world, {"", false, true});
+  EXPECT_FALSE(test::bitwise_equal(plain.params, train(augmented, world, {"", false, true}).params));
 }
 
 TEST_F(DeterministicTest, ResidualGraphResumesOnAnotherRankCountBitIdentically) {
