@@ -108,7 +108,9 @@ class Expander {
     n.layer = YAML::Node(YAML::NodeType::Map);
     for (auto it = e.begin(); it != e.end(); ++it) {
       const std::string key = it->first.as<std::string>();
-      if (key != "name" && key != "inputs") n.layer[key] = it->second;
+      // A clone: assigning the config's own node would merge the config's node memory with this
+      // one's, and the config would grow with every model built from it.
+      if (key != "name" && key != "inputs") n.layer[key] = YAML::Clone(it->second);
     }
     prev = static_cast<int>(out_.size());
     if (!local.empty()) scope.names[local] = prev;

@@ -47,6 +47,19 @@ model:
 optimizer: {name: adam, lr: 0.01}
 )";
 
+// A layer graph: a block repeated twice (a node with two consumers each time), a concat, and
+// augmented batches.
+const char* kGraph = R"(
+model:
+  layers:
+    - {type: conv2d, out_channels: 3, kernel_size: 3, padding: 1, name: stem}
+    - {type: block, name: blocks, repeat: 2, layers: [{type: conv2d, out_channels: 3, kernel_size: 3, padding: 1},
+       {type: batchnorm, name: b}, {type: add, inputs: [b, input]}, {type: relu}]}
+    - {type: concat, inputs: [blocks, stem]}
+    - {type: global_avgpool2d}
+    - {type: dense, units: 4}
+)";
+
 }  // namespace
 
 TEST(SteadyState, TrainingStepsDoNotAllocate) {
@@ -56,6 +69,7 @@ TEST(SteadyState, TrainingStepsDoNotAllocate) {
   struct Case {
     const char* name;
     std::string yaml;
+    const char* over = nullptr;  // options on top (a YAML map may not repeat a key)
   };
   const Case cases[] = {
       {"mlp, overlap thread", "comm: {overlap: true, progress: thread, bucket_kb: 4}"},
@@ -64,6 +78,11 @@ TEST(SteadyState, TrainingStepsDoNotAllocate) {
        "comm: {overlap: false}\ntrain: {clip_grad_norm: 0.1, grad_accumulation: 2}"},
       {"cnn + batchnorm + dropout + adam", kCnn},
       {"mlp, deterministic", "train: {deterministic: true, micro_shards: 12, batch_size: 48}"},
+      {"residual graph + concat + augmentation", kGraph, "data: {augment: {crop_padding: 1, hflip: true}}"},
   };
-  for (const auto& c : cases) EXPECT_LT(extra_allocations(test::make_config(file, c.yaml), world), 20) << c.name;
+  for (const auto& c : cases) {
+    Config cfg = test::make_config(file, c.yaml);
+    if (c.over) cfg.load_yaml(YAML::Load(c.over), "test-override");
+    EXPECT_LT(extra_allocations(cfg, world), 20) << c.name;
+  }
 }
