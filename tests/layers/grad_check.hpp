@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/rng.hpp"
+#include "kernels/threads.hpp"
 #include "layers/layer.hpp"
 #include "layers/running_stats.hpp"
 
@@ -109,6 +110,28 @@ inline std::vector<double> distinct_doubles(size_t n, uint64_t seed) {
   std::vector<double> v(n);
   for (size_t i = 0; i < n; ++i) v[i] = (static_cast<double>(perm[i]) - static_cast<double>(n) / 2) / 64;
   return v;
+}
+
+// One forward and backward of a freshly made layer (make(): parameters initialized with Rng(13))
+// on `threads` threads with one BLAS thread, as train.deterministic runs: y, then dx, then the
+// parameter gradients, in one vector (for bitwise comparisons across thread counts).
+template <class T, class Make>
+std::vector<T> pass_bits(Make make, const std::vector<T>& x, const std::vector<T>& dy, int64_t B, int threads) {
+  kern::configure_threads(threads, /*single_threaded_blas=*/true);
+  auto layer = make();
+  int64_t n = 0;
+  for (const auto& p : layer->params()) n += numel(p.shape);
+  std::vector<T> params(static_cast<size_t>(n)), grads(params.size(), T(0));
+  layer->bind(params.data(), grads.data());
+  Rng rng(13);
+  layer->init(rng);
+  std::vector<T> y(dy.size()), dx(x.size());
+  layer->forward(x.data(), y.data(), B);
+  layer->backward(x.data(), y.data(), dy.data(), dx.data(), B);
+  kern::configure_threads(1);
+  y.insert(y.end(), dx.begin(), dx.end());
+  y.insert(y.end(), grads.begin(), grads.end());
+  return y;
 }
 
 }  // namespace dpt::test

@@ -18,6 +18,7 @@
 namespace dpt {
 namespace {
 
+using test::pass_bits;
 using test::random_doubles;
 
 struct ConvCase {
@@ -188,22 +189,10 @@ TEST(Conv2d, ResultsDoNotDependOnThreadCount) {
     const auto xd = random_doubles(static_cast<size_t>(c.B * c.C * c.H * c.W), 11);
     const auto dyd = random_doubles(static_cast<size_t>(c.B * c.O * OH * OW), 12);
     const std::vector<float> x(xd.begin(), xd.end()), dy(dyd.begin(), dyd.end());
-    auto run = [&](int threads) {
-      kern::configure_threads(threads, /*single_threaded_blas=*/true);
-      Conv2d<float> conv({c.C, c.H, c.W}, Conv2dSpec{c.O, c.kh, c.kw, c.stride, c.pad, c.bias});
-      std::vector<float> params(static_cast<size_t>(c.O * c.C * c.kh * c.kw + c.O)), grads(params.size(), 0.0f);
-      conv.bind(params.data(), grads.data());
-      Rng rng(13);
-      conv.init(rng);
-      std::vector<float> y(dy.size()), dx(x.size());
-      conv.forward(x.data(), y.data(), c.B);
-      conv.backward(x.data(), y.data(), dy.data(), dx.data(), c.B);
-      y.insert(y.end(), dx.begin(), dx.end());
-      y.insert(y.end(), grads.begin(), grads.end());
-      return y;
+    auto make = [&] {
+      return std::make_unique<Conv2d<float>>(Shape{c.C, c.H, c.W}, Conv2dSpec{c.O, c.kh, c.kw, c.stride, c.pad, c.bias});
     };
-    const auto one = run(1), two = run(2);
-    kern::configure_threads(1);
+    const auto one = pass_bits(make, x, dy, c.B, 1), two = pass_bits(make, x, dy, c.B, 2);
     EXPECT_EQ(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)), 0) << "C_in " << c.C;
   }
 }
