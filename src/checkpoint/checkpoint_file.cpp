@@ -138,8 +138,15 @@ void write_attrs(hid_t f, const CheckpointMeta& meta, const Comm& comm) {
 
 }  // namespace
 
-void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const CheckpointArrays& a,
+void write_checkpoint(const std::string& path, const CheckpointMeta& mine, const CheckpointArrays& a,
                       const Comm& comm) {
+  // HDF5 needs the same metadata calls on every rank, and the caller's strings may differ per rank
+  // (the trainer's state holds each rank's clock): with other attribute sizes the ranks' metadata
+  // caches diverge and the ranks hang in different collectives of H5Fclose. Rank 0's are written.
+  // Cost: four string bcasts (the config and state: a few KB).
+  CheckpointMeta meta = mine;
+  for (std::string* s : {&meta.architecture, &meta.config_yaml, &meta.trainer_state, &meta.param_index})
+    comm.bcast(*s, 0, "checkpoint metadata");
   h5::silence_errors();
   const std::string tmp = path + ".tmp";
   int err = 0;

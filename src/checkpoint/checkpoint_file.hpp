@@ -40,8 +40,9 @@ struct CheckpointArrays {  // views; sizes must match on write and read
 
 constexpr int64_t kCheckpointVersion = 1;
 
-// Collective: every rank of `comm` calls it with the same meta and (replicated) arrays.
-// Cost: the file's bytes through MPI-IO, plus six 1-double allreduces (every rank agrees after each
+// Collective: every rank of `comm` calls it with (replicated) arrays; rank 0's meta is written (the
+// strings may differ per rank, e.g. a clock in the trainer's state).
+// Cost: the file's bytes through MPI-IO, four string bcasts, plus six 1-double allreduces (every rank agrees after each
 // step whether all succeeded; on failure one bcast of the message) and rank 0's fsyncs.
 void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const CheckpointArrays& a, const Comm& comm);
 // Collective, before training: every rank creates, writes one byte to and removes a probe file
