@@ -158,6 +158,88 @@ void col2im_tap(const ConvGeom& g, const T* in, T* img, int64_t i, int64_t j) {
   }
 }
 
+// Stride 1, dilation 1, padded width W + 2*pad <= kPadRow (every 3x3 pad-1 layer of a small image):
+// each image row is copied once into a zero-padded row t (W + 2*pad), and tap j of an output row is
+// then t[j, j + OW): one fixed-width copy per tap instead of a border case for every j != pad.
+// col2im (KW = 3) adds the three taps of an output row to the dx row in one pass, in j order: each dx
+// element gets its taps in the same (i, j) order as ref::.
+constexpr int64_t kPadRow = 128;
+
+inline bool padded_rows(const ConvGeom& g) { return g.stride == 1 && g.dil == 1 && g.W + 2 * g.pad <= kPadRow; }
+
+// d[0, n) = s[0, n), with compile-time n for the Fashion-MNIST / CIFAR widths.
+template <class T, int N>
+inline void copy_fixed(T* d, const T* s) {
+  T v[N];
+  for (int k = 0; k < N; ++k) v[k] = s[k];
+  for (int k = 0; k < N; ++k) d[k] = v[k];
+}
+template <class T>
+inline void copy_row(T* d, const T* s, int64_t n) {
+  switch (n) {
+    case 7:
+      return copy_fixed<T, 7>(d, s);
+    case 14:
+      return copy_fixed<T, 14>(d, s);
+    case 16:
+      return copy_fixed<T, 16>(d, s);
+    case 28:
+      return copy_fixed<T, 28>(d, s);
+    case 32:
+      return copy_fixed<T, 32>(d, s);
+    default:
+      copy_short(d, s, n);
+  }
+}
+
+// col rows (c, i, 0..KW) for sample plane img (H, W): out + j*ncol (OH*OW) = tap (i, j).
+template <class T>
+void im2col_padded(const ConvGeom& g, const T* img, T* out, int64_t ncol, int64_t i) {
+  const int64_t OH = g.OH(), OW = g.OW();
+  T t[kPadRow] = {};  // t[pad, pad + W) = the image row, zeros around it
+  for (int64_t oy = 0; oy < OH; ++oy) {
+    const int64_t y = oy - g.pad + i;
+    if (y < 0 || y >= g.H) {
+      for (int64_t j = 0; j < g.KW; ++j) std::fill_n(out + j * ncol + oy * OW, OW, T(0));
+      continue;
+    }
+    copy_short(t + g.pad, img + y * g.W, g.W);
+    for (int64_t j = 0; j < g.KW; ++j) copy_row(out + j * ncol + oy * OW, t + j, OW);
+  }
+}
+
+// d (W) += taps j = 0, 1, 2 of one output row (r0, r1, r2: OW each; tap j reads d[ox + j - pad]),
+// added in j order to each element; the columns where every tap lands are a plain vector loop.
+template <class T>
+void add_taps3(T* d, const T* __restrict r0, const T* __restrict r1, const T* __restrict r2, int64_t W, int64_t OW,
+               int64_t pad) {
+  const T* r[3] = {r0, r1, r2};
+  const int64_t lo = std::clamp<int64_t>(2 - pad, 0, W), hi = std::max(lo, std::min(W, OW - pad));
+  auto edge = [&](int64_t x) {
+    T a = d[x];
+    for (int64_t j = 0; j < 3; ++j)
+      if (x + pad - j >= 0 && x + pad - j < OW) a += r[j][x + pad - j];
+    d[x] = a;
+  };
+  for (int64_t x = 0; x < lo; ++x) edge(x);
+  T* __restrict dd = d;
+  for (int64_t x = lo; x < hi; ++x) dd[x] = dd[x] + r0[x + pad] + r1[x + pad - 1] + r2[x + pad - 2];
+  for (int64_t x = hi; x < W; ++x) edge(x);
+}
+
+// img (H, W) += the taps (i, 0..2) in (OH*OW) each, at in + j*ncol: im2col_padded's adjoint for
+// KW = 3 (other widths take col2im_tap).
+template <class T>
+void col2im_taps3(const ConvGeom& g, const T* in, T* img, int64_t ncol, int64_t i) {
+  const int64_t OH = g.OH(), OW = g.OW();
+  for (int64_t oy = 0; oy < OH; ++oy) {
+    const int64_t y = oy - g.pad + i;
+    if (y < 0 || y >= g.H) continue;
+    const T* r = in + oy * OW;
+    add_taps3(img + y * g.W, r, r + ncol, r + 2 * ncol, g.W, OW, g.pad);
+  }
+}
+
 template <class F>
 void parallel(int64_t n, F&& f) {
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, 1), [&](const tbb::blocked_range<int64_t>& r) {
@@ -183,6 +265,11 @@ void im2col_range(const ConvGeom& g, const T* x, int64_t b0, int64_t nb, T* col)
   const int64_t P = g.OH() * g.OW(), ncol = nb * P, HW = g.H * g.W;
   parallel(g.C * g.KH, [&](int64_t ci) {
     const int64_t c = ci / g.KH, i = ci % g.KH;
+    if (padded_rows(g)) {
+      for (int64_t s = 0; s < nb; ++s)
+        im2col_padded(g, x + ((b0 + s) * g.C + c) * HW, col + ci * g.KW * ncol + s * P, ncol, i);
+      return;
+    }
     for (int64_t j = 0; j < g.KW; ++j) {
       T* row = col + (ci * g.KW + j) * ncol;
       for (int64_t s = 0; s < nb; ++s) im2col_tap(g, x + ((b0 + s) * g.C + c) * HW, row + s * P, i * g.dil, j * g.dil);
@@ -197,10 +284,15 @@ void col2im_range_acc(const ConvGeom& g, const T* dcol, int64_t b0, int64_t nb, 
   const int64_t P = g.OH() * g.OW(), ncol = nb * P, HW = g.H * g.W;
   parallel(g.C, [&](int64_t c) {
     for (int64_t s = 0; s < nb; ++s)
-      for (int64_t i = 0; i < g.KH; ++i)
+      for (int64_t i = 0; i < g.KH; ++i) {
+        if (padded_rows(g) && g.KW == 3) {
+          col2im_taps3(g, dcol + (c * g.KH + i) * g.KW * ncol + s * P, dx + ((b0 + s) * g.C + c) * HW, ncol, i);
+          continue;
+        }
         for (int64_t j = 0; j < g.KW; ++j)
           col2im_tap(g, dcol + ((c * g.KH + i) * g.KW + j) * ncol + s * P, dx + ((b0 + s) * g.C + c) * HW, i * g.dil,
                      j * g.dil);
+      }
   });
 }
 

@@ -5,8 +5,10 @@
 //                             (0 outside the image; D: the dilation, 1 by default)
 // im2col is TBB-parallel over (c, i) (each task owns KW rows, written front to back), col2im over
 // input channels (each task owns its channel's planes of dx; taps added in (i, j) order as in ref::),
-// so results never depend on threads. Stride-1 rows are copied with fixed-width paths for the
-// common widths 8, 12, 16, 24, 32. ref:: twins are plain loops.
+// so results never depend on threads. Stride 1, dilation 1 (padded width <= 128): each image row is
+// copied once into a zero-padded row and every tap is a fixed-width copy (add) of it, with fixed
+// widths 7, 14, 16, 28, 32; other stride-1 rows have fixed-width paths for 8, 12, 16, 24, 32.
+// ref:: twins are plain loops.
 #pragma once
 #include <cstdint>
 
