@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/model_file.hpp"
@@ -47,6 +48,44 @@ TEST_F(TrainTest, OneRankAndAllRanksGiveTheSameParametersAfter20Steps) {
   const TrainOutcome one = train(cfg, self, {"", false, true});
   ASSERT_EQ(one.params.size(), all.params.size());
   EXPECT_LT(max_rel_diff(one.params, all.params), 1e-5) << "ranks=" << world.size();
+}
+
+// Sync batchnorm inside a graph (one on the main path, one on a projection shortcut, summed by an
+// add): P ranks train like one rank on the whole batch. Without sync each rank normalizes its own
+// slice, and P > 1 ranks train differently (so the comparison can fail).
+TEST_F(TrainTest, SyncBatchnormInAGraphTrainsLikeOneRank) {
+  const Comm world;
+  const std::string file = synth_file(world, "graph_sync");
+  const auto graph = [](const char* sync) {
+    return fmt::format(R"(
+model:
+  layers:
+    - {{type: dense, units: 8, name: stem}}
+    - {{type: relu}}
+    - {{type: dense, units: 8}}
+    - {{type: batchnorm, sync: {0}, name: main}}
+    - {{type: dense, units: 8, inputs: [stem]}}
+    - {{type: batchnorm, sync: {0}, name: shortcut}}
+    - {{type: add, inputs: [main, shortcut]}}
+    - {{type: relu}}
+    - {{type: dense, units: 4}}
+train: {{max_steps: 12, epochs: 5}}
+)",
+                       sync);
+  };
+  const Comm self = world.split(world.rank());
+  for (const char* sync : {"true", "false"}) {
+    const Config cfg = make_config(file, graph(sync));
+    const TrainOutcome all = train(cfg, world, {"", false, true});
+    const TrainOutcome one = train(cfg, self, {"", false, true});
+    ASSERT_EQ(one.params.size(), all.params.size());
+    const double diff = max_rel_diff(one.params, all.params);
+    if (std::string(sync) == "true") {
+      EXPECT_LT(diff, 1e-5) << "ranks=" << world.size();
+    } else if (world.size() > 1) {
+      EXPECT_GT(diff, 1e-3) << "ranks=" << world.size();
+    }
+  }
 }
 
 TEST_F(TrainTest, ExchangedEpochDataEqualsDirectReads) {
