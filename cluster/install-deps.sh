@@ -4,7 +4,8 @@
 # Idempotent: packages already present are skipped. Safe while another apt holds the lock briefly.
 #   cluster/install-deps.sh            # build + test + quickstart dependencies
 #   cluster/install-deps.sh --slurm    # also the local Slurm test cluster (slurmctld slurmd munge)
-#   cluster/install-deps.sh --torch    # also python3-torch (only to regenerate golden test values)
+#   cluster/install-deps.sh --torch    # also python3-torch, h5py, yaml: tools/dptrain_torch.py, its test
+#                                      # (tools_dptrain_torch) and the golden test values' generators
 #   cluster/install-deps.sh --sklearn-data  # also python3-sklearn (its diabetes data: datasets/diabetes.sh)
 set -euo pipefail
 
@@ -21,7 +22,7 @@ PKGS=(
 for arg in "$@"; do
   case "$arg" in
     --slurm) PKGS+=(slurmctld slurmd slurm-client munge iproute2) ;;
-    --torch) PKGS+=(python3-torch python3-numpy python3-h5py libopenblas0-openmp) ;;
+    --torch) PKGS+=(python3-torch python3-numpy python3-h5py python3-yaml libopenblas0-openmp) ;;
     --sklearn-data) PKGS+=(python3-sklearn) ;;
     *) echo "install-deps.sh: unknown option '$arg' (use --slurm, --torch, --sklearn-data)" >&2; exit 2 ;;
   esac

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "checkpoint/model_graph.hpp"
 #include "core/error.hpp"
 #include "h5/arrays.hpp"
 #include "h5/file.hpp"
@@ -49,6 +50,7 @@ void save_model(const std::string& path, const Model& model, const ModelFileInfo
     h5::write_attr(f.get(), "format_version", std::vector<int64_t>{kFormatVersion});
     h5::write_attr(f.get(), "config", info.config_yaml);
     h5::write_attr(f.get(), "input_shape", info.input_shape);
+    h5::write_attr(f.get(), "graph", graph_json(model));
     h5::write_attr(f.get(), "epoch", std::vector<int64_t>{info.epoch});
     h5::write_attr(f.get(), "step", std::vector<int64_t>{info.step});
     if (!h5::flush_file(f.get())) fail("{}: flush failed (disk full?)", tmp);

@@ -2,7 +2,8 @@
 //   /params/<name>      one float32 dataset per parameter tensor, e.g. /params/layers.0.weight (512, 784)
 //   /buffers/<name>     non-trained state, e.g. /buffers/layers.1.running_mean (32)
 //   root attributes:    format = "dptrain-model", format_version = 1, config (the resolved YAML),
-//                       input_shape (int64[]), epoch, step
+//                       input_shape (int64[]), epoch, step, graph (the expanded layer graph as JSON,
+//                       checkpoint/model_graph.hpp; files before it lack it)
 // Written atomically: temporary file, flush, fsync, rename. A crash never leaves a torn model.h5.
 #pragma once
 #include <string>

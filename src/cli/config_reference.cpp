@@ -57,7 +57,10 @@ constexpr const char* kGraphs =
     "those outputs instead of the previous entry's; `input` is the data). `add` (same shapes, summed) and\n"
     "`concat` (along channels) take two or more inputs. `{type: block, name: s, repeat: N, layers: [...]}`\n"
     "repeats a body N times, chained; inside it `input` is the body's input and names are local.\n"
-    "The syntax, its checks and a ResNet: [model.md](model.md).";
+    "The syntax, its checks and a ResNet: [model.md](model.md). `trainable: false` on an entry freezes its\n"
+    "parameters: the optimizer leaves them as they are (no update, weight decay or momentum; batchnorm's\n"
+    "running statistics still follow the data), e.g. layers initialized with `train.init_from`\n"
+    "([interop.md](interop.md)).";
 
 std::string config_reference() {
   std::string s = kIntro;

@@ -1,5 +1,6 @@
 #include "h5/arrays.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace dpt::h5 {
@@ -60,6 +61,14 @@ int64_t data_offset(hid_t dset) {
 int64_t element_count(hid_t dset) {
   Handle space(H5Dget_space(dset), H5Sclose);
   return static_cast<int64_t>(H5Sget_simple_extent_npoints(space.get()));
+}
+
+std::vector<int64_t> dims(hid_t dset) {
+  Handle space(H5Dget_space(dset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> d(static_cast<size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), d.data(), nullptr);
+  return {d.begin(), d.end()};
 }
 
 bool read_f32(hid_t dset, float* out) {

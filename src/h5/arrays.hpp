@@ -34,6 +34,8 @@ int64_t data_offset(hid_t dset);
 
 // Elements of the dataset (the product of its dimensions).
 int64_t element_count(hid_t dset);
+// The dataset's dimensions ({} for a scalar).
+std::vector<int64_t> dims(hid_t dset);
 // The whole dataset as native floats into out (element_count values); false on failure.
 bool read_f32(hid_t dset, float* out);
 

@@ -97,6 +97,14 @@ class Expander {
     return ids;
   }
 
+  bool trainable_of(const YAML::Node& e, const std::string& where) const {
+    if (!e["trainable"]) return true;
+    bool v = true;
+    if (!e["trainable"].IsScalar() || !YAML::convert<bool>::decode(e["trainable"], v))
+      fail("{}: {}: trainable must be true or false, got '{}'", origin_, where, YAML::Dump(e["trainable"]));
+    return v;
+  }
+
   void node(const YAML::Node& e, const std::string& place, Scope& scope, int& prev) {
     NodeSpec n;
     n.type = e["type"].as<std::string>();
@@ -105,12 +113,13 @@ class Expander {
     n.name = local.empty() ? "" : scope.prefix + local;
     n.inputs = inputs_of(e, place, scope, local, prev);
     n.chained = !e["inputs"];
+    n.trainable = trainable_of(e, place);
     n.layer = YAML::Node(YAML::NodeType::Map);
     for (auto it = e.begin(); it != e.end(); ++it) {
       const std::string key = it->first.as<std::string>();
       // A clone: assigning the config's own node would merge the config's node memory with this
       // one's, and the config would grow with every model built from it.
-      if (key != "name" && key != "inputs") n.layer[key] = YAML::Clone(it->second);
+      if (key != "name" && key != "inputs" && key != "trainable") n.layer[key] = YAML::Clone(it->second);
     }
     prev = static_cast<int>(out_.size());
     if (!local.empty()) scope.names[local] = prev;

@@ -25,8 +25,10 @@ struct NodeSpec {
   YAML::Node layer;         // the entry's keys without name and inputs (the layer's own options)
   std::vector<int> inputs;  // node indices (kModelInput: the model's input)
   bool chained = false;     // no inputs given: the previous node (or the model input)
+  bool trainable = true;    // `trainable: false`: the optimizer leaves this node's parameters as they are
 };
 
+// Any entry may carry `trainable: false` (kept out of the layer's options, in NodeSpec::trainable).
 // Throws with the config origin and the entry's place for: a non-mapping entry, a bad name (empty,
 // duplicate in its scope, or "input"), inputs that name an unknown, later or the same layer,
 // block keys out of range, and a node whose output nothing uses (only the last node is the

@@ -20,6 +20,8 @@ Model::Model(const YAML::Node& layers, Shape input, int64_t max_batch, const std
   }
   store_.finalize();
   buffers_.finalize();
+  for (size_t i = 0; i < graph_.size(); ++i)
+    if (!graph_.spec(i).trainable) store_.freeze_layer(i);
   // Bind each layer to its slice of the flat buffers (views are in node order).
   for (size_t i = 0; i < graph_.size(); ++i)
     for (const auto& v : store_.views())
@@ -63,6 +65,7 @@ std::string Model::summary() const {
     int64_t n = 0;
     for (const auto& v : store_.views()) n += v.layer == i ? v.count : 0;
     s += fmt::format("  [{}] {:<28} -> {:<14} {:>10} params", i, graph_.describe(i), shape_str(graph_.out_shape(i)), n);
+    if (!graph_.spec(i).trainable) s += " (frozen)";
     if (graph) {
       std::vector<std::string> in;
       for (int k : graph_.spec(i).inputs) in.push_back(graph_.label(k));

@@ -15,6 +15,11 @@ struct ParamView {
   Shape shape;
   int64_t offset;  // into the flat buffers
   int64_t count;
+  bool frozen = false;  // its layer has `trainable: false`
+};
+
+struct ParamRange {
+  int64_t offset, count;
 };
 
 class ParamStore {
@@ -31,8 +36,18 @@ class ParamStore {
   const std::vector<ParamView>& views() const { return views_; }
   void zero_grads();
 
+  // Marks the tensors of `layer` frozen (after finalize): the optimizer skips them.
+  void freeze_layer(size_t layer);
+  bool has_frozen() const { return trainable_.size() != 1 || trainable_[0].count != total_; }
+  // The trainable parts of the flat buffer (contiguous runs of unfrozen tensors), and the frozen ones.
+  const std::vector<ParamRange>& trainable_ranges() const { return trainable_; }
+  const std::vector<ParamRange>& frozen_ranges() const { return frozen_; }
+  void zero_frozen_grads();  // so that the gradient norm and clipping see only what is trained
+
  private:
+  void make_ranges();
   std::vector<ParamView> views_;
+  std::vector<ParamRange> trainable_, frozen_;
   int64_t total_ = 0;
   Buffer<float> params_, grads_;
 };

@@ -22,7 +22,7 @@ class Adam : public Optimizer {
   Adam(int64_t n, const AdamHyper& h, bool decoupled) : Optimizer(n, 2), h_(h), decoupled_(decoupled) {}
 
  private:
-  void update(float* p, const float* dp, float lr, int64_t t) override;
+  void update(int64_t offset, int64_t n, float* p, const float* dp, float lr, int64_t t) override;
   AdamHyper h_;
   bool decoupled_;
 };

@@ -20,7 +20,8 @@ void Optimizer::step(ParamStore& store, float lr) {
          store.size(), n_);
   if (!std::isfinite(lr) || lr < 0) fail("{} optimizer: lr = {}, must be finite and >= 0", name(), lr);
   ++t_;
-  update(store.params(), store.grads(), lr, t_);
+  for (const ParamRange& r : store.trainable_ranges())
+    if (r.count > 0) update(r.offset, r.count, store.params() + r.offset, store.grads() + r.offset, lr, t_);
 }
 
 void Optimizer::check_slot(int k) const {

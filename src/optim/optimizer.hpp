@@ -27,6 +27,8 @@ class Optimizer {
 
   // One update with learning rate lr (finite, >= 0): increments steps(), then updates
   // store.params() from store.grads() and the state. The store must hold n_params() values.
+  // Frozen tensors (`trainable: false`) are skipped: neither the update, weight decay nor momentum
+  // moves them, and their state stays as it is.
   void step(ParamStore& store, float lr);
 
   int64_t n_params() const { return n_; }
@@ -46,8 +48,9 @@ class Optimizer {
 
  protected:
   Optimizer(int64_t n, int slots);  // state zero, steps() 0
-  // Applies update number t (1-based) to n parameters; state slots via slot_data(k).
-  virtual void update(float* p, const float* dp, float lr, int64_t t) = 0;
+  // Applies update number t (1-based) to the n parameters [offset, offset + n) of the flat buffer
+  // (p, dp: already at offset); state slots via slot_data(k) + offset.
+  virtual void update(int64_t offset, int64_t n, float* p, const float* dp, float lr, int64_t t) = 0;
   float* slot_data(int k) { return state_.data() + static_cast<int64_t>(k) * n_; }
 
  private:

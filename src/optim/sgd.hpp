@@ -13,7 +13,7 @@ class Sgd : public Optimizer {
   std::vector<std::string> slot_names() const override { return {"momentum_buffer"}; }
 
  private:
-  void update(float* p, const float* dp, float lr, int64_t t) override;
+  void update(int64_t offset, int64_t n, float* p, const float* dp, float lr, int64_t t) override;
   float momentum_, weight_decay_;
   bool nesterov_;
 };

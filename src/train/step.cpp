@@ -100,6 +100,7 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
 
 StepResult StepRunner::finish(StepResult r, int64_t global_step, float lr, StepTimes& t, Laps& laps) {
   ParamStore& store = model_.store();
+  store.zero_frozen_grads();  // `trainable: false` layers count neither in the norm nor in clipping
   if (!r.skipped) r.grad_norm = std::sqrt(kern::sum_squares(store.grads(), store.size()));  // same bits on every rank
   if (r.skipped || !std::isfinite(r.grad_norm)) {
     if (!s_.skip_nonfinite)

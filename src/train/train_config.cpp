@@ -51,6 +51,9 @@ const OptionTable& loop_options() {
                   "(docs/reproducibility.md)"),
       option_spec("train.micro_shards", OptType::Int, "4",
                   "train.deterministic: fixed pieces of each global batch, the unit of the exact gradient sum", 1),
+      option_spec("train.init_from", OptType::String, "",
+                  "HDF5 file of initial weights: a PyTorch state_dict (datasets layers.K.weight, ...) or a "
+                  "model.h5; every parameter is shape-checked (docs/interop.md; empty: random initialization)"),
       option_spec("train.clip_grad_norm", OptType::Float, "0", "clip the global gradient norm to this (0: off)", 0),
       choice_spec("train.nonfinite", "stop", "a NaN/Inf loss or gradient: stop, or skip the step", {"stop", "skip"}),
       choice_spec("early_stopping.metric", "val_loss",
@@ -84,6 +87,7 @@ void read_loop(const Config& c, TrainSettings& s) {
   s.deterministic = c.get_bool("train.deterministic");
   s.micro_shards = c.get_int("train.micro_shards");
   s.clip_grad_norm = c.get_float("train.clip_grad_norm");
+  s.init_from = c.get_string("train.init_from");
   s.skip_nonfinite = c.get_string("train.nonfinite") == "skip";
   s.early_metric = c.get_string("early_stopping.metric");
   check_metric_for_loss(s.early_metric, s.loss);

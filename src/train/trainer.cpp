@@ -8,6 +8,7 @@
 #include "checkpoint/checkpoint_dir.hpp"
 #include "checkpoint/checkpoint_file.hpp"
 #include "checkpoint/model_file.hpp"
+#include "checkpoint/state_dict_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/partition.hpp"
@@ -116,6 +117,7 @@ void Trainer::log_setup() const {
                s_.grad_accumulation > 1 ? fmt::format(" in {} micro-batches", s_.grad_accumulation) : "", steps,
                data_.train_size() - (steps - 1) * s_.batch_size, opt_->name(), s_.optim.lr);
   spdlog::info("model:\n{}", model_.summary());
+  if (!s_.init_from.empty() && resumed_from_.empty()) spdlog::info("initial weights from {}", s_.init_from);
 }
 
 void Trainer::average_buffers() {
@@ -315,6 +317,7 @@ void Trainer::start() {
   if (comm_.rank() == 0) model_.init(s_.seed);
   comm_.bcast(model_.store().params(), model_.store().size(), 0);
   comm_.bcast(model_.buffers().params(), model_.buffers().size(), 0);
+  if (!s_.init_from.empty()) load_state_dict_file(s_.init_from, model_);  // every rank: each fails alike
   if (opts_.resume.empty()) return;
   const std::string path = choose_checkpoint(dir_, opts_.resume, model_.architecture());
   if (!path.empty()) restore(path);

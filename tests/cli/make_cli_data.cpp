@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "hand_made.hpp"
+#include "init_files.hpp"
 #include "support/synth_data.hpp"
 
 using dpt::test::SynthSpec;
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   dpt::test::write_synth(dir + "/one.h5", spec(32, {12}, 4, "/test/x", "/test/y"), true);
   std::ofstream(dir + "/notes.txt") << "this is not an HDF5 file\n";
   dpt::test::write_hand_made(dir);
+  dpt::test::write_init_files(dir);
   // Run directories for plot: none, one without an epoch record, one with three epochs (val + test).
   std::filesystem::create_directories(dir + "/nometrics");
   std::filesystem::create_directories(dir + "/norecords");
