@@ -87,7 +87,7 @@ void read_loop(const Config& c, TrainSettings& s) {
   s.deterministic = c.get_bool("train.deterministic");
   s.micro_shards = c.get_int("train.micro_shards");
   s.clip_grad_norm = c.get_float("train.clip_grad_norm");
-  s.init_from = c.get_string("train.init_from");
+  s.init_from = c.has("train.init_from") ? c.get_string("train.init_from") : "";
   s.skip_nonfinite = c.get_string("train.nonfinite") == "skip";
   s.early_metric = c.get_string("early_stopping.metric");
   check_metric_for_loss(s.early_metric, s.loss);

@@ -114,12 +114,23 @@ def accuracy(model, data):
     return json.loads(out.strip().splitlines()[-1])["accuracy"]
 
 
+def freeze(layers):
+    """Every entry `trainable: false` (block bodies too), batchnorm statistics kept (momentum 0)."""
+    out = []
+    for e in layers:
+        if e["type"] == "block":
+            out.append(dict(e, layers=freeze(e["layers"])))
+        else:
+            out.append(dict(e, trainable=False, **({"momentum": 0.0} if e["type"] == "batchnorm" else {})))
+    return out
+
+
 def round_trip(work, name, net, model, data, layers, scale):
     sd_path = os.path.join(work, name + "_sd.h5")
     with h5py.File(sd_path, "w") as f:  # the snippet of docs/interop.md
         for k, v in net.state_dict().items():
             f[k] = v.numpy()
-    frozen = [dict(e, trainable=False, **({"momentum": 0.0} if e["type"] == "batchnorm" else {})) for e in layers]
+    frozen = freeze(layers)
     again = train(work, name + "_again", data, frozen, scale,
                   ["--set", f"train.init_from={sd_path}", "--set", "train.max_steps=1"])
     a, b = accuracy(model, data), accuracy(again, data)
