@@ -25,10 +25,13 @@ TEST(Frozen, RangesCoverTheFrozenAndTrainableTensors) {
   s.freeze_layer(1);
   ASSERT_TRUE(s.has_frozen());
   ASSERT_EQ(s.trainable_ranges().size(), 2u);
-  EXPECT_EQ(s.trainable_ranges()[0].offset, 0), EXPECT_EQ(s.trainable_ranges()[0].count, 5);
-  EXPECT_EQ(s.trainable_ranges()[1].offset, 8), EXPECT_EQ(s.trainable_ranges()[1].count, 4);
+  EXPECT_EQ(s.trainable_ranges()[0].offset, 0);
+  EXPECT_EQ(s.trainable_ranges()[0].count, 5);
+  EXPECT_EQ(s.trainable_ranges()[1].offset, 8);
+  EXPECT_EQ(s.trainable_ranges()[1].count, 4);
   ASSERT_EQ(s.frozen_ranges().size(), 1u);
-  EXPECT_EQ(s.frozen_ranges()[0].offset, 5), EXPECT_EQ(s.frozen_ranges()[0].count, 3);
+  EXPECT_EQ(s.frozen_ranges()[0].offset, 5);
+  EXPECT_EQ(s.frozen_ranges()[0].count, 3);
   s.zero_frozen_grads();
   for (int64_t i = 0; i < s.size(); ++i) EXPECT_EQ(s.grads()[i] == 0.0f, i >= 5 && i < 8) << i;
 }
