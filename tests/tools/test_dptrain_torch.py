@@ -2,14 +2,14 @@
 
     /usr/bin/python3 test_dptrain_torch.py MPIEXEC DPTRAIN TOOLS_DIR
 
-On synthetic HDF5 data, trains three tiny models for a few steps on 2 ranks: an MLP (stored feature
+On synthetic HDF5 data, trains tiny models for a few steps on 2 ranks: an MLP (stored feature
 normalization, gelu/leaky_relu/sigmoid/tanh), a CNN (batchnorm, dropout, pooling with padding,
-strided, dilated, grouped and depthwise convolutions) and a residual graph (a repeated block with
-add, a concat, global average pooling). For each, `dptrain predict` and dptrain_torch.load() must
-give the same probabilities (max abs diff < 1e-5). Then the round trip PyTorch -> dptrain:
-state_dict -> HDF5 -> train.init_from (every layer `trainable: false`, batchnorm momentum 0, one
-step) -> evaluate gives the same accuracy and the same weights. Exits 77 (skipped) without
-python3-torch / python3-h5py / python3-yaml.
+strided, dilated, grouped and depthwise convolutions), a residual graph (a repeated block with add,
+a concat, global average pooling) and a regression MLP (loss mse, 2 targets). For each, `dptrain
+predict` and dptrain_torch.load() must give the same probabilities (regression: outputs) to a max
+abs diff < 1e-5. Then the round trip PyTorch -> dptrain: state_dict -> HDF5 -> train.init_from
+(every layer `trainable: false`, batchnorm momentum 0, one step) -> evaluate gives the same
+accuracy and the same weights. Exits 77 (skipped) without python3-torch / python3-h5py / python3-yaml.
 """
 import json
 import os
@@ -70,6 +70,9 @@ def make_data(work):
             f[split].attrs["normalize"] = "zscore"
             f[split].attrs["offset"] = feat[:128].mean(0).astype(np.float64)
             f[split].attrs["scale"] = 1.0 / feat[:128].std(0).astype(np.float64)
+    with h5py.File(os.path.join(work, "reg.h5"), "w") as f:  # regression: 2 float targets
+        t = np.stack([feat[:, 0] * 0.1 + y, feat[:, 1] * 0.2], axis=1).astype(np.float32)
+        f["train/x"], f["train/y"], f["test/x"], f["test/y"] = feat[:128], t[:128], feat[128:], t[128:]
 
 
 def run(*args):
@@ -80,8 +83,8 @@ def run(*args):
     return p.stdout
 
 
-def train(work, name, data, layers, scale, extra=()):
-    cfg = {"seed": 3, "data": {"file": data, "train_features": "/train/x", "train_labels": "/train/y",
+def train(work, name, data, layers, scale, extra=(), loss="cross_entropy"):
+    cfg = {"loss": loss, "seed": 3, "data": {"file": data, "train_features": "/train/x", "train_labels": "/train/y",
                                "test_features": "/test/x", "test_labels": "/test/y", "scale": scale},
            "model": {"layers": layers}, "train": {"epochs": 2, "batch_size": 32},
            "optimizer": {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.001}}
@@ -107,6 +110,22 @@ def check_predict(work, name, model, data):
     if not diff < 1e-5:
         sys.exit(f"FAIL: {name}: PyTorch and dptrain predict differ by {diff}")
     return net
+
+
+def check_regression(work):
+    data = os.path.join(work, "reg.h5")
+    model = train(work, "reg", data, [{"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 2}],
+                  1 / 16, loss="mse")
+    out = os.path.join(work, "reg_pred.h5")
+    run("predict", "--model", model, "--data", data, "--features", "/test/x", "--labels", "/test/y", "--out", out)
+    with h5py.File(out, "r") as f, h5py.File(data, "r") as g:
+        want, raw = f["predicted"][...], g["test/x"][...]
+    with torch.no_grad():
+        got = dptrain_torch.load(model, data=data, features="/test/x")(raw).numpy()
+    diff = float(np.abs(got - want).max())
+    print(f"regression: {got.shape} outputs, max abs diff {diff:.2e}")
+    if got.shape != want.shape or not diff < 1e-5:
+        sys.exit(f"FAIL: regression: PyTorch {got.shape} and dptrain predict {want.shape} differ by {diff}")
 
 
 def accuracy(model, data):
@@ -151,6 +170,7 @@ def main():
             net = check_predict(work, name, model, data)
             if name != "mlp":
                 round_trip(work, name, net, model, data, layers, scale)
+        check_regression(work)
         try:
             dptrain_torch._layer({"index": 3, "type": "capsule", "options": {}}, [[4]])
             sys.exit("FAIL: an unknown layer type was accepted")
