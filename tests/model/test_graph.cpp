@@ -59,6 +59,23 @@ TEST(GraphSpec, BlocksRepeatTheirBodyChainedWithLocalNames) {
   EXPECT_NE(n[3].place.find("model.layers[1].layers[0] (block 'res', repeat 2 of 2)"), std::string::npos) << n[3].place;
 }
 
+TEST(GraphSpec, TrainableFalseFreezesTheLayersTensors) {
+  const auto n = expand("[{type: dense, units: 3, trainable: false}, {type: relu}, {type: dense, units: 2, trainable: true}]");
+  EXPECT_FALSE(n[0].trainable);
+  EXPECT_TRUE(n[1].trainable);
+  EXPECT_TRUE(n[2].trainable);
+  EXPECT_FALSE(n[0].layer["trainable"]);  // not one of the layer's own options
+  Model m(YAML::Load("[{type: dense, units: 3}, {type: relu}, {type: dense, units: 2, trainable: false}]"), {4}, 2,
+          "net.yaml");
+  ASSERT_EQ(m.store().frozen_ranges().size(), 1u);
+  EXPECT_EQ(m.store().frozen_ranges()[0].offset, 4 * 3 + 3);  // layers.2.weight and .bias
+  EXPECT_EQ(m.store().frozen_ranges()[0].count, 2 * 3 + 2);
+  EXPECT_NE(m.summary().find("(frozen)"), std::string::npos) << m.summary();
+  EXPECT_NE(error_of("[{type: dense, units: 3, trainable: perhaps}]").find(
+                "model.layers[0]: trainable must be true or false, got 'perhaps'"),
+            std::string::npos);
+}
+
 TEST(GraphSpec, ErrorsNameTheLayerAndTheProblem) {
   const struct {
     const char* yaml;
