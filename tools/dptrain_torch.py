@@ -183,7 +183,7 @@ def _config_norm(cfg, num_features):
     data = cfg.get("data", {}) or {}
     files = data.get("file")
     files = files if isinstance(files, list) else [files]
-    features = data.get("features", "/train/images")
+    features = data.get("train_features", "/train/images")
     if files and files[0] and os.path.isfile(str(files[0])):
         return read_feature_norm(str(files[0]), features, num_features)
     return None, None
@@ -193,8 +193,9 @@ def load(path, data=None, features=None, probabilities=None):
     """The model of a dptrain model file as an eval-mode torch.nn.Module (float32, on the CPU).
 
     data, features: the HDF5 file and features dataset whose stored normalization to apply (the
-    file `dptrain predict --data` reads); default: the training data the model's config names
-    (data.file, data.features), when that file exists, else none. probabilities: softmax at the
+    file `dptrain predict --data` reads; features default: the config's data.test_features, else
+    /test/images); data default: the training data the model's config names (data.file,
+    data.train_features), when that file exists, else no normalization. probabilities: softmax at the
     end (default: True for loss cross_entropy, False for mse).
     """
     import yaml
@@ -212,7 +213,8 @@ def load(path, data=None, features=None, probabilities=None):
         tensors.update({k: torch.from_numpy(np.asarray(f["buffers"][k], np.float32)) for k in f["buffers"]})
     D = int(np.prod(input_shape))
     if data is not None:
-        offset, scale = read_feature_norm(data, features or "/test/images", D)
+        features = features or (cfg.get("data", {}) or {}).get("test_features") or "/test/images"
+        offset, scale = read_feature_norm(data, features, D)
     else:
         offset, scale = _config_norm(cfg, D)
     data_scale = _parse_scale((cfg.get("data", {}) or {}).get("scale", 1))

@@ -109,6 +109,10 @@ def check_predict(work, name, model, data):
     print(f"{name}: {got.shape[0]} rows, max abs diff of the probabilities {diff:.2e}")
     if not diff < 1e-5:
         sys.exit(f"FAIL: {name}: PyTorch and dptrain predict differ by {diff}")
+    with torch.no_grad():  # the normalization found through the config's data.file/train_features
+        same = np.array_equal(dptrain_torch.load(model)(raw).numpy(), got)
+    if not same:
+        sys.exit(f"FAIL: {name}: load() without data= converts the features differently")
     return net
 
 
