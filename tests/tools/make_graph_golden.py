@@ -17,33 +17,25 @@ downsample), in training mode (batch statistics):
 import argparse
 import os
 
+import sys
+
 import torch
 import torch.nn.functional as F
 
-DT = torch.float64
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_layer_golden as layer_golden  # noqa: E402  (one file format, one rounding)
+from make_layer_golden import DT, fmt_tensor, short  # noqa: E402
+
+
+def rand(gen, *shape, lo=-1.0, hi=1.0):  # a leaf that takes gradients
+    return layer_golden.rand(gen, *shape, lo=lo, hi=hi).requires_grad_()
+
 
 MODEL = ("[{type: conv2d, out_channels: 4, kernel_size: 3, stride: 2, padding: 1, bias: false},"
          " {type: batchnorm}, {type: relu},"
          " {type: conv2d, out_channels: 4, kernel_size: 3, padding: 1, bias: false}, {type: batchnorm, name: main},"
          " {type: conv2d, out_channels: 4, kernel_size: 1, stride: 2, bias: false, inputs: [input]},"
          " {type: batchnorm, name: shortcut}, {type: add, inputs: [main, shortcut]}, {type: relu}]")
-
-
-def short(t, digits=4):
-    return torch.round(t * 10**digits) / 10**digits
-
-
-def rand(gen, *shape, lo=-1.0, hi=1.0):
-    return short(torch.rand(*shape, generator=gen, dtype=DT) * (hi - lo) + lo).requires_grad_()
-
-
-def fmt_tensor(name, t):
-    t = t.detach().contiguous()
-    lines = [f"tensor {name} " + " ".join(str(d) for d in t.shape)]
-    vals = [repr(float(v)) for v in t.reshape(-1).tolist()]
-    for i in range(0, len(vals), 8):
-        lines.append(" ".join(vals[i:i + 8]))
-    return "\n".join(lines)
 
 
 def resnet_block(out):
