@@ -130,8 +130,8 @@ class Expander {
     const std::string where = path + context + " (block)";
     for (auto it = e.begin(); it != e.end(); ++it) {
       const std::string key = it->first.as<std::string>();
-      if (key != "type" && key != "name" && key != "repeat" && key != "layers" && key != "inputs")
-        fail("{}: {}: unknown key '{}' (a block has: name, repeat, layers, inputs)", origin_, where, key);
+      if (key != "type" && key != "name" && key != "repeat" && key != "layers" && key != "inputs" && key != "trainable")
+        fail("{}: {}: unknown key '{}' (a block has: name, repeat, layers, inputs, trainable)", origin_, where, key);
     }
     int64_t repeat = 1;
     if (e["repeat"]) {
@@ -148,6 +148,8 @@ class Expander {
     const std::vector<int> in = inputs_of(e, where, scope, local, prev);
     if (in.size() != 1) fail("{}: {}: a block takes one input, got {}", origin_, where, in.size());
     const std::string base = scope.prefix + (local.empty() ? fmt::format("block{}", out_.size()) : local);
+    const bool trainable = trainable_of(e, where);  // false: freezes every layer of the body
+    const size_t first = out_.size();
     int cur = in[0];
     for (int64_t r = 0; r < repeat; ++r) {
       Scope inner{&scope, cur, fmt::format("{}.{}.", base, r), {}};
@@ -155,6 +157,8 @@ class Expander {
           fmt::format(" (block{}, repeat {} of {})", local.empty() ? "" : " '" + local + "'", r + 1, repeat);
       list(e["layers"], path + ".layers", inner, cur, ctx);
     }
+    if (!trainable)
+      for (size_t k = first; k < out_.size(); ++k) out_[k].trainable = false;
     prev = cur;
     if (!local.empty()) scope.names[local] = cur;
   }

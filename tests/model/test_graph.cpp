@@ -76,6 +76,20 @@ TEST(GraphSpec, TrainableFalseFreezesTheLayersTensors) {
             std::string::npos);
 }
 
+// `trainable: false` on a block freezes every layer of its body, in every repeat (a stage of a
+// ResNet for fine-tuning), and nothing outside it.
+TEST(GraphSpec, TrainableFalseOnABlockFreezesItsBody) {
+  const auto n = expand(
+      "[{type: dense, units: 3}, {type: block, trainable: false, repeat: 2, layers: [{type: dense, units: 3}, "
+      "{type: block, layers: [{type: relu}]}]}, {type: dense, units: 2}]");
+  ASSERT_EQ(n.size(), 6u);
+  const bool want[] = {true, false, false, false, false, true};
+  for (size_t k = 0; k < n.size(); ++k) EXPECT_EQ(n[k].trainable, want[k]) << k;
+  EXPECT_NE(error_of("[{type: block, trainable: 3, layers: [{type: relu}]}]").find(
+                "model.layers[0] (block): trainable must be true or false, got '3'"),
+            std::string::npos);
+}
+
 TEST(GraphSpec, ErrorsNameTheLayerAndTheProblem) {
   const struct {
     const char* yaml;
@@ -91,7 +105,7 @@ TEST(GraphSpec, ErrorsNameTheLayerAndTheProblem) {
        "model.layers[0] (relu 'a'): its output is never used"},
       {"[{type: block, repeat: 0, layers: [{type: relu}]}]", "model.layers[0] (block): repeat must be an integer in"},
       {"[{type: block, layers: []}]", "model.layers[0].layers must be a non-empty list"},
-      {"[{type: block, layer: [{type: relu}]}]", "unknown key 'layer' (a block has: name, repeat, layers, inputs)"},
+      {"[{type: block, layer: [{type: relu}]}]", "unknown key 'layer' (a block has: name, repeat, layers, inputs, trainable)"},
       {"[{type: relu, inputs: {a: 1}}]", "inputs must be a non-empty list of layer names"},
   };
   for (const auto& c : cases) {
