@@ -5,13 +5,33 @@
 #include <stdlib.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "core/rng.hpp"
 
 namespace dpt::test {
 
 namespace {
+// The directories temp_dir made, removed when the test process ends (after MPI_Finalize, so every
+// rank is done with them); DPTRAIN_KEEP_TEST_DIRS=1 keeps them for a look after a failure.
+struct MadeDirs {
+  std::vector<std::string> dirs;
+  ~MadeDirs() {
+    const char* keep = std::getenv("DPTRAIN_KEEP_TEST_DIRS");
+    if (keep && std::string(keep) == "1") return;
+    std::error_code ec;
+    for (const auto& d : dirs) std::filesystem::remove_all(d, ec);
+  }
+};
+MadeDirs& made_dirs() {
+  static MadeDirs m;
+  return m;
+}
+
 int64_t per_sample(const SynthSpec& s) {
   int64_t d = 1;
   for (auto v : s.shape) d *= v;
@@ -125,6 +145,7 @@ std::string temp_dir(const std::string& tag) {
     std::string tmpl = "/tmp/dptrain-test-" + tag + "-XXXXXX";
     std::snprintf(buf, sizeof(buf), "%s", tmpl.c_str());
     if (!mkdtemp(buf)) throw std::runtime_error("mkdtemp failed");
+    made_dirs().dirs.push_back(buf);
   }
   if (init) MPI_Bcast(buf, sizeof(buf), MPI_CHAR, 0, MPI_COMM_WORLD);
   return buf;

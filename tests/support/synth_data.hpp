@@ -27,7 +27,8 @@ std::vector<int32_t> write_synth(const std::string& path, const SynthSpec& spec,
 double synth_value(const SynthSpec& spec, int64_t i, int64_t j);
 int32_t synth_label(const SynthSpec& spec, int64_t i);
 
-// A unique temporary directory per test (same on every rank of MPI_COMM_WORLD when `shared`).
+// A unique temporary directory per test, the same on every rank of MPI_COMM_WORLD; removed when
+// the process ends (DPTRAIN_KEEP_TEST_DIRS=1 keeps it).
 std::string temp_dir(const std::string& tag);
 
 }  // namespace dpt::test
