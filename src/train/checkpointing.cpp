@@ -1,5 +1,8 @@
 #include "train/checkpointing.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include "checkpoint/checkpoint_dir.hpp"
 #include "checkpoint/checkpoint_file.hpp"
 #include "core/error.hpp"
@@ -39,12 +42,26 @@ std::string param_index(const Model& model) {
 std::string save_checkpoint(const std::string& dir, int keep, Model& model, Optimizer& opt, const TrainState& st,
                             const std::string& config_yaml, const Comm& comm) {
   const std::string path = checkpoint_path(dir, st.step);
+  // Inside an epoch, local batchnorm's running statistics differ per rank (the epoch's end averages
+  // them): the file gets their average, one consistent array; the run keeps its own.
+  ParamStore& b = model.buffers();
+  const std::vector<float> own(b.params(), b.params() + b.size());
+  average_buffers(b, comm);
   CheckpointMeta meta{
       st.step,    model.architecture(), config_yaml, state_json(st, opt.steps(), opt.name()).dump(), param_index(model),
       comm.size()};
   write_checkpoint(path, meta, arrays(model, opt), comm);
+  std::copy(own.begin(), own.end(), b.params());
   if (comm.rank() == 0) prune_checkpoints(dir, keep);
   return path;
+}
+
+void average_buffers(ParamStore& b, const Comm& comm) {
+  if (b.size() == 0 || comm.size() == 1) return;
+  // In double: P identical values (sync batchnorm) average back to exactly the same float.
+  std::vector<double> v(b.params(), b.params() + b.size());
+  comm.allreduce_sum(v.data(), b.size());
+  for (int64_t i = 0; i < b.size(); ++i) b.params()[i] = static_cast<float>(v[i] / comm.size());
 }
 
 TrainState load_checkpoint(const std::string& path, Model& model, Optimizer& opt) {

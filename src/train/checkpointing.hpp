@@ -20,8 +20,12 @@ struct TrainState {
   nlohmann::json early;                        // early-stopping tracker
 };
 
-// Collective: all ranks write DIR/ckpt-<step>.h5 (see checkpoint_file.hpp), then rank 0 keeps the
-// newest `keep`. Returns the path.
+// Collective: the running statistics (model.buffers()) become their average over ranks, as
+// at an epoch's end (local batchnorm keeps its own per rank until then). Cost: one allreduce.
+void average_buffers(ParamStore& buffers, const Comm& comm);
+
+// Collective: all ranks write DIR/ckpt-<step>.h5 (see checkpoint_file.hpp) with the ranks' average
+// running statistics (the model keeps its own), then rank 0 keeps the newest `keep`. Returns the path.
 std::string save_checkpoint(const std::string& dir, int keep, Model& model, Optimizer& opt, const TrainState& st,
                             const std::string& config_yaml, const Comm& comm);
 

@@ -46,7 +46,6 @@ class Trainer {
   void log_setup() const;
   void restore(const std::string& path);
   TrainOutcome complete_finished_run();
-  void average_buffers();
   bool run_epoch(int64_t epoch, TrainOutcome& out);  // false: stop
   bool poll_stop_or_checkpoint();                    // collective, every few steps
   void checkpoint();
@@ -120,14 +119,6 @@ void Trainer::log_setup() const {
   if (!s_.init_from.empty() && resumed_from_.empty()) spdlog::info("initial weights from {}", s_.init_from);
 }
 
-void Trainer::average_buffers() {
-  ParamStore& b = model_.buffers();
-  if (b.size() == 0 || comm_.size() == 1) return;
-  // In double: P identical values (sync batchnorm) average back to exactly the same float.
-  std::vector<double> v(b.params(), b.params() + b.size());
-  comm_.allreduce_sum(v.data(), b.size());
-  for (int64_t i = 0; i < b.size(); ++i) b.params()[i] = static_cast<float>(v[i] / comm_.size());
-}
 
 void Trainer::restore(const std::string& path) {
   st_ = load_checkpoint(path, model_, *opt_);
@@ -250,7 +241,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
   out.train_loss = st_.loss_sum / std::max(seen, 1.0);
   const double train_acc = st_.correct / std::max(seen, 1.0);
   st_.loss_sum = st_.seen = st_.correct = 0, seen_before_ = 0;
-  average_buffers();
+  average_buffers(model_.buffers(), comm_);
   const double t_eval = wall_time();
   out.val = eval(data_.val()), out.test = eval(data_.test());
   const double eval_s = wall_time() - t_eval;

@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "checkpoint/checkpoint_dir.hpp"
+#include "checkpoint/checkpoint_file.hpp"
 #include "checkpoint/model_file.hpp"
 #include "core/error.hpp"
 #include "input/epoch_data.hpp"
@@ -86,6 +88,25 @@ train: {{max_steps: 12, epochs: 5}}
       EXPECT_GT(diff, 1e-3) << "ranks=" << world.size();
     }
   }
+}
+
+// A checkpoint inside an epoch with local batchnorm: each rank's running statistics are its own
+// until the epoch's end averages them. The checkpoint must still be one consistent file (it was
+// written as a mix of the ranks' blocks under one rank's checksum, then skipped as corrupt by
+// every resume), hold the ranks' average, and leave the run's own statistics untouched.
+TEST_F(TrainTest, MidEpochCheckpointsWithLocalBatchnormAreValid) {
+  const Comm world;
+  const std::string file = synth_file(world, "ckpt_bn");
+  const std::string out = std::filesystem::path(file).parent_path() / "run";
+  const std::string net =
+      "model: {layers: [{type: dense, units: 8}, {type: batchnorm}, {type: relu}, {type: dense, units: 4}]}\n";
+  const Config cfg = make_config(file, net + "train: {max_steps: 7, epochs: 5}\ncheckpoint: {every_steps: 3}");
+  const TrainOutcome with = train(cfg, world, {out, false, true});
+  const TrainOutcome without = train(cfg, world, {"", false, true});  // no checkpoints written
+  EXPECT_EQ(0, std::memcmp(with.params.data(), without.params.data(), with.params.size() * 4));
+  EXPECT_EQ(with.test.loss, without.test.loss);  // evaluated with the run's own running statistics
+  for (const int64_t step : {3, 6})
+    EXPECT_NO_THROW(verify_checkpoint_data(checkpoint_path(out + "/checkpoints", step))) << "step " << step;
 }
 
 TEST_F(TrainTest, ExchangedEpochDataEqualsDirectReads) {
