@@ -93,7 +93,7 @@ train: {{max_steps: 12, epochs: 5}}
 // A checkpoint inside an epoch with local batchnorm: each rank's running statistics are its own
 // until the epoch's end averages them. The checkpoint must still be one consistent file (it was
 // written as a mix of the ranks' blocks under one rank's checksum, then skipped as corrupt by
-// every resume), hold the ranks' average, and leave the run's own statistics untouched.
+// every resume; it now holds the ranks' average), and the run goes on as without checkpoints.
 TEST_F(TrainTest, MidEpochCheckpointsWithLocalBatchnormAreValid) {
   const Comm world;
   const std::string file = synth_file(world, "ckpt_bn");
