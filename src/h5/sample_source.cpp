@@ -9,20 +9,13 @@
 #include "core/error.hpp"
 #include "h5/feature_norm_io.hpp"
 #include "h5/file.hpp"
+#include "h5/arrays.hpp"
 #include "h5/file_list.hpp"
 #include "h5/finite_scan.hpp"
 
 namespace dpt {
 
 namespace {
-std::vector<int64_t> dims_of(hid_t dset) {
-  h5::Handle space(H5Dget_space(dset), H5Sclose);
-  const int rank = H5Sget_simple_extent_ndims(space.get());
-  std::vector<hsize_t> d(static_cast<size_t>(std::max(rank, 0)));
-  H5Sget_simple_extent_dims(space.get(), d.data(), nullptr);
-  return {d.begin(), d.end()};
-}
-
 H5T_class_t class_of(hid_t dset) {
   h5::Handle t(H5Dget_type(dset), H5Tclose);
   return H5Tget_class(t.get());
@@ -90,7 +83,7 @@ void check_targets(const SplitPaths& p, const std::string& path, H5T_class_t lc,
 
 // Checks one file's datasets; returns the features' dims.
 std::vector<int64_t> check_file(const SplitPaths& p, const std::string& path, const Opened& o) {
-  const auto fd = dims_of(o.feat.get()), ld = dims_of(o.lab.get());
+  const auto fd = h5::dims(o.feat.get()), ld = h5::dims(o.lab.get());
   if (fd.size() < 2 || fd.size() > 4)
     fail("{}: dataset '{}' ({}) has shape {}; features must be (N, D), (N, H, W) or (N, C, H, W)", path, p.features,
          p.features_option, shape_str(fd));
@@ -169,7 +162,7 @@ void SampleSource::add_file(const std::string& path) {
   const bool is_signed = cls == H5T_FLOAT || H5Tget_sign(ftype.get()) == H5T_SGN_2;
   const size_t size = H5Tget_size(mem.get());
   FeatureNorm norm = read_feature_norm(o.feat.get(), path, p.features, numel(shape));
-  const auto ld = dims_of(o.lab.get());
+  const auto ld = h5::dims(o.lab.get());
   const int64_t slots = p.float_targets && ld.size() == 2 ? ld[1] : 1;
   if (!h_->parts.empty() && slots != target_slots_)
     fail("{}: '{}' ({}) has {} targets per sample but {} has {}; all files of a data set must agree", path, p.labels,
@@ -261,7 +254,7 @@ void SampleSource::read_window(size_t part, int64_t first, int64_t count, unsign
   const Opened& o = h_->at(paths_, part);
   const int64_t local = first - h_->parts[part].begin;
   hid_t mem = H5I_INVALID_HID;
-  h5::Handle fspace = row_space(dims_of(o.feat.get()), local, count, &mem);
+  h5::Handle fspace = row_space(h5::dims(o.feat.get()), local, count, &mem);
   h5::Handle mspace(mem, H5Sclose);
   if (H5Dread(o.feat.get(), h_->mem_type.get(), mspace.get(), fspace.get(), H5P_DEFAULT, raw) < 0)
     fail("{}: reading rows {}..{} of '{}' failed (corrupt or truncated file?)", h_->parts[part].path, local,
@@ -290,7 +283,7 @@ void SampleSource::read_labels(size_t part, int64_t first, int64_t count, LabelR
   const Opened& o = h_->at(paths_, part);
   const int64_t local = first - h_->parts[part].begin;
   hid_t mem = H5I_INVALID_HID;
-  h5::Handle fspace = row_space(dims_of(o.lab.get()), local, count, &mem);
+  h5::Handle fspace = row_space(h5::dims(o.lab.get()), local, count, &mem);
   h5::Handle mspace(mem, H5Sclose);
   const hid_t type = as == LabelRead::F32   ? H5T_NATIVE_FLOAT
                      : as == LabelRead::I64 ? H5T_NATIVE_INT64

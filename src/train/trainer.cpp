@@ -119,7 +119,6 @@ void Trainer::log_setup() const {
   if (!s_.init_from.empty() && resumed_from_.empty()) spdlog::info("initial weights from {}", s_.init_from);
 }
 
-
 void Trainer::restore(const std::string& path) {
   st_ = load_checkpoint(path, model_, *opt_);
   if (!st_.early.is_null()) early_.from_json(st_.early);

@@ -16,10 +16,6 @@
 #include "layers/running_stats.hpp"
 #include "support/golden.hpp"
 
-#ifndef DPTRAIN_GOLDEN_DIR
-#error "DPTRAIN_GOLDEN_DIR must name tests/golden"
-#endif
-
 namespace dpt {
 namespace {
 
@@ -31,7 +27,7 @@ using test::Tensor;
 
 template <class T>
 void run_case(const std::string& name, double rel, double floor) {
-  const Golden g = read_golden(std::string(DPTRAIN_GOLDEN_DIR) + "/layers/" + name + ".txt");
+  const Golden g = read_golden(test::golden_path("layers/" + name + ".txt"));
   auto layer = make_layer<T>(YAML::Load(g.layer), 0, g.input, name);
   PassContext ctx;
   ctx.training = g.training;
@@ -113,7 +109,7 @@ INSTANTIATE_TEST_SUITE_P(PyTorch, LayerGolden, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<const char*>& i) { return std::string(i.param); });
 
 TEST(LayerGoldenFiles, ReaderParsesTheFormat) {
-  const Golden g = read_golden(std::string(DPTRAIN_GOLDEN_DIR) + "/layers/conv2d_k3_s2_p1.txt");
+  const Golden g = read_golden(test::golden_path("layers/conv2d_k3_s2_p1.txt"));
   EXPECT_EQ(g.input, (Shape{2, 7, 5}));
   EXPECT_EQ(g.batch, 3);
   EXPECT_FALSE(g.training);
@@ -121,7 +117,7 @@ TEST(LayerGoldenFiles, ReaderParsesTheFormat) {
   EXPECT_EQ(g.at("weight").shape, (Shape{3, 2, 3, 3}));
   EXPECT_EQ(g.at("y").shape, (Shape{3, 3, 4, 3}));
   EXPECT_EQ(g.at("x").v.size(), 210u);
-  EXPECT_TRUE(read_golden(std::string(DPTRAIN_GOLDEN_DIR) + "/layers/batchnorm1d_train.txt").training);
+  EXPECT_TRUE(read_golden(test::golden_path("layers/batchnorm1d_train.txt")).training);
 }
 
 }  // namespace

@@ -10,10 +10,6 @@
 #include "model/model.hpp"
 #include "support/golden.hpp"
 
-#ifndef DPTRAIN_GOLDEN_DIR
-#error "DPTRAIN_GOLDEN_DIR must name tests/golden"
-#endif
-
 namespace dpt {
 namespace {
 
@@ -22,7 +18,7 @@ using test::expect_close;
 using test::Golden;
 
 const Golden& block() {
-  static const Golden g = test::read_golden(std::string(DPTRAIN_GOLDEN_DIR) + "/graph/resnet_block.txt");
+  static const Golden g = test::read_golden(test::golden_path("graph/resnet_block.txt"));
   return g;
 }
 

@@ -16,7 +16,14 @@
 
 #include "tensor/shape.hpp"
 
+#ifndef DPTRAIN_GOLDEN_DIR
+#error "DPTRAIN_GOLDEN_DIR must name tests/golden (target_compile_definitions in the suite's CMakeLists.txt)"
+#endif
+
 namespace dpt::test {
+
+// A file under tests/golden/, e.g. golden_path("graph/resnet_block.txt").
+inline std::string golden_path(const std::string& rel) { return std::string(DPTRAIN_GOLDEN_DIR) + "/" + rel; }
 
 struct Tensor {
   Shape shape;
