@@ -6,6 +6,7 @@
 #   cluster/install-deps.sh --slurm    # also the local Slurm test cluster (slurmctld slurmd munge)
 #   cluster/install-deps.sh --torch    # also python3-torch, h5py, yaml: tools/dptrain_torch.py, its test
 #                                      # (tools_dptrain_torch) and the golden test values' generators
+#   cluster/install-deps.sh --onnx     # also python3-onnx (and npm if missing): the ONNX export test
 #   cluster/install-deps.sh --sklearn-data  # also python3-sklearn (its diabetes data: datasets/diabetes.sh)
 set -euo pipefail
 
@@ -16,6 +17,7 @@ PKGS=(
   libtbb-dev libopenblas-dev
   libgtest-dev googletest
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libonnx-dev libprotobuf-dev
   dataset-fashion-mnist
   gnuplot-nox
 )
@@ -24,7 +26,9 @@ for arg in "$@"; do
     --slurm) PKGS+=(slurmctld slurmd slurm-client munge iproute2) ;;
     --torch) PKGS+=(python3-torch python3-numpy python3-h5py python3-yaml libopenblas0-openmp) ;;
     --sklearn-data) PKGS+=(python3-sklearn) ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --slurm, --torch, --sklearn-data)" >&2; exit 2 ;;
+    --onnx) PKGS+=(python3-onnx python3-numpy python3-h5py python3-yaml)
+            command -v npm >/dev/null || PKGS+=(nodejs npm) ;;  # ONNX Runtime's npm package (tests/onnx_export)
+    *) echo "install-deps.sh: unknown option '$arg' (use --slurm, --torch, --onnx, --sklearn-data)" >&2; exit 2 ;;
   esac
 done
 

@@ -12,19 +12,16 @@ namespace {
 // Every option of the node's type with its value as the layer factory read it (defaults filled).
 nlohmann::json options_of(const NodeSpec& n) {
   nlohmann::json o = nlohmann::json::object();
-  for (const auto& [type, table] : layer_types()) {
-    if (type != n.type) continue;
-    Config c(table);
-    for (auto it = n.layer.begin(); it != n.layer.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
-      if (key != "type") c.set(key, it->second, "model graph");
-    }
-    for (const OptionSpec& s : table) {
-      if (s.type == OptType::Int) o[s.key] = c.get_int(s.key);
-      if (s.type == OptType::Float) o[s.key] = c.get_float(s.key);
-      if (s.type == OptType::Bool) o[s.key] = c.get_bool(s.key);
-      if (s.type == OptType::String) o[s.key] = c.get_string(s.key);
-    }
+  const OptionTable* table = nullptr;
+  for (const auto& [type, t] : layer_types())
+    if (type == n.type) table = &t;
+  if (!table) return o;  // a merge node (add, concat): no options
+  const Config c = layer_options(n.type, n.layer);
+  for (const OptionSpec& s : *table) {
+    if (s.type == OptType::Int) o[s.key] = c.get_int(s.key);
+    if (s.type == OptType::Float) o[s.key] = c.get_float(s.key);
+    if (s.type == OptType::Bool) o[s.key] = c.get_bool(s.key);
+    if (s.type == OptType::String) o[s.key] = c.get_string(s.key);
   }
   return o;
 }

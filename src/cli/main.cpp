@@ -33,7 +33,7 @@ void start_watchdog(bool from_config) {
   if (t > 0) dpt::Comm::start_watchdog(t);
 }
 
-// Commands with one writer (prepare, plot, docs, inspect) run on rank 0 only. The other ranks wait
+// Commands with one writer (prepare, plot, docs, inspect, export) run on rank 0 only. The other ranks wait
 // in a broadcast of its outcome, so every rank leaves together: an error is rethrown on every rank
 // (and printed once, by end_job).
 int on_rank0(const dpt::cli::Run& run, const dpt::Comm& world) {
@@ -97,6 +97,7 @@ int run_cli(int argc, char** argv, int rank) {
   const dpt::cli::Run plot = dpt::cli::add_plot(app);
   const dpt::cli::Run docs = dpt::cli::add_docs(app);
   const dpt::cli::Run inspect = dpt::cli::add_inspect(app);
+  const dpt::cli::Run export_onnx = dpt::cli::add_export(app);
   std::string known;
   bool is_command = argc < 2 || argv[1][0] == '-';
   for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
@@ -122,6 +123,7 @@ int run_cli(int argc, char** argv, int rank) {
   if (app.got_subcommand("plot")) return on_rank0(plot, world);
   if (app.got_subcommand("docs")) return on_rank0(docs, world);
   if (app.got_subcommand("inspect")) return on_rank0(inspect, world);
+  if (app.got_subcommand("export")) return on_rank0(export_onnx, world);
   const bool from_config = app.got_subcommand("train") || app.got_subcommand("bench");
   start_watchdog(from_config);
   if (app.got_subcommand("train")) return train();

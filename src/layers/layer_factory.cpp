@@ -133,6 +133,19 @@ std::unique_ptr<Layer<T>> build(const std::string& type, const Config& c, size_t
 }
 }  // namespace
 
+Config layer_options(const std::string& type, const YAML::Node& spec) {
+  for (const auto& [name, table] : layer_types()) {
+    if (name != type) continue;
+    Config c(table);
+    for (auto it = spec.begin(); it != spec.end(); ++it) {
+      const std::string key = it->first.as<std::string>();
+      if (key != "type") c.set(key, it->second, "layer options");
+    }
+    return c;
+  }
+  fail("internal: layer_options of unknown layer type '{}'", type);
+}
+
 template <class T>
 std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in, const std::string& origin,
                                      const std::string& place) {

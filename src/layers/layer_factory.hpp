@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/options.hpp"
 #include "layers/layer.hpp"
 
@@ -20,6 +21,10 @@ const std::vector<std::pair<std::string, OptionTable>>& layer_types();
 // spec: one list entry; index: its node index in the model (seeds dropout); in: per-sample input
 // shape; origin: where the list came from (config file name) for error messages; place: the
 // entry's place in the config (default "model.layers[index]"; a layer in a block has a longer one).
+// The options of an entry of type `type` (one make_layer accepted) as the factory reads them:
+// every key of the type's table, defaults filled in (model files and exporters describe layers so).
+Config layer_options(const std::string& type, const YAML::Node& spec);
+
 template <class T>
 std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in, const std::string& origin,
                                      const std::string& place = "");

@@ -20,3 +20,15 @@ add_test(NAME cli_init_from_frozen
          WORKING_DIRECTORY ${CLI_DIR})
 set_tests_properties(cli_init_from_frozen PROPERTIES FIXTURES_REQUIRED cli_data TIMEOUT 180 PROCESSORS 2
                      ENVIRONMENT "${DPTRAIN_MPI_ENV}")
+
+# dptrain export: wrong inputs fail before anything is written (hand_model.h5: make_cli_data).
+cli_case(export_not_onnx_name "error: --out 'hand_model.h5': the ONNX file's name must end in .onnx"
+  export --model hand_model.h5 --out hand_model.h5)
+cli_case(export_missing_dir "error: nodir/m.onnx: output directory 'nodir' does not exist"
+  export --model hand_model.h5 --out nodir/m.onnx)
+cli_case(export_missing_model "error: nomodel.h5: file not found" export --model nomodel.h5 --out m.onnx)
+cli_case(export_data_file_as_model "error: biglabel.h5: not a dptrain model file"
+  export --model biglabel.h5 --out m.onnx)
+cli_case(export_shape_mismatch "error: good.h5: samples '/test/x' are \\(12\\) but the model hand_model.h5 takes \\(3\\)"
+  export --model hand_model.h5 --data good.h5 --features /test/x --labels /test/y --out m.onnx)
+cli_case(export_missing_data "error: nofile.h5: file not found" export --model hand_model.h5 --data nofile.h5 --out m.onnx)

@@ -20,11 +20,12 @@ ALLOWED = {
     "h5": {"core", "tensor"},
     "input": {"core", "tensor", "h5", "comm"},
     "prepare": {"core", "tensor", "h5"},
+    "onnx_export": {"core", "tensor", "kernels", "layers", "model"},
     "eval": {"core", "tensor", "kernels", "layers", "model", "comm", "h5", "input"},
     "checkpoint": {"core", "tensor", "kernels", "layers", "model", "optim", "comm", "h5"},
     "train": {"core", "tensor", "kernels", "layers", "model", "optim", "comm", "h5", "input", "eval", "checkpoint"},
     "cli": {"core", "tensor", "kernels", "layers", "model", "optim", "comm", "h5", "input", "eval", "prepare",
-            "checkpoint", "train"},
+            "checkpoint", "train", "onnx_export"},
 }
 # System headers and the only modules that may include them.
 OWNED = {
@@ -32,6 +33,7 @@ OWNED = {
     r"hdf5(_hl)?\.h|H5[A-Za-z]*\.h": {"h5"},
     r"cblas\.h|openblas.*\.h": {"kernels"},
     r"tbb/.*|oneapi/tbb.*": {"kernels"},
+    r"onnx/.*|google/protobuf/.*": {"onnx_export"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 

@@ -13,7 +13,6 @@ accuracy and the same weights. Exits 77 (skipped) without python3-torch / python
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -21,7 +20,7 @@ try:
     import h5py
     import numpy as np
     import torch
-    import yaml
+    import yaml  # noqa: F401  (dptrain_testkit writes the configs with it)
 except ImportError as e:
     print(f"SKIP: {e.name} is not installed (Debian: cluster/install-deps.sh --torch installs python3-torch, "
           "python3-h5py, python3-yaml)")
@@ -29,77 +28,23 @@ except ImportError as e:
 
 MPIEXEC, DPTRAIN, TOOLS = sys.argv[1:4]
 sys.path.insert(0, TOOLS)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import dptrain_torch  # noqa: E402
+from dptrain_testkit import CNN, GRAPH, MLP, REGRESSION, Kit  # noqa: E402
 
-MLP = [{"type": "dense", "units": 16}, {"type": "gelu", "approximate": "tanh"},
-       {"type": "dense", "units": 16}, {"type": "leaky_relu", "negative_slope": 0.1},
-       {"type": "dense", "units": 8}, {"type": "sigmoid"}, {"type": "dense", "units": 8}, {"type": "tanh"},
-       {"type": "dense", "units": 4}]
-CNN = [{"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "bias": False},
-       {"type": "batchnorm"}, {"type": "relu"},
-       {"type": "maxpool2d", "kernel_size": 3, "stride": 2, "padding": 1},
-       {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 2, "dilation": 2, "groups": 2},
-       {"type": "batchnorm"}, {"type": "gelu"},
-       {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "groups": 8, "stride": 2},
-       {"type": "avgpool2d", "kernel_size": 2, "stride": 1, "padding": 1},
-       {"type": "flatten"}, {"type": "dense", "units": 16}, {"type": "batchnorm"}, {"type": "relu"},
-       {"type": "dropout", "p": 0.3}, {"type": "identity"}, {"type": "dense", "units": 4}]
-GRAPH = [{"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "name": "stem"},
-         {"type": "block", "name": "body", "repeat": 2, "layers": [
-             {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "bias": False},
-             {"type": "batchnorm"}, {"type": "relu"},
-             {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "name": "main"},
-             {"type": "add", "inputs": ["main", "input"]}, {"type": "relu"}]},
-         {"type": "conv2d", "out_channels": 4, "kernel_size": 1, "inputs": ["stem"], "name": "side"},
-         {"type": "concat", "inputs": ["body", "side"]},
-         {"type": "global_avgpool2d"}, {"type": "dense", "units": 4}]
-
-
-def make_data(work):
-    rng = np.random.default_rng(7)
-    y = rng.integers(0, 4, 160).astype(np.uint8)
-    img = rng.integers(0, 120, (160, 8, 8)).astype(np.uint8)
-    for c in range(4):  # a bright quadrant per class
-        img[y == c, (c // 2) * 4:(c // 2) * 4 + 4, (c % 2) * 4:(c % 2) * 4 + 4] += 120
-    feat = (rng.normal(size=(160, 12)) * 5 + 20 + y[:, None]).astype(np.float32)
-    with h5py.File(os.path.join(work, "images.h5"), "w") as f:
-        f["train/x"], f["train/y"], f["test/x"], f["test/y"] = img[:128], y[:128], img[128:], y[128:]
-    with h5py.File(os.path.join(work, "table.h5"), "w") as f:
-        f["train/x"], f["train/y"], f["test/x"], f["test/y"] = feat[:128], y[:128], feat[128:], y[128:]
-        for split in ("train/x", "test/x"):  # zscore statistics of the training split
-            f[split].attrs["normalize"] = "zscore"
-            f[split].attrs["offset"] = feat[:128].mean(0).astype(np.float64)
-            f[split].attrs["scale"] = 1.0 / feat[:128].std(0).astype(np.float64)
-    with h5py.File(os.path.join(work, "reg.h5"), "w") as f:  # regression: 2 float targets
-        t = np.stack([feat[:, 0] * 0.1 + y, feat[:, 1] * 0.2], axis=1).astype(np.float32)
-        f["train/x"], f["train/y"], f["test/x"], f["test/y"] = feat[:128], t[:128], feat[128:], t[128:]
+kit = None  # the Kit of main()'s work directory
 
 
 def run(*args):
-    p = subprocess.run([MPIEXEC, "-n", "2", DPTRAIN, *args], stdin=subprocess.DEVNULL, capture_output=True,
-                       text=True, timeout=240)
-    if p.returncode != 0:
-        sys.exit(f"FAIL: dptrain {' '.join(args)}\n{p.stdout}\n{p.stderr}")
-    return p.stdout
+    return kit.run(*args)
 
 
 def train(work, name, data, layers, scale, extra=(), loss="cross_entropy"):
-    cfg = {"loss": loss, "seed": 3, "data": {"file": data, "train_features": "/train/x", "train_labels": "/train/y",
-                               "test_features": "/test/x", "test_labels": "/test/y", "scale": scale},
-           "model": {"layers": layers}, "train": {"epochs": 2, "batch_size": 32},
-           "optimizer": {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.001}}
-    path = os.path.join(work, name + ".yaml")
-    with open(path, "w") as f:
-        yaml.safe_dump(cfg, f)
-    run("train", "-q", "-c", path, "--out", os.path.join(work, name), *extra)
-    return os.path.join(work, name, "model.h5")
+    return kit.train(name, data, layers, scale, extra, loss)
 
 
 def check_predict(work, name, model, data):
-    out = os.path.join(work, name + "_pred.h5")
-    run("predict", "--model", model, "--data", data, "--features", "/test/x", "--labels", "/test/y", "--out", out)
-    with h5py.File(out, "r") as f:
-        want = f["probabilities"][...]
+    want = kit.predict(name, model, data)
     with h5py.File(data, "r") as f:
         raw = f["test/x"][...]
     net = dptrain_torch.load(model, data=data, features="/test/x")
@@ -118,12 +63,10 @@ def check_predict(work, name, model, data):
 
 def check_regression(work):
     data = os.path.join(work, "reg.h5")
-    model = train(work, "reg", data, [{"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 2}],
-                  1 / 16, loss="mse")
-    out = os.path.join(work, "reg_pred.h5")
-    run("predict", "--model", model, "--data", data, "--features", "/test/x", "--labels", "/test/y", "--out", out)
-    with h5py.File(out, "r") as f, h5py.File(data, "r") as g:
-        want, raw = f["predicted"][...], g["test/x"][...]
+    model = train(work, "reg", data, REGRESSION, 1 / 16, loss="mse")
+    want = kit.predict("reg", model, data)
+    with h5py.File(data, "r") as g:
+        raw = g["test/x"][...]
     with torch.no_grad():
         got = dptrain_torch.load(model, data=data, features="/test/x")(raw).numpy()
     diff = float(np.abs(got - want).max())
@@ -165,8 +108,10 @@ def round_trip(work, name, net, model, data, layers, scale):
 
 
 def main():
+    global kit
     with tempfile.TemporaryDirectory(prefix="dptrain-torch-") as work:
-        make_data(work)
+        kit = Kit(MPIEXEC, DPTRAIN, work)
+        kit.make_data()
         images, table = os.path.join(work, "images.h5"), os.path.join(work, "table.h5")
         for name, data, layers, scale in (("mlp", table, MLP, 1), ("cnn", images, CNN, "1/255"),
                                           ("graph", images, GRAPH, "1/255")):
