@@ -29,8 +29,9 @@ void load_store(hid_t f, const std::string& path, ParamStore& store, const char*
     const std::string layer = fmt::format("layers.{} ({})", v.layer, model.graph().spec(v.layer).type);
     if (found.empty()) {
       if (!required) continue;
-      fail("{}: train.init_from: tensor '{}' not found (looked for {}); {} needs it with shape {}", path, v.name,
-           fmt::join(places, ", "), layer, shape_str(v.shape));
+      fail("{}: train.init_from: tensor '{}' not found (looked for {}); {} needs it with shape {} (other names, "
+           "e.g. an nn.Sequential's? train.init_from_match: position)",
+           path, v.name, fmt::join(places, ", "), layer, shape_str(v.shape));
     }
     h5::Handle d = h5::open_dataset(f, path, found, "train.init_from");
     const Shape got = h5::dims(d.get());
@@ -42,10 +43,54 @@ void load_store(hid_t f, const std::string& path, ParamStore& store, const char*
   }
 }
 
+bool is_statistic(const std::string& name) {
+  auto ends = [&](const std::string& s) { return name.size() >= s.size() && name.ends_with(s); };
+  return ends("running_mean") || ends("running_var") || ends("num_batches_tracked");
+}
+
+// By position: the file's tensors (the datasets of /state_dict, else of the root, in creation
+// order: see state_dict_file.hpp) fill the model's tensors of `store` in order.
+void load_by_position(hid_t f, const std::string& path, const std::string& group, const std::vector<std::string>& names,
+                      ParamStore& store, const Model& model, const char* what) {
+  const auto& views = store.views();
+  if (names.size() != views.size())
+    fail("{}: train.init_from (train.init_from_match: position): the file has {} {} tensors in '{}', the model {}",
+         path, names.size(), what, group, views.size());
+  for (size_t i = 0; i < views.size(); ++i) {
+    const ParamView& v = views[i];
+    const std::string found = (group == "/" ? "/" : group + "/") + names[i];
+    h5::Handle d = h5::open_dataset(f, path, found, "train.init_from");
+    const Shape got = h5::dims(d.get());
+    if (got != v.shape)
+      fail("{}: train.init_from (by position): {} tensor {} '{}' has shape {} but the model's {} ({}) needs {}", path,
+           what, i + 1, found, shape_str(got), v.name, model.graph().spec(v.layer).type, shape_str(v.shape));
+    if (!h5::read_f32(d.get(), store.params() + v.offset))
+      fail("{}: train.init_from: reading '{}' failed (not numbers, or a corrupt file?)", path, found);
+  }
+}
+
+void load_positions(hid_t f, const std::string& path, Model& model) {
+  const std::string group = h5::exists(f, "/state_dict") ? "/state_dict" : "/";
+  std::vector<std::string> params, stats;
+  bool ordered = false;
+  const std::vector<std::string> names = h5::dataset_names(f, group, &ordered);
+  if (!ordered)
+    fail("{}: train.init_from_match: position needs the order of the tensors, and '{}' does not keep it: write the "
+         "file with h5py.File(path, \"w\", track_order=True) (docs/interop.md)",
+         path, group);
+  for (const std::string& n : names) {
+    if (n.ends_with("num_batches_tracked")) continue;
+    (is_statistic(n) ? stats : params).push_back(n);
+  }
+  load_by_position(f, path, group, params, model.store(), model, "parameter");
+  if (!stats.empty()) load_by_position(f, path, group, stats, model.buffers(), model, "running-statistics");
+}
+
 }  // namespace
 
-void load_state_dict_file(const std::string& path, Model& model) {
+void load_state_dict_file(const std::string& path, Model& model, InitMatch match) {
   h5::Handle f = h5::open_read(path);
+  if (match == InitMatch::Position) return load_positions(f.get(), path, model);
   load_store(f.get(), path, model.store(), "params", true, model);
   load_store(f.get(), path, model.buffers(), "buffers", false, model);
 }

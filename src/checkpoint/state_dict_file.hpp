@@ -7,6 +7,12 @@
 // Every parameter must be there with the model's shape; batchnorm running statistics are loaded
 // when present (shape-checked) and keep their initial values otherwise; other tensors (e.g.
 // num_batches_tracked) are ignored.
+// By position (train.init_from_match: position), for a state_dict with other names (a PyTorch
+// nn.Sequential's "1.weight", a module's "fc1.weight"): the datasets of /state_dict, else of the
+// root, in creation order, which the file must track (h5py.File(path, "w", track_order=True), as
+// the snippet of docs/interop.md writes it; else an error says so); those named *running_mean or
+// *running_var fill the batchnorm statistics in order (all or none), num_batches_tracked is
+// skipped, the others fill the parameters in order: the counts and every shape must match.
 #pragma once
 #include <string>
 
@@ -16,6 +22,7 @@ namespace dpt {
 
 // Overwrites the model's parameters (and the statistics present) from `path`; throws naming the
 // file and the first missing or mismatched tensor with the expected and the found shape.
-void load_state_dict_file(const std::string& path, Model& model);
+enum class InitMatch { Name, Position };
+void load_state_dict_file(const std::string& path, Model& model, InitMatch match = InitMatch::Name);
 
 }  // namespace dpt

@@ -101,6 +101,30 @@ Handle create(const std::string& path) {
   return Handle(f, H5Fclose);
 }
 
+namespace {
+herr_t add_dataset_name(hid_t group, const char* name, const H5L_info_t*, void* names) {
+  const hid_t o = H5Oopen(group, name, H5P_DEFAULT);
+  if (o < 0) return 0;  // a dangling link: not a dataset
+  if (H5Iget_type(o) == H5I_DATASET) static_cast<std::vector<std::string>*>(names)->push_back(name);
+  H5Oclose(o);
+  return 0;
+}
+}  // namespace
+
+std::vector<std::string> dataset_names(hid_t file, const std::string& group, bool* in_creation_order) {
+  Handle g(H5Gopen2(file, group.c_str(), H5P_DEFAULT), H5Gclose);
+  if (!g.valid()) return {};
+  Handle gcpl(H5Gget_create_plist(g.get()), H5Pclose);
+  unsigned flags = 0;
+  const bool tracked = gcpl.valid() && H5Pget_link_creation_order(gcpl.get(), &flags) >= 0 &&
+                       (flags & H5P_CRT_ORDER_INDEXED) != 0;
+  if (in_creation_order) *in_creation_order = tracked;
+  std::vector<std::string> names;
+  hsize_t at = 0;
+  H5Literate(g.get(), tracked ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME, H5_ITER_INC, &at, add_dataset_name, &names);
+  return names;
+}
+
 bool exists(hid_t loc, const std::string& name) {
   // H5Lexists fails on missing intermediate groups: walk the path one component at a time.
   std::string partial;

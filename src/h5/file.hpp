@@ -41,6 +41,9 @@ Handle create(const std::string& path);
 // Opens dataset `name`; `option` is the config key that named it, for the error message.
 Handle open_dataset(hid_t file, const std::string& path, const std::string& name, const std::string& option);
 bool exists(hid_t loc, const std::string& name);  // path with intermediate groups
+// The names of the datasets directly in `group`, in creation order when the group tracks it (h5py:
+// File(..., track_order=True); *in_creation_order = true), else in name order.
+std::vector<std::string> dataset_names(hid_t file, const std::string& group, bool* in_creation_order = nullptr);
 
 // Attributes. Writers create the attribute (collectively when the file is open with MPI-IO);
 // readers throw naming `path` when it is missing or of the wrong kind.

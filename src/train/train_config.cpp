@@ -54,6 +54,10 @@ const OptionTable& loop_options() {
       option_spec("train.init_from", OptType::String, "",
                   "HDF5 file of initial weights: a PyTorch state_dict (datasets layers.K.weight, ...) or a "
                   "model.h5; every parameter is shape-checked (docs/interop.md; empty: random initialization)"),
+      choice_spec("train.init_from_match", "name",
+                  "how init_from's tensors are found: by dptrain's names, or by position (the file's tensors in "
+                  "order, for a state_dict with other names, e.g. an nn.Sequential's)",
+                  {"name", "position"}),
       option_spec("train.clip_grad_norm", OptType::Float, "0", "clip the global gradient norm to this (0: off)", 0),
       choice_spec("train.nonfinite", "stop", "a NaN/Inf loss or gradient: stop, or skip the step", {"stop", "skip"}),
       choice_spec("early_stopping.metric", "val_loss",
@@ -88,6 +92,7 @@ void read_loop(const Config& c, TrainSettings& s) {
   s.micro_shards = c.get_int("train.micro_shards");
   s.clip_grad_norm = c.get_float("train.clip_grad_norm");
   s.init_from = c.has("train.init_from") ? c.get_string("train.init_from") : "";
+  s.init_by_position = c.get_string("train.init_from_match") == "position";
   s.skip_nonfinite = c.get_string("train.nonfinite") == "skip";
   s.early_metric = c.get_string("early_stopping.metric");
   check_metric_for_loss(s.early_metric, s.loss);

@@ -31,6 +31,7 @@ struct TrainSettings {
   int64_t micro_shards;  // pieces of each global batch when deterministic
   double clip_grad_norm;
   std::string init_from;  // HDF5 state_dict to start from (checkpoint/state_dict_file.hpp); empty: none
+  bool init_by_position = false;  // train.init_from_match: position
   bool skip_nonfinite;
   std::string early_metric;  // val_loss | val_accuracy | val_rmse | val_mae | val_r2
   int64_t patience;          // 0: no early stopping

@@ -307,7 +307,8 @@ void Trainer::start() {
   if (comm_.rank() == 0) model_.init(s_.seed);
   comm_.bcast(model_.store().params(), model_.store().size(), 0);
   comm_.bcast(model_.buffers().params(), model_.buffers().size(), 0);
-  if (!s_.init_from.empty()) load_state_dict_file(s_.init_from, model_);  // every rank: each fails alike
+  if (!s_.init_from.empty())  // every rank: each fails alike
+    load_state_dict_file(s_.init_from, model_, s_.init_by_position ? InitMatch::Position : InitMatch::Name);
   if (opts_.resume.empty()) return;
   const std::string path = choose_checkpoint(dir_, opts_.resume, model_.architecture());
   if (!path.empty()) restore(path);

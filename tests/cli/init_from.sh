@@ -5,6 +5,8 @@
 #      (SGD with momentum and weight decay), layers.2 moves; the summary marks the frozen layer.
 #   2. init_group.h5 (the same values under /state_dict, float64), everything frozen: the model
 #      file holds exactly run 1's starting weights; so does a run initialized from a model.h5.
+#   3. init_seq.h5 (the same values under PyTorch names, in creation order) with
+#      train.init_from_match: position: the same weights as by name.
 set -euo pipefail
 mpiexec=$1 bin=$2
 work=$(mktemp -d /tmp/dptrain-init-XXXXXX)
@@ -34,4 +36,9 @@ done
 timeout 120 "$mpiexec" -n 2 "$bin" "${common[@]}" --set train.init_from="$work/a/model.h5" --set "$all_frozen" \
   --out "$work/c" < /dev/null > "$work/c.out" 2>&1 || { cat "$work/c.out"; fail "run c"; }
 h5diff "$work/a/model.h5" "$work/c/model.h5" /params /params || fail "a model.h5 as init_from: other weights"
+# By position: init_seq.h5 holds init_good.h5's values under PyTorch names (fc1.weight, ...).
+timeout 120 "$mpiexec" -n 2 "$bin" "${common[@]}" --set train.init_from=init_seq.h5 \
+  --set train.init_from_match=position --set "$all_frozen" --out "$work/d" < /dev/null > "$work/d.out" 2>&1 \
+  || { cat "$work/d.out"; fail "run d"; }
+h5diff "$work/b/model.h5" "$work/d/model.h5" /params /params || fail "by position: other weights than by name"
 echo "init_from + trainable: false ok"

@@ -32,3 +32,16 @@ cli_case(export_data_file_as_model "error: biglabel.h5: not a dptrain model file
 cli_case(export_shape_mismatch "error: good.h5: samples '/test/x' are \\(12\\) but the model hand_model.h5 takes \\(3\\)"
   export --model hand_model.h5 --data good.h5 --features /test/x --labels /test/y --out m.onnx)
 cli_case(export_missing_data "error: nofile.h5: file not found" export --model hand_model.h5 --data nofile.h5 --out m.onnx)
+
+# train.init_from_match: position (PyTorch names, the file's order).
+cli_case(init_position_unordered
+  "error: init_good.h5: train.init_from_match: position needs the order of the tensors, and '/' does not keep it: write the file with h5py.File\\(path, \"w\", track_order=True\\)"
+  ${T} --set train.init_from=init_good.h5 --set train.init_from_match=position)
+cli_case(init_position_count
+  "error: init_seq_short.h5: train.init_from \\(train.init_from_match: position\\): the file has 3 parameter tensors in '/', the model 4"
+  ${T} --set train.init_from=init_seq_short.h5 --set train.init_from_match=position)
+cli_case(init_position_shape
+  "error: init_seq_swapped.h5: train.init_from \\(by position\\): parameter tensor 1 '/fc1.bias' has shape \\(8\\) but the model's layers.0.weight \\(dense\\) needs \\(8, 12\\)"
+  ${T} --set train.init_from=init_seq_swapped.h5 --set train.init_from_match=position)
+cli_case(init_match_choice "error: --set: train.init_from_match = 'order' is not valid: must be one of: name, position"
+  ${T} --set train.init_from=init_seq.h5 --set train.init_from_match=order)
