@@ -23,9 +23,7 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
   outputs_ = numel(model.output_shape());
   // Starts every bucket whose layers backward has finished (made once: no allocation per step).
   layer_done_ = [this](size_t layer) {
-    float* grads = model_.store().grads();
-    while (started_ < buckets_.size() && layer <= buckets_[started_].lowest_layer)
-      async_.start(grads + buckets_[started_].offset, buckets_[started_].count), ++started_;
+    while (started_ < buckets_.size() && layer <= buckets_[started_].lowest_layer) start_bucket(started_++);
     async_.poll();
   };
   // Buckets: whole layers, from the last one backwards, closed once they hold bucket_floats.
@@ -41,10 +39,16 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
   }
 }
 
-void StepRunner::Laps::lap(double& acc) {
+void StepRunner::Laps::lap(double& acc, const char* name) {
   const double now = wall_time();
   acc += now - mark;
+  if (spans) spans->push_back({name, mark, now});
   mark = now;
+}
+
+void StepRunner::start_bucket(size_t k) {
+  if (spans_) spans_->push_back({"allreduce", wall_time(), 0, 1, buckets_[k].count});
+  async_.start(model_.store().grads() + buckets_[k].offset, buckets_[k].count);
 }
 
 LossResult StepRunner::pass(const SampleRows& shard, int64_t row, int64_t n, int64_t sample_offset, float grad_scale,
@@ -53,12 +57,12 @@ LossResult StepRunner::pass(const SampleRows& shard, int64_t row, int64_t n, int
   ctx.sample_offset = sample_offset;
   shard.batch(row, n, x_.data(), y_.data());
   augment_.apply(x_.data(), n, ctx.step, sample_offset);
-  laps.lap(t.data);
+  laps.lap(t.data, "data");
   const float* out = model_.forward(x_.data(), n);
   const LossResult res = loss_.compute(out, Targets{y_.data()}, n, outputs_, grad_scale, dout_.data());
-  laps.lap(t.forward);
+  laps.lap(t.forward, "forward");
   model_.backward(x_.data(), dout_.data(), n, layer_done);
-  laps.lap(t.backward);
+  laps.lap(t.backward, "backward");
   return res;
 }
 
@@ -67,6 +71,7 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
   StepTimes local;
   StepTimes& t = times ? *times : local;
   Laps laps;
+  laps.spans = spans_ = t.spans;
   const int64_t b = plan.local_size(st), off = plan.step_begin[st];
   const int64_t slice_offset = block_range(plan.global_size[st], comm_.rank(), comm_.size()).first;
   const float grad_scale = 1.0f / static_cast<float>(plan.global_size[st]);
@@ -74,7 +79,7 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
   PassContext& ctx = model_.context();
   ctx.training = true, ctx.step = global_step;
   store.zero_grads();
-  laps.lap(t.optimizer);  // zeroing the gradients belongs to the update's cost
+  laps.lap(t.optimizer, "optimizer");  // zeroing the gradients belongs to the update's cost
   if (exact_) return finish(run_micro_shards(shard, plan, st, t, laps), global_step, lr, t, laps);
   StepResult r;
   const int64_t k = s_.grad_accumulation;
@@ -88,13 +93,15 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
     r.loss_sum += lr_.loss_sum, r.correct += lr_.correct, r.samples += hi - lo;
   }
   if (s_.comm.overlap) {
-    for (; started_ < buckets_.size(); ++started_)  // not started during backward (e.g. an empty slice)
-      async_.start(store.grads() + buckets_[started_].offset, buckets_[started_].count);
+    while (started_ < buckets_.size()) start_bucket(started_++);  // not started in backward (an empty slice)
     async_.wait_all("gradients");
+    if (spans_)  // each bucket's sum is known done when the wait ends
+      for (Span& sp : *spans_)
+        if (sp.lane == 1 && sp.end == 0) sp.end = wall_time();
   } else {
     comm_.allreduce_sum(store.grads(), store.size(), "gradients");
   }
-  laps.lap(t.comm);
+  laps.lap(t.comm, "comm wait");
   return finish(r, global_step, lr, t, laps);
 }
 
@@ -114,7 +121,7 @@ StepResult StepRunner::finish(StepResult r, int64_t global_step, float lr, StepT
   if (s_.clip_grad_norm > 0 && r.grad_norm > s_.clip_grad_norm)  // torch.nn.utils.clip_grad_norm_
     kern::scale(store.grads(), store.size(), static_cast<float>(s_.clip_grad_norm / (r.grad_norm + 1e-6)));
   opt_.step(store, lr);
-  laps.lap(t.optimizer);
+  laps.lap(t.optimizer, "optimizer");
   return r;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "comm/async_sum.hpp"
 #include "comm/comm.hpp"
@@ -26,9 +27,18 @@ struct StepResult {
   bool skipped = false;  // non-finite and train.nonfinite = skip
 };
 
+// One timed interval of a step, for per-rank traces (train/rank_timeline.hpp).
+struct Span {
+  const char* name;    // "data", "forward", "backward", "comm wait", "optimizer", "allreduce"
+  double begin, end;   // wall_time() seconds
+  int lane = 0;        // 0: the step's phases; 1: a gradient bucket's sum, from its start to the wait's end
+  int64_t floats = 0;  // a bucket's size
+};
+
 // Seconds spent in the parts of one step (filled when run() gets a pointer).
 struct StepTimes {
   double data = 0, forward = 0, backward = 0, comm = 0, optimizer = 0;
+  std::vector<Span>* spans = nullptr;  // when set: every phase and bucket as a Span, appended
 };
 
 class StepRunner {
@@ -39,9 +49,10 @@ class StepRunner {
                  StepTimes* times = nullptr);
 
  private:
-  struct Laps {  // adds the seconds since the last lap() to one of StepTimes' fields
+  struct Laps {  // adds the seconds since the last lap() to one of StepTimes' fields (and a Span)
+    std::vector<Span>* spans = nullptr;
     double mark = wall_time();
-    void lap(double& acc);
+    void lap(double& acc, const char* name);
   };
   // Forward, loss and backward over rows [row, row + n) of the shard, whose first sample sits at
   // `sample_offset` in the global batch; accumulates into the gradients.
@@ -65,6 +76,8 @@ class StepRunner {
   };
   std::vector<Bucket> buckets_;                       // in the order backward fills them (last layers first)
   size_t started_ = 0;                                // buckets whose sums are running in this step
+  std::vector<Span>* spans_ = nullptr;                // this step's StepTimes::spans
+  void start_bucket(size_t k);                        // its sum, and its Span when traced
   std::function<void(size_t)> layer_done_, no_hook_;  // Model::backward hooks
   int64_t outputs_ = 0;                               // model outputs per sample
   AsyncSum async_;

@@ -67,7 +67,7 @@ StepResult StepRunner::run_micro_shards(const SampleRows& shard, const EpochPlan
       r.loss_sum += res.loss_sum, r.correct += res.correct, r.samples += hi - lo;
     }
     exact_->add({store.grads(), stats.grads()});
-    laps.lap(t.comm);
+    laps.lap(t.comm, "comm wait");
   }
   if (exact_->reduce(comm_, {store.grads(), stats.grads()})) {
     pass_sizes(G, S, k, pass_rows_);
@@ -75,7 +75,7 @@ StepResult StepRunner::run_micro_shards(const SampleRows& shard, const EpochPlan
   } else {
     r.skipped = true;  // a NaN or Inf somewhere: finish() stops or skips
   }
-  laps.lap(t.comm);
+  laps.lap(t.comm, "comm wait");
   return r;
 }
 

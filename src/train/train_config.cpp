@@ -76,6 +76,10 @@ const OptionTable& process_options() {
       option_spec("log.progress_interval", OptType::Float, "10",
                   "seconds between progress lines when stderr is not a terminal", 0, inf, true),
       option_spec("log.all_ranks", OptType::Bool, "false", "every rank logs (default: rank 0 only, others warnings)"),
+      option_spec("log.trace", OptType::Bool, "false",
+                  "write RUN/trace.json: every rank's step phases for log.trace_steps steps (Chrome trace format)"),
+      option_spec("log.trace_start", OptType::Int, "10", "log.trace: the first traced optimizer step (from 0)", 0),
+      option_spec("log.trace_steps", OptType::Int, "20", "log.trace: how many steps to trace", 1, 100000),
       option_spec("runtime.threads", OptType::Int, "0", "threads per rank (0: the rank's cores; never oversubscribed)",
                   0, 4096),
   };
@@ -125,6 +129,7 @@ TrainSettings read_settings(const Config& c) {
   s.ckpt = read_checkpoint_settings(c);
   s.progress_interval = c.get_float("log.progress_interval");
   s.log_all_ranks = c.get_bool("log.all_ranks");
+  s.trace = {c.get_bool("log.trace"), c.get_int("log.trace_start"), c.get_int("log.trace_steps")};
   s.threads = static_cast<int>(c.get_int("runtime.threads"));
   s.comm = read_comm_settings(c);
   return s;

@@ -19,6 +19,12 @@ namespace dpt {
 
 const OptionTable& train_options();
 
+// log.trace, log.trace_start, log.trace_steps (train/rank_timeline.hpp).
+struct TraceSettings {
+  bool on = false;
+  int64_t start = 10, steps = 20;  // optimizer steps [start, start + steps), counted from 0
+};
+
 struct TrainSettings {
   uint64_t seed;
   DataSettings data;
@@ -39,6 +45,7 @@ struct TrainSettings {
   CheckpointSettings ckpt;
   double progress_interval;
   bool log_all_ranks;
+  TraceSettings trace;  // log.trace*
   int threads;  // 0: automatic
   CommSettings comm;
 

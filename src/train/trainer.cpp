@@ -23,6 +23,7 @@
 #include "train/metrics.hpp"
 #include "train/model_setup.hpp"
 #include "train/progress.hpp"
+#include "train/rank_timeline.hpp"
 #include "train/run_dir.hpp"
 #include "train/run_start.hpp"
 #include "train/step.hpp"
@@ -67,6 +68,7 @@ class Trainer {
   std::unique_ptr<EpochData> epoch_data_;
   std::unique_ptr<StreamData> stream_;  // data.memory_budget > 0 (instead of epoch_data_)
   StepRunner runner_;
+  RankTimeline timeline_;  // per-rank step times, the straggler summary, log.trace
   EarlyStopping early_;
   std::vector<float> best_params_, best_buffers_;
   MetricsWriter metrics_;
@@ -94,6 +96,7 @@ Trainer::Trainer(const TrainConfig& tc, const Comm& comm, const TrainOptions& op
       opt_(make_optimizer(s_.optim.optimizer, model_.store().size())),
       sampler_(data_.train_size(), s_.batch_size, s_.seed, s_.data.shuffle),
       runner_(model_, *loss_, *opt_, comm_, s_),
+      timeline_(comm_, s_.trace, dir_.root.empty() ? "" : dir_.file("trace.json")),
       early_(s_.early_metric, s_.patience, s_.min_delta),
       counters_(sampler_.steps_per_epoch(), comm) {
   const int64_t per_epoch = sampler_.steps_per_epoch();
@@ -173,6 +176,7 @@ void Trainer::checkpoint() {
   const std::string path =
       save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt.keep), model_, *opt_, st, cfg_.to_yaml(), comm_);
   last_ckpt_time_ = wall_time();
+  timeline_.span("checkpoint", t_write, last_ckpt_time_);
   std::error_code ec;
   const auto bytes = comm_.rank() == 0 ? std::filesystem::file_size(path, ec) : 0;
   spdlog::info("checkpoint {} (step {}, {:.1f} MB in {:.3f} s)", path, st_.step, static_cast<double>(bytes) / 1e6,
@@ -212,7 +216,8 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
     }
     lr_ = static_cast<float>(s_.optim.schedule.at(st_.step));
     if (stream_) stream_->begin_step(st);  // collective at window boundaries
-    const StepResult r = runner_.run(shard, plan, st, st_.step, lr_);
+    const StepResult r = runner_.run(shard, plan, st, st_.step, lr_, timeline_.begin_step(st_.step));
+    timeline_.end_step(st_.step);
     ++st_.step, st_.step_in_epoch = st + 1, st_.skipped += r.skipped;
     if (r.skipped) spdlog::warn("step {}: non-finite gradient norm, step skipped ({} so far)", st_.step, st_.skipped);
     counters_.add_step(r.loss_sum, r.samples, r.correct);
@@ -244,6 +249,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
   const double t_eval = wall_time();
   out.val = eval(data_.val()), out.test = eval(data_.test());
   const double eval_s = wall_time() - t_eval;
+  timeline_.span("evaluation", t_eval, t_eval + eval_s);
   nlohmann::json rec = {{"epoch", epoch + 1},
                         {"step", st_.step},
                         {"train_loss", out.train_loss},
@@ -264,6 +270,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
     if (comm_.rank() == 0 && !dir_.root.empty())
       save_model(dir_.file("best_model.h5"), model_, {cfg_.to_yaml(), model_.input_shape(), epoch + 1, st_.step});
   }
+  timeline_.put_epoch_summary(rec);
   if (metrics_.active()) metrics_.write(rec);
   spdlog::info("epoch {}/{}: train loss {:.4f} {} {:.4f}{}{} | {:.0f} samples/s | {:.1f} s", epoch + 1, s_.epochs,
                out.train_loss, loss_->regression() ? "rmse" : "acc",
@@ -285,6 +292,7 @@ void Trainer::finish_run(TrainOutcome& out) {
     spdlog::info("restored the weights of epoch {} (best {} {:.4f})", early_.best_epoch(), early_.metric(),
                  early_.best());
   }
+  timeline_.finish();
   out.steps = st_.step;
   out.seconds = st_.elapsed_s + wall_time() - t0_;
   copy_weights(model_, out.params, out.buffers);
