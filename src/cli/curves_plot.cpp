@@ -16,15 +16,9 @@ namespace dpt::cli {
 namespace fs = std::filesystem;
 
 namespace {
+using gnuplot::quoted;
 constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                    "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-
-// A gnuplot single-quoted string: '' is the only escape; control characters become spaces.
-std::string quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, static_cast<unsigned char>(c) < 32 ? ' ' : c);
-  return out + "'";
-}
 
 // The run directory's name ("runs/lr01/" -> "lr01"); a metrics file is named by its directory.
 std::string run_label(const std::string& run) {

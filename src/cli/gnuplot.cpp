@@ -18,6 +18,12 @@ extern char** environ;
 
 namespace dpt::cli {
 
+std::string gnuplot::quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, static_cast<unsigned char>(c) < 32 ? ' ' : c);
+  return out + "'";
+}
+
 namespace fs = std::filesystem;
 
 std::string find_gnuplot() {

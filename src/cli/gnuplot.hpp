@@ -5,6 +5,11 @@
 
 namespace dpt::cli {
 
+namespace gnuplot {
+// A gnuplot single-quoted string: '' is the only escape; control characters become spaces.
+std::string quoted(const std::string& s);
+}  // namespace gnuplot
+
 // $DPTRAIN_GNUPLOT when set, else the first `gnuplot` on PATH; throws with install advice.
 std::string find_gnuplot();
 

@@ -98,6 +98,7 @@ int run_cli(int argc, char** argv, int rank) {
   const dpt::cli::Run docs = dpt::cli::add_docs(app);
   const dpt::cli::Run inspect = dpt::cli::add_inspect(app);
   const dpt::cli::Run export_onnx = dpt::cli::add_export(app);
+  const dpt::cli::Run lr_find = dpt::cli::add_lr_find(app);
   std::string known;
   bool is_command = argc < 2 || argv[1][0] == '-';
   for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
@@ -124,10 +125,12 @@ int run_cli(int argc, char** argv, int rank) {
   if (app.got_subcommand("docs")) return on_rank0(docs, world);
   if (app.got_subcommand("inspect")) return on_rank0(inspect, world);
   if (app.got_subcommand("export")) return on_rank0(export_onnx, world);
-  const bool from_config = app.got_subcommand("train") || app.got_subcommand("bench");
+  const bool from_config =
+      app.got_subcommand("train") || app.got_subcommand("bench") || app.got_subcommand("lr-find");
   start_watchdog(from_config);
   if (app.got_subcommand("train")) return train();
   if (app.got_subcommand("bench")) return bench();
+  if (app.got_subcommand("lr-find")) return lr_find();
   if (app.got_subcommand("predict")) return predict();
   return evaluate();
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "checkpoint/checkpoint_dir.hpp"
 #include "checkpoint/checkpoint_file.hpp"
@@ -49,6 +50,7 @@ class Trainer {
   TrainOutcome complete_finished_run();
   bool run_epoch(int64_t epoch, TrainOutcome& out);  // false: stop
   bool poll_stop_or_checkpoint();                    // collective, every few steps
+  bool report_step(const StepResult& r, int64_t step);  // collective: opts_.on_step's verdict
   void checkpoint();
   void finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOutcome& out);
   void finish_run(TrainOutcome& out);
@@ -183,6 +185,12 @@ void Trainer::checkpoint() {
                last_ckpt_time_ - t_write);
 }
 
+bool Trainer::report_step(const StepResult& r, int64_t step) {
+  double v[2] = {r.skipped ? std::numeric_limits<double>::quiet_NaN() : r.loss_sum, static_cast<double>(r.samples)};
+  comm_.allreduce_sum(v, 2, "step loss");
+  return opts_.on_step(step, lr_, v[0] / std::max(v[1], 1.0));
+}
+
 bool Trainer::poll_stop_or_checkpoint() {
   // Rank 0's clock decides the timed checkpoint; any rank's SIGTERM/SIGINT stops the job.
   const bool due =
@@ -214,13 +222,17 @@ bool Trainer::run_epoch(int64_t epoch, TrainOutcome& out) {
       out.stop_reason = StopReason::max_steps, go_on = false;
       break;
     }
-    lr_ = static_cast<float>(s_.optim.schedule.at(st_.step));
+    lr_ = opts_.lr_at ? opts_.lr_at(st_.step) : static_cast<float>(s_.optim.schedule.at(st_.step));
     if (stream_) stream_->begin_step(st);  // collective at window boundaries
     const StepResult r = runner_.run(shard, plan, st, st_.step, lr_, timeline_.begin_step(st_.step));
     timeline_.end_step(st_.step);
     ++st_.step, st_.step_in_epoch = st + 1, st_.skipped += r.skipped;
     if (r.skipped) spdlog::warn("step {}: non-finite gradient norm, step skipped ({} so far)", st_.step, st_.skipped);
     counters_.add_step(r.loss_sum, r.samples, r.correct);
+    if (opts_.on_step && !report_step(r, st_.step - 1)) {
+      out.stop_reason = StopReason::max_steps, go_on = false;
+      break;
+    }
     const double el = wall_time() - t_epoch;
     const double done = static_cast<double>(st + 1 - first);
     progress.update(epoch, st, counters_.local_mean_loss(), counters_.local_seen() * comm_.size() / std::max(el, 1e-9),

@@ -4,6 +4,7 @@
 // Checkpoints are written by all ranks together; a run resumes exactly where it stopped, also on
 // another number of ranks.
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,11 @@ struct TrainOptions {
   bool overwrite = false;  // allow an out_dir that already holds a run
   bool quiet = false;      // no progress display
   std::string resume;      // "" = fresh run; "auto" = newest valid checkpoint in out_dir; else a path
+  // dptrain lr-find: the lr of optimizer step k (instead of the schedule's), and after each step
+  // its global mean training loss (NaN/Inf when non-finite); returning false ends the run (reason
+  // max_steps). Both empty in normal training.
+  std::function<float(int64_t step)> lr_at;
+  std::function<bool(int64_t step, float lr, double mean_loss)> on_step;
 };
 
 // Why a run ended; to_string gives the word metrics.jsonl's end record ("reason") and the log use.

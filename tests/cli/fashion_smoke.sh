@@ -14,6 +14,11 @@ json=$("$bin" evaluate --model "$work/run/model.h5" --data "$work/fm.h5" --json)
 echo "$json"
 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["samples"]==10000, r; assert r["accuracy"]>=0.78, r' "$json"
 grep -c '"epoch"' "$work/run/metrics.jsonl" | grep -qx 1
+# lr-find on the quickstart MLP suggests an lr within 3x of the one its config was tuned with (0.05).
+json=$(timeout 120 "$bin" lr-find -c "$root/launch/configs/fashion_mlp.yaml" --set data.file="$work/fm.h5" -o "" --json \
+  < /dev/null | tail -1)
+echo "lr-find: $json"
+python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert 0.05/3 <= r["suggested_lr"] <= 0.05*3, r' "$json"
 # Every example config parses and its model builds and steps on the real data shape (configs of
 # other data sets, e.g. diabetes_regression.yaml, are pointed at the Fashion-MNIST datasets).
 for cfg in "$root"/launch/configs/*.yaml; do
