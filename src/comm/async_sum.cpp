@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "comm/collective.hpp"
+#include "core/bf16.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
@@ -19,6 +20,31 @@ namespace dpt {
 namespace {
 MPI_Comm mpi_comm(const Comm& c) { return *static_cast<const MPI_Comm*>(c.native_handle()); }
 constexpr int64_t kChunk = INT_MAX / 2;  // MPI counts are int
+
+// The sum of bfloat16 words: each pair added in float32, the result rounded to bfloat16 (as NCCL
+// and PyTorch's bf16_compress_hook sum bf16). Commutative; MPI applies it along its reduction.
+void bf16_sum(void* in, void* inout, int* len, MPI_Datatype*) {
+  const auto* a = static_cast<const uint16_t*>(in);
+  auto* b = static_cast<uint16_t*>(inout);
+  for (int i = 0; i < *len; ++i) b[i] = float_to_bf16(bf16_to_float(a[i]) + bf16_to_float(b[i]));
+}
+
+MPI_Op bf16_sum_op() {
+  static const MPI_Op op = [] {
+    MPI_Op o;
+    if (MPI_Op_create(bf16_sum, 1, &o) != MPI_SUCCESS) fail("MPI_Op_create of the bfloat16 sum failed");
+    return o;
+  }();
+  return op;
+}
+
+// One bucket's sum: floats (MPI_FLOAT, MPI_SUM) or bfloat16 words (MPI_UINT16_T, bf16_sum).
+struct Kind {
+  MPI_Datatype type;
+  MPI_Op op;
+  size_t bytes;
+};
+Kind kind_of(bool bf16) { return bf16 ? Kind{MPI_UINT16_T, bf16_sum_op(), 2} : Kind{MPI_FLOAT, MPI_SUM, 4}; }
 }  // namespace
 
 // The communication thread: takes buckets in start() order and sums each with a blocking
@@ -37,10 +63,10 @@ struct AsyncSum::Worker {
     std::lock_guard lock(m);
     return finished == started;
   }
-  void push(float* buf, int64_t n) {
+  void push(void* buf, int64_t n, bool bf16) {
     {
       std::lock_guard lock(m);
-      queue.push_back({buf, n});
+      queue.push_back({buf, n, bf16});
       ++started;
     }
     cv.notify_all();
@@ -64,14 +90,15 @@ struct AsyncSum::Worker {
         queue.pop_front();
       }
       int rc = MPI_SUCCESS;
+      const Kind k = kind_of(it.bf16);
       for (int64_t off = 0; off < it.n && rc == MPI_SUCCESS; off += kChunk)
-        rc = MPI_Allreduce(MPI_IN_PLACE, it.buf + off, static_cast<int>(std::min(kChunk, it.n - off)), MPI_FLOAT,
-                           MPI_SUM, c);
+        rc = MPI_Allreduce(MPI_IN_PLACE, static_cast<char*>(it.buf) + off * static_cast<int64_t>(k.bytes),
+                           static_cast<int>(std::min(kChunk, it.n - off)), k.type, k.op, c);
       {
         std::lock_guard lock(m);
         if (rc != MPI_SUCCESS && error.empty())
-          error = fmt::format("MPI Allreduce of a gradient bucket ({} floats) failed in the communication thread: {}",
-                              it.n, detail::mpi_error_text(rc));
+          error = fmt::format("MPI Allreduce of a gradient bucket ({} {}) failed in the communication thread: {}",
+                              it.n, it.bf16 ? "bfloat16" : "floats", detail::mpi_error_text(rc));
         ++finished;
       }
       done_cv.notify_all();
@@ -79,8 +106,9 @@ struct AsyncSum::Worker {
   }
 
   struct Item {
-    float* buf = nullptr;
+    void* buf = nullptr;
     int64_t n = 0;
+    bool bf16 = false;
   };
   Comm comm;  // duplicate of the caller's communicator: the thread's collectives never meet the caller's
   std::mutex m;
@@ -124,18 +152,23 @@ AsyncSum::~AsyncSum() {
 
 AsyncSum::Progress AsyncSum::progress() const { return impl_->worker ? Progress::thread : Progress::poll; }
 
-void AsyncSum::start(float* buf, int64_t n) {
+void AsyncSum::start(float* buf, int64_t n) { start_any(buf, n, false); }
+void AsyncSum::start_bf16(uint16_t* buf, int64_t n) { start_any(buf, n, true); }
+
+void AsyncSum::start_any(void* buf, int64_t n, bool bf16) {
   if (impl_->worker) {
-    impl_->worker->push(buf, n);
+    impl_->worker->push(buf, n, bf16);
     ++impl_->buckets;
     return;
   }
   const MPI_Comm c = mpi_comm(comm_);
+  const Kind kind = kind_of(bf16);
   for (int64_t off = 0; off < n; off += kChunk) {
     MPI_Request r;
     const int k = static_cast<int>(std::min(kChunk, n - off));
-    if (MPI_Iallreduce(MPI_IN_PLACE, buf + off, k, MPI_FLOAT, MPI_SUM, c, &r) != MPI_SUCCESS)
-      fail("MPI_Iallreduce of {} floats failed", k);
+    if (MPI_Iallreduce(MPI_IN_PLACE, static_cast<char*>(buf) + off * static_cast<int64_t>(kind.bytes), k, kind.type,
+                       kind.op, c, &r) != MPI_SUCCESS)
+      fail("MPI_Iallreduce of {} {} failed", k, bf16 ? "bfloat16 values" : "floats");
     impl_->requests.push_back(r);
   }
 }

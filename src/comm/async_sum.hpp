@@ -15,6 +15,9 @@
 // at construction, one collective (Comm::split) that makes the duplicate communicator. Open MPI's
 // blocking allreduce busy-polls while it waits for the peers; on a core shared with backward, run
 // with `--mca mpi_yield_when_idle 1` (OMPI_MCA_mpi_yield_when_idle=1) so that waiting yields.
+// start_bf16 (comm.compress: bf16) sums bfloat16 words: half the bytes on the wire; a user MPI_Op
+// adds each pair in float32 and rounds to bfloat16, so every partial sum of MPI's algorithm is
+// rounded (as NCCL's bf16 allreduce); every rank receives the same words.
 // The buckets' sums are the same MPI_SUM over the same ranks as a blocking allreduce; for 1-2
 // ranks bit-identical to it; for more ranks Open MPI may pick another algorithm (and with it
 // another order of the additions) for a bucket than for the whole buffer.
@@ -35,11 +38,14 @@ class AsyncSum {
   AsyncSum& operator=(const AsyncSum&) = delete;
 
   void start(float* buf, int64_t n);  // sum buf[0, n) across ranks, in place; every rank, same order
+  // The same for bfloat16 words (comm.compress: bf16): pairs added in float32, rounded to bfloat16.
+  void start_bf16(uint16_t* buf, int64_t n);
   void poll();                        // poll: let MPI progress the started sums (MPI_Testall)
   void wait_all(const char* what);    // finish every started sum (one watched collective call)
   Progress progress() const;          // the mode that runs (thread may have fallen back to poll)
 
  private:
+  void start_any(void* buf, int64_t n, bool bf16);
   struct Impl;
   struct Worker;
   const Comm& comm_;

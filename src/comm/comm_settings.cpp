@@ -15,6 +15,10 @@ const OptionTable& comm_options() {
                   "allreduces in bucket order (needs MPI_THREAD_MULTIPLE); poll: MPI_Iallreduce polled between "
                   "layers (slower)",
                   {"poll", "thread"}),
+      choice_spec("comm.compress", "none",
+                  "gradients on the wire: none (float32), or bf16 (bfloat16: half the bytes, each partial sum "
+                  "rounded to 8 significant bits; for slow networks; not with train.deterministic)",
+                  {"none", "bf16"}),
   };
   return t;
 }
@@ -36,6 +40,7 @@ const OptionTable& watchdog_options() {
 
 CommSettings read_comm_settings(const Config& c) {
   CommSettings s;
+  s.compress_bf16 = c.get_string("comm.compress") == "bf16";
   s.watchdog_timeout = c.get_float("runtime.watchdog_timeout");
   s.heartbeat_timeout = c.get_float("runtime.heartbeat_timeout");
   for (const char* key : {"runtime.watchdog_timeout", "runtime.heartbeat_timeout"}) {

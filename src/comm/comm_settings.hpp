@@ -14,6 +14,7 @@ struct CommSettings {
   bool overlap;              // start gradient sums during backward (else one allreduce after it)
   int64_t bucket_floats;     // gradient bucket size for overlap
   bool comm_thread;          // overlap: a communication thread drives the sums (else MPI polling)
+  bool compress_bf16;        // comm.compress: bf16: the gradient sums carry bfloat16
   double watchdog_timeout;   // 0: off
   double heartbeat_timeout;  // 0: off
 };

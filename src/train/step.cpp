@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "kernels/bf16.hpp"
 #include "kernels/elementwise.hpp"
 
 namespace dpt {
@@ -20,6 +21,7 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
       x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
       y_(static_cast<size_t>(model.max_batch() * loss.target_slots(numel(model.output_shape())))) {
   exact_ = make_exact(model, comm, s);
+  if (s.comm.compress_bf16) wire_.resize(static_cast<size_t>(model.store().size()));
   outputs_ = numel(model.output_shape());
   // Starts every bucket whose layers backward has finished (made once: no allocation per step).
   layer_done_ = [this](size_t layer) {
@@ -47,8 +49,12 @@ void StepRunner::Laps::lap(double& acc, const char* name) {
 }
 
 void StepRunner::start_bucket(size_t k) {
-  if (spans_) spans_->push_back({"allreduce", wall_time(), 0, 1, buckets_[k].count});
-  async_.start(model_.store().grads() + buckets_[k].offset, buckets_[k].count);
+  const Bucket& b = buckets_[k];
+  if (spans_) spans_->push_back({"allreduce", wall_time(), 0, 1, b.count});
+  float* grads = model_.store().grads() + b.offset;
+  if (wire_.empty()) return async_.start(grads, b.count);
+  kern::to_bf16(grads, wire_.data() + b.offset, b.count);
+  async_.start_bf16(wire_.data() + b.offset, b.count);
 }
 
 LossResult StepRunner::pass(const SampleRows& shard, int64_t row, int64_t n, int64_t sample_offset, float grad_scale,
@@ -92,9 +98,10 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
                                 s_.comm.overlap && last ? layer_done_ : no_hook_);
     r.loss_sum += lr_.loss_sum, r.correct += lr_.correct, r.samples += hi - lo;
   }
-  if (s_.comm.overlap) {
+  if (s_.comm.overlap || !wire_.empty()) {
     while (started_ < buckets_.size()) start_bucket(started_++);  // not started in backward (an empty slice)
     async_.wait_all("gradients");
+    if (!wire_.empty()) kern::from_bf16(wire_.data(), store.grads(), store.size());
     if (spans_)  // each bucket's sum is known done when the wait ends
       for (Span& sp : *spans_)
         if (sp.lane == 1 && sp.end == 0) sp.end = wall_time();

@@ -85,6 +85,7 @@ class StepRunner {
   Augmenter augment_;                // data.augment: applied to every training batch
   std::vector<int64_t> pass_rows_;   // train.deterministic: sizes of the step's forward passes
   Buffer<float> dout_, x_;           // (max local batch, outputs), (max local batch, input features)
+  std::vector<uint16_t> wire_;       // comm.compress: bf16: the gradients as sent (parameters)
   std::vector<int32_t> y_;
 };
 

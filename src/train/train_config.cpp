@@ -132,6 +132,9 @@ TrainSettings read_settings(const Config& c) {
   s.trace = {c.get_bool("log.trace"), c.get_int("log.trace_start"), c.get_int("log.trace_steps")};
   s.threads = static_cast<int>(c.get_int("runtime.threads"));
   s.comm = read_comm_settings(c);
+  if (s.deterministic && s.comm.compress_bf16)
+    fail("config: comm.compress = bf16 cannot be combined with train.deterministic = true (the exact sum adds the "
+         "gradients without rounding; bfloat16 rounds every partial sum); set one of them off");
   return s;
 }
 

@@ -11,6 +11,7 @@
 
 #include "comm/async_sum.hpp"
 #include "comm/comm.hpp"
+#include "core/bf16.hpp"
 
 using dpt::AsyncSum;
 using dpt::Comm;
@@ -83,3 +84,33 @@ TEST_P(AsyncSumModes, CallerCollectivesMayRunWhileSumsRun) {
 INSTANTIATE_TEST_SUITE_P(Progress, AsyncSumModes,
                          ::testing::Values(AsyncSum::Progress::poll, AsyncSum::Progress::thread),
                          [](const auto& info) { return info.param == AsyncSum::Progress::poll ? "poll" : "thread"; });
+
+// comm.compress: bf16: the sum of bfloat16 words. Every rank gets the same words; each is the
+// rank values' sum to within the rounding of a sum of P terms (one bf16 rounding per addition);
+// one rank gets its own words back.
+TEST_P(AsyncSumModes, Bf16SumsAreTheSameOnEveryRankAndCloseToTheFloatSum) {
+  const Comm c;
+  const size_t n = 70000;
+  std::vector<float> x = rank_data(c, n), exact = x;
+  c.allreduce_sum(exact.data(), static_cast<int64_t>(n));
+  std::vector<uint16_t> w(n);
+  for (size_t k = 0; k < n; ++k) w[k] = dpt::float_to_bf16(x[k]);
+  const std::vector<uint16_t> mine = w;
+  AsyncSum sum(c, GetParam());
+  sum.start_bf16(w.data(), 30000);
+  sum.start_bf16(w.data() + 30000, 40000);
+  sum.wait_all("gradients");
+  if (c.size() == 1) {
+    EXPECT_EQ(w, mine);
+  }
+  std::vector<float> as_float(w.begin(), w.end());  // rank 0's words, everywhere
+  c.bcast(as_float.data(), static_cast<int64_t>(n), 0);
+  for (size_t k = 0; k < n; ++k) ASSERT_EQ(static_cast<uint16_t>(as_float[k]), w[k]) << k;
+  std::vector<float> abs_sum(n);  // sum over the ranks of |x|: bounds every partial sum
+  for (size_t k = 0; k < n; ++k) abs_sum[k] = std::abs(x[k]);
+  c.allreduce_sum(abs_sum.data(), static_cast<int64_t>(n));
+  for (size_t k = 0; k < n; ++k) {  // P roundings of the terms, P - 1 of the partial sums: half an ulp each
+    const float bound = static_cast<float>(c.size()) * 0x1p-8f * abs_sum[k];
+    ASSERT_LE(std::abs(dpt::bf16_to_float(w[k]) - exact[k]), bound) << k;
+  }
+}
