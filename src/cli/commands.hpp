@@ -23,6 +23,8 @@ Run add_plot(CLI::App& app);
 Run add_docs(CLI::App& app);
 Run add_export(CLI::App& app);
 Run add_lr_find(CLI::App& app);
+Run add_compare(CLI::App& app);
+Run add_sweep_plan(CLI::App& app);
 
 // Help text listing every option of a table: key, type, default, constraint and meaning.
 std::string options_help(const OptionTable& table, const std::string& title);

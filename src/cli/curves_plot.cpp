@@ -1,6 +1,7 @@
 #include "cli/curves_plot.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <set>
 
 #include "cli/gnuplot.hpp"
+#include "cli/sweep_dir.hpp"
 #include "core/error.hpp"
 
 namespace dpt::cli {
@@ -47,6 +49,10 @@ TimeUnit time_unit(const std::vector<CurveRun>& runs) {
   if (most < 120) return {1, "s"};
   if (most < 7200) return {60, "min"};
   return {3600, "h"};
+}
+
+bool has_epochs(const std::string& run) {
+  return fs::exists(fs::path(run) / "metrics.jsonl") && !read_run_records(run).epochs.empty();
 }
 
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.9g}", v) : "NaN"; }
@@ -116,16 +122,23 @@ std::string title(const std::vector<CurveRun>& runs) {
 }
 }  // namespace
 
-std::vector<CurveRun> read_curve_runs(const std::vector<std::string>& runs) {
+std::vector<CurveRun> read_curve_runs(const std::vector<std::string>& args) {
   std::vector<CurveRun> out;
+  std::vector<std::string> paths;
   std::set<std::string> labels;
-  for (const auto& r : runs) {
-    RunMetrics m = read_run_metrics(r);  // first: it names a missing run clearly
-    out.push_back({run_label(r), std::move(m)});
+  for (const auto& r : expand_run_args(args)) {
+    if (r.sweep_point && !has_epochs(r.path)) {  // a sweep's point that has not finished an epoch yet
+      spdlog::info("{}: no epoch record yet: left out", r.path);
+      continue;
+    }
+    RunMetrics m = read_run_metrics(r.path);  // first: it names a missing run clearly
+    out.push_back({run_label(r.path), std::move(m)});
+    paths.push_back(r.path);
   }
+  if (out.empty()) fail("{}: no run with an epoch record yet", args.front());
   for (const auto& c : out) labels.insert(c.label);
   if (labels.size() < out.size())  // two runs/x: tell them apart by the path given
-    for (size_t i = 0; i < out.size(); ++i) out[i].label = runs[i];
+    for (size_t i = 0; i < out.size(); ++i) out[i].label = paths[i];
   return out;
 }
 

@@ -14,7 +14,9 @@ struct CurveRun {
   RunMetrics metrics;
 };
 
-// Reads every run (a run directory or a metrics .jsonl file) and names it by its directory.
+// Reads every run (a run directory or a metrics .jsonl file) and names it by its directory. A sweep
+// directory stands for its points, a sweep's own files (runs/sweep/* names them) are left out, and
+// so are its points without an epoch record yet (cli/sweep_dir.hpp).
 std::vector<CurveRun> read_curve_runs(const std::vector<std::string>& runs);
 
 // Writes one data file per run into `dir` and returns the gnuplot script that draws them into `png`.

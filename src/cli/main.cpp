@@ -33,9 +33,9 @@ void start_watchdog(bool from_config) {
   if (t > 0) dpt::Comm::start_watchdog(t);
 }
 
-// Commands with one writer (prepare, plot, docs, inspect, export) run on rank 0 only. The other ranks wait
-// in a broadcast of its outcome, so every rank leaves together: an error is rethrown on every rank
-// (and printed once, by end_job).
+// Commands with one writer (prepare, plot, docs, inspect, export, compare, sweep-plan) run on rank 0 only. The other
+// ranks wait in a broadcast of its outcome, so every rank leaves together: an error is rethrown on every rank (and
+// printed once, by end_job).
 int on_rank0(const dpt::cli::Run& run, const dpt::Comm& world) {
   std::string error;
   int rc = 0;
@@ -99,6 +99,8 @@ int run_cli(int argc, char** argv, int rank) {
   const dpt::cli::Run inspect = dpt::cli::add_inspect(app);
   const dpt::cli::Run export_onnx = dpt::cli::add_export(app);
   const dpt::cli::Run lr_find = dpt::cli::add_lr_find(app);
+  const dpt::cli::Run compare = dpt::cli::add_compare(app);
+  const dpt::cli::Run sweep_plan = dpt::cli::add_sweep_plan(app);
   std::string known;
   bool is_command = argc < 2 || argv[1][0] == '-';
   for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
@@ -125,6 +127,8 @@ int run_cli(int argc, char** argv, int rank) {
   if (app.got_subcommand("docs")) return on_rank0(docs, world);
   if (app.got_subcommand("inspect")) return on_rank0(inspect, world);
   if (app.got_subcommand("export")) return on_rank0(export_onnx, world);
+  if (app.got_subcommand("compare")) return on_rank0(compare, world);
+  if (app.got_subcommand("sweep-plan")) return on_rank0(sweep_plan, world);
   const bool from_config =
       app.got_subcommand("train") || app.got_subcommand("bench") || app.got_subcommand("lr-find");
   start_watchdog(from_config);

@@ -40,11 +40,11 @@ EpochPoint point(const nlohmann::json& rec, const std::string& where) {
 }
 }  // namespace
 
-RunMetrics read_run_metrics(const std::string& run) {
-  RunMetrics m;
-  m.path = metrics_path(run);
-  std::ifstream in(m.path, std::ios::binary);
-  if (!in) fail("{}: cannot open for reading", m.path);
+RunRecords read_run_records(const std::string& run) {
+  RunRecords r;
+  r.path = metrics_path(run);
+  std::ifstream in(r.path, std::ios::binary);
+  if (!in) fail("{}: cannot open for reading", r.path);
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string text = ss.str();
@@ -55,8 +55,8 @@ RunMetrics read_run_metrics(const std::string& run) {
     const std::string line = text.substr(pos, complete ? end - pos : std::string::npos);
     pos = complete ? end + 1 : text.size();
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = fmt::format("{}:{}", m.path, line_no);
-    const nlohmann::json rec = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    const std::string where = fmt::format("{}:{}", r.path, line_no);
+    nlohmann::json rec = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (rec.is_discarded() || !rec.is_object()) {
       if (!complete) {  // the line a crash cut off: everything before it is good
         spdlog::warn("{}: incomplete last line skipped", where);
@@ -64,9 +64,21 @@ RunMetrics read_run_metrics(const std::string& run) {
       }
       fail("{}: not a JSON object: '{}'", where, line.substr(0, 80));
     }
-    if (rec.contains("event")) continue;
-    m.epochs.push_back(point(rec, where));
+    if (rec.contains("event")) {
+      if (rec["event"] == "end") r.end = std::move(rec);
+      continue;
+    }
+    (void)point(rec, where);  // checks the epoch number
+    r.epochs.push_back(std::move(rec));
   }
+  return r;
+}
+
+RunMetrics read_run_metrics(const std::string& run) {
+  const RunRecords r = read_run_records(run);
+  RunMetrics m;
+  m.path = r.path;
+  for (const auto& rec : r.epochs) m.epochs.push_back(point(rec, m.path));
   if (m.epochs.empty()) fail("{}: no epoch records yet (one is written at the end of every epoch)", m.path);
   return m;
 }

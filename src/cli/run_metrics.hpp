@@ -1,7 +1,9 @@
-// Reading a run's metrics.jsonl back (for `dptrain plot`): the per-epoch records, in file order.
-// Records with an "event" key (end-of-run summaries) are skipped; a missing or null value (a
-// diverged run writes NaN as null) reads as NaN.
+// Reading a run's metrics.jsonl back (for `dptrain plot` and `dptrain compare`): the per-epoch
+// records, in file order, and the end-of-run record (the one with "event": "end"). In EpochPoint a
+// missing or null value (a diverged run writes NaN as null) reads as NaN.
 #pragma once
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +19,18 @@ struct RunMetrics {
   std::string path;  // the metrics.jsonl read
   std::vector<EpochPoint> epochs;
 };
+
+// Every record of a run: the epoch records and the last end record (null while the run has none).
+struct RunRecords {
+  std::string path;  // the metrics.jsonl read
+  std::vector<nlohmann::json> epochs;
+  nlohmann::json end;
+};
+
+// `run` is a run directory (its metrics.jsonl is read) or a metrics .jsonl file. Throws naming the
+// path when it does not exist, holds no metrics.jsonl, or a line is not JSON (a torn last line, as a
+// crash can leave it, is skipped with a warning). No epoch record yet is not an error here.
+RunRecords read_run_records(const std::string& run);
 
 // `run` is a run directory (its metrics.jsonl is read) or a metrics .jsonl file. Throws naming the
 // path when it does not exist, holds no metrics.jsonl or no epoch record, or a line is not JSON
