@@ -28,16 +28,7 @@ struct Axis {
 std::string at(const std::string& file, const YAML::Node& n) { return fmt::format("{}:{}", file, n.Mark().line + 1); }
 
 YAML::Node load_grid_file(const std::string& path) {
-  if (!fs::exists(path)) fail("{}: grid file not found", path);
-  if (fs::is_directory(path)) fail("{}: is a directory, not a grid file (give a YAML file)", path);
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::ParserException& e) {
-    fail("{}:{}:{}: malformed YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
-  } catch (const YAML::BadFile&) {
-    fail("{}: cannot read the grid file", path);
-  }
+  const YAML::Node root = load_yaml_file(path, "grid file");
   if (!root.IsMap())
     fail("{}: a grid file is a YAML mapping with config, grid and optionally ranks, random, seed, set", path);
   const std::set<std::string> known = {"config", "ranks", "grid", "random", "seed", "set"};

@@ -167,17 +167,20 @@ static void check_duplicate_keys(const YAML::Node& node, const std::string& orig
   }
 }
 
-void Config::load_file(const std::string& path) {
-  if (!std::filesystem::exists(path)) fail("{}: config file not found", path);
-  if (std::filesystem::is_directory(path)) fail("{}: is a directory, not a config file (give a YAML file)", path);
-  YAML::Node root;
+YAML::Node load_yaml_file(const std::string& path, const std::string& what) {
+  if (!std::filesystem::exists(path)) fail("{}: {} not found", path, what);
+  if (std::filesystem::is_directory(path)) fail("{}: is a directory, not a {} (give a YAML file)", path, what);
   try {
-    root = YAML::LoadFile(path);
+    return YAML::LoadFile(path);
   } catch (const YAML::ParserException& e) {
     fail("{}:{}:{}: malformed YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
   } catch (const YAML::BadFile&) {
-    fail("{}: cannot read config file", path);
+    fail("{}: cannot read the {}", path, what);
   }
+}
+
+void Config::load_file(const std::string& path) {
+  const YAML::Node root = load_yaml_file(path, "config file");
   check_duplicate_keys(root, path);
   load_yaml(root, path);
 }

@@ -13,6 +13,10 @@
 
 namespace dpt {
 
+// A YAML file that the user names (`what`: "config file", "grid file"); throws naming the path for a
+// missing file, a directory, malformed YAML (with line and column) or an unreadable file.
+YAML::Node load_yaml_file(const std::string& path, const std::string& what);
+
 class Config {
  public:
   explicit Config(OptionTable table);

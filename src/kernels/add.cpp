@@ -1,31 +1,23 @@
 #include "kernels/add.hpp"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
+#include "kernels/for_range.hpp"
 
 namespace dpt::kern {
 
 namespace {
 constexpr int64_t kGrain = 32768;  // elements per task: a memory-bound loop needs big pieces
-
-template <class F>
-void for_range(int64_t n, F&& f) {
-  if (n <= kGrain) return f(int64_t{0}, n);
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, kGrain),
-                    [&](const tbb::blocked_range<int64_t>& r) { f(r.begin(), r.end()); });
-}
 }  // namespace
 
 template <class T>
 void add(const T* x, const T* y, T* z, int64_t n) {
-  for_range(n, [&](int64_t a, int64_t b) {
+  for_range(n, kGrain, [&](int64_t a, int64_t b) {
     for (int64_t i = a; i < b; ++i) z[i] = x[i] + y[i];
   });
 }
 
 template <class T>
 void add_to(const T* x, T* y, int64_t n) {
-  for_range(n, [&](int64_t a, int64_t b) {
+  for_range(n, kGrain, [&](int64_t a, int64_t b) {
     for (int64_t i = a; i < b; ++i) y[i] += x[i];
   });
 }

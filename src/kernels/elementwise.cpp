@@ -1,8 +1,7 @@
 #include "kernels/elementwise.hpp"
+#include "kernels/for_range.hpp"
 #include "kernels/scratch.hpp"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,15 +12,6 @@ namespace dpt::kern {
 namespace {
 constexpr int64_t kGrain = 16384;  // elements per task: below this, threading costs more than it saves
 
-template <class F>
-void for_range(int64_t n, int64_t grain, F&& f) {
-  if (n <= grain) {
-    f(int64_t{0}, n);
-    return;
-  }
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, grain),
-                    [&](const tbb::blocked_range<int64_t>& r) { f(r.begin(), r.end()); });
-}
 }  // namespace
 
 template <class T>

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# bench/scaling.sh [ROUNDS] [STEPS]
+# Weak scaling of 2 ranks against 1, over shared memory and over TCP between the two
+# network-namespace hosts of cluster/ (h1, h2: one rank each, 1 core each, TCP over a veth pair,
+# `tc tbf` rate limits), for the MLP and the CNN example (per-rank batch 64, 1 thread per rank,
+# `dptrain bench` on synthetic batches), with and without comm.compress=bf16.
+# Efficiency = samples/s of 2 ranks / (2 x samples/s of 1 rank). Every configuration runs once per
+# round, rounds interleaved (default 3, STEPS timed steps each, default 200), medians reported.
+# Env: RATES (default "none 10gbit 1gbit"), COMPRESS (default "none bf16"), OVERLAP (default
+# "true"; "true false" adds comm.overlap=false), MODELS (default "mlp cnn").
+# Needs root (network namespaces), iproute2 (cluster/install-deps.sh --slurm), a built dptrain
+# (DPTRAIN_BIN), data/fashion_mnist.h5 (made when missing). Leaves h1/h2 down unless they were up.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:-3} steps=${2:-200}
+bin=${DPTRAIN_BIN:-$root/build/src/dptrain}
+[ -x "$bin" ] || { echo "scaling.sh: build dptrain first ($bin)" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "scaling.sh: needs root (network namespaces)" >&2; exit 2; }
+data=${DATA:-$root/data/fashion_mnist.h5}
+[ -f "$data" ] || { mkdir -p "$(dirname "$data")"; "$bin" prepare fashion-mnist --out "$data"; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+work=$(mktemp -d /tmp/dptrain-scaling-XXXXXX)
+was_up=0; [ -e /run/netns/h1 ] && was_up=1
+cleanup() { [ "$was_up" -eq 1 ] || bash "$root/cluster/netns-down.sh" > /dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT && echo "scaling.sh: keeping $work" >&2
+bash "$root/cluster/netns-up.sh" > /dev/null 2>&1
+printf 'h1 slots=1\nh2 slots=1\n' > "$work/hostfile"
+printf 'rank 0=h1 slot=0\nrank 1=h2 slot=%d\n' $(( $(nproc) > 1 ? 1 : 0 )) > "$work/rankfile"
+tcp=(mpirun -np 2 --hostfile "$work/hostfile" --rankfile "$work/rankfile" --mca plm_rsh_agent "$root/cluster/netns-rsh.sh"
+     --mca btl tcp,self --mca btl_tcp_if_include 10.99.0.0/24 --mca oob_tcp_if_include 10.99.0.0/24
+     -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM)
+cmd_for() {  # cmd_for MODEL GLOBAL_BATCH KEY=VALUE...: the bench command line in CMD
+  local model=$1 batch=$2; shift 2
+  CMD=("$bin" bench -c "$root/launch/configs/fashion_$model.yaml" --set data.file="$data"
+       --set train.batch_size="$batch" --set runtime.threads=1 --steps "$steps" --warmup 20)
+  for s in "$@"; do CMD+=(--set "$s"); done
+}
+rate_now=""
+set_rate() { [ "$rate_now" = "$1" ] || { bash "$root/cluster/netns-up.sh" --rate "$1" > /dev/null 2>&1; rate_now=$1; }; }
+run_one() {  # run_one KEY ROUND: one measurement into $work/KEY.ROUND.json
+  local key=$1 r=$2 model place rate comp ovl
+  IFS=: read -r model place rate comp ovl <<<"$key"
+  local out="$work/$key.$r.json"
+  case "$place" in
+    one) cmd_for "$model" 64; "${CMD[@]}" < /dev/null > "$out" 2>> "$work/log" ;;
+    shm) cmd_for "$model" 128 comm.compress="$comp" comm.overlap="$ovl"
+         mpirun -np 2 --bind-to core "${CMD[@]}" < /dev/null > "$out" 2>> "$work/log" ;;
+    tcp) set_rate "$rate"
+         cmd_for "$model" 128 comm.compress="$comp" comm.overlap="$ovl"
+         "$root/cluster/nsrun.sh" h1 "${tcp[@]}" "${CMD[@]}" < /dev/null > "$out" 2>> "$work/log" ;;
+  esac
+}
+keys=()
+for m in ${MODELS:-mlp cnn}; do
+  keys+=("$m:one:-:none:true")
+  for c in ${COMPRESS:-none bf16}; do
+    for o in ${OVERLAP:-true}; do
+      keys+=("$m:shm:-:$c:$o")
+      for rate in ${RATES:-none 10gbit 1gbit}; do keys+=("$m:tcp:$rate:$c:$o"); done
+    done
+  done
+done
+for r in $(seq "$rounds"); do
+  for k in "${keys[@]}"; do run_one "$k" "$r" || { tail -20 "$work/log"; exit 1; }; done
+done
+set_rate none
+python3 - "$work" "$rounds" "$steps" "${keys[@]}" <<'PY'
+import json, statistics, sys
+work, rounds, steps, keys = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+def med(k):
+    return statistics.median(json.load(open(f"{work}/{k}.{r}.json"))["samples_per_s"]
+                             for r in range(1, rounds + 1))
+print(f"weak scaling, 2 ranks vs 1 (per-rank batch 64, 1 thread per rank), {rounds} interleaved rounds x {steps} steps, medians")
+print(f"{'model':5} {'link':12} {'compress':8} {'overlap':7} {'samples/s':>10} {'efficiency':>10}")
+base = {}
+for k in keys:
+    model, place, rate, comp, ovl = k.split(":")
+    s = med(k)
+    if place == "one":
+        base[model] = s
+        print(f"{model:5} {'1 rank':12} {'-':8} {'-':7} {s:10.0f} {'':>10}")
+        continue
+    link = "shm" if place == "shm" else f"TCP {rate if rate != 'none' else 'no limit'}"
+    print(f"{model:5} {link:12} {comp:8} {ovl:7} {s:10.0f} {100 * s / (2 * base[model]):9.0f} %")
+PY
