@@ -1,6 +1,7 @@
 #include "checkpoint/state_dict_file.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
 #include "h5/arrays.hpp"
@@ -56,9 +57,11 @@ void load_by_position(hid_t f, const std::string& path, const std::string& group
   if (names.size() != views.size())
     fail("{}: train.init_from (train.init_from_match: position): the file has {} {} tensors in '{}', the model {}",
          path, names.size(), what, group, views.size());
+  std::string mapping;  // logged: same shapes in another order would load silently into the wrong layers
   for (size_t i = 0; i < views.size(); ++i) {
     const ParamView& v = views[i];
     const std::string found = (group == "/" ? "/" : group + "/") + names[i];
+    mapping += fmt::format("{}{} -> {}", i ? ", " : "", names[i], v.name);
     h5::Handle d = h5::open_dataset(f, path, found, "train.init_from");
     const Shape got = h5::dims(d.get());
     if (got != v.shape)
@@ -67,6 +70,7 @@ void load_by_position(hid_t f, const std::string& path, const std::string& group
     if (!h5::read_f32(d.get(), store.params() + v.offset))
       fail("{}: train.init_from: reading '{}' failed (not numbers, or a corrupt file?)", path, found);
   }
+  spdlog::info("train.init_from by position ({} tensors of {}): {}", what, path, mapping);
 }
 
 void load_positions(hid_t f, const std::string& path, Model& model) {
@@ -76,8 +80,10 @@ void load_positions(hid_t f, const std::string& path, Model& model) {
   const std::vector<std::string> names = h5::dataset_names(f, group, &ordered);
   if (!ordered)
     fail("{}: train.init_from_match: position needs the order of the tensors, and '{}' does not keep it: write the "
-         "file with h5py.File(path, \"w\", track_order=True) (docs/interop.md)",
-         path, group);
+         "file with {} (docs/interop.md)",
+         path, group,
+         group == "/" ? "h5py.File(path, \"w\", track_order=True)"
+                      : "h5py.File(path, \"w\", track_order=True) and f.create_group(\"state_dict\", track_order=True)");
   for (const std::string& n : names) {
     if (n.ends_with("num_batches_tracked")) continue;
     (is_statistic(n) ? stats : params).push_back(n);

@@ -54,6 +54,7 @@ void write_png(const std::string& path, const LrCurve& c, double suggested) {
 }
 
 void check_args(const Args& a) {
+  if (!a.out.empty()) (void)find_gnuplot();  // before the test, not after it
   if (!(a.range.start > 0) || !(a.range.end > a.range.start))
     fail("lr-find: --start {} and --end {} must satisfy 0 < start < end", a.range.start, a.range.end);
   for (const std::string& f : {a.out, a.csv}) {
@@ -64,20 +65,23 @@ void check_args(const Args& a) {
 }
 
 // The suggestion for the config's global batch and, by the linear scaling rule, for others.
-void report(const Args& a, const LrCurve& c, int64_t batch) {
+void report(const Args& a, const LrCurve& c, int64_t batch, int64_t reference_batch) {
+  if (!a.csv.empty()) write_csv(a.csv, c);  // also when there is no suggestion: the curve says why
   if (c.suggested <= 0)
     fail("lr-find: the loss never fell over {} steps from lr {:g} to {:g}: widen the range (--start/--end) or take "
          "more --steps",
          c.lr.size(), a.range.start, a.range.end);
   const double lr = c.suggested, lowest = c.lr[static_cast<size_t>(c.best)];
   const double steepest = c.lr[static_cast<size_t>(c.steepest)];
-  if (!a.csv.empty()) write_csv(a.csv, c);
+  // With the linear scaling rule the config's optimizer.lr is the lr at reference_batch.
+  const double config_lr = reference_batch > 0 ? lr * static_cast<double>(reference_batch) / static_cast<double>(batch) : lr;
   if (!a.out.empty()) write_png(a.out, c, lr);
   nlohmann::json scaled = nlohmann::json::object();
   for (int64_t b : {batch / 4, batch / 2, batch * 2, batch * 4})
     if (b > 0) scaled[std::to_string(b)] = lr * static_cast<double>(b) / static_cast<double>(batch);
   if (a.json) {
-    fmt::print("{}\n", nlohmann::json{{"suggested_lr", lr}, {"global_batch", batch}, {"min_loss_lr", lowest},
+    fmt::print("{}\n", nlohmann::json{{"suggested_lr", lr}, {"optimizer_lr", config_lr}, {"global_batch", batch},
+                                      {"min_loss_lr", lowest},
                                       {"steepest_lr", steepest},
                                       {"steps", c.lr.size()}, {"diverged", c.diverged}, {"linear_scaling", scaled}}
                            .dump());
@@ -87,6 +91,9 @@ void report(const Args& a, const LrCurve& c, int64_t batch) {
                           "lowest; steepest fall at lr {:.3g}; {} steps{})",
                           lr, batch, lowest, steepest, c.lr.size(),
                           c.diverged ? ", stopped when the loss diverged" : ""));
+  if (reference_batch > 0)
+    log::result(fmt::format("with optimizer.reference_batch {} (the linear scaling rule): set optimizer.lr = {:.3g}",
+                            reference_batch, config_lr));
   std::string rule;
   for (const auto& [b, v] : scaled.items()) rule += fmt::format("  batch {}: {:.3g}", b, v.get<double>());
   log::result("linear scaling rule (lr x batch / " + std::to_string(batch) + "):" + rule);
@@ -130,7 +137,7 @@ Run add_lr_find(CLI::App& app) {
     opts.on_step = [&curve](int64_t, float lr, double loss) { return add_point(curve, lr, loss); };
     train(tc, world, opts);
     analyze(curve);
-    if (world.rank() == 0) report(*a, curve, tc.s.batch_size);
+    if (world.rank() == 0) report(*a, curve, tc.s.batch_size, tc.cfg.get_int("optimizer.reference_batch"));
     return 0;
   };
 }

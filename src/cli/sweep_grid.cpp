@@ -199,6 +199,7 @@ SweepPlan read_sweep_plan(const std::string& grid_file) {
     fail("{}: 'config' is missing: name the base config (config: launch/configs/fashion_mlp.yaml)", grid_file);
   plan.config = config.Scalar();
   if (!fs::is_regular_file(plan.config)) fail("{}: config {} not found", at(grid_file, config), plan.config);
+  plan.config = fs::absolute(plan.config).lexically_normal().string();  // tasks may run in another directory
   plan.ranks = read_int(root, "ranks", 1, 1, grid_file);
   const int64_t random = read_int(root, "random", 0, 1, grid_file);
   const int64_t seed = read_int(root, "seed", 1, 0, grid_file);

@@ -127,6 +127,7 @@ struct AsyncSum::Impl {
 };
 
 AsyncSum::AsyncSum(const Comm& comm, Progress progress) : comm_(comm), impl_(std::make_unique<Impl>()) {
+  (void)bf16_sum_op();  // made here, on the calling thread: a failure is an error line, not a terminate
   if (progress != Progress::thread || comm.size() == 1) return;
   int provided = 0;
   MPI_Query_thread(&provided);

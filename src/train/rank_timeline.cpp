@@ -46,7 +46,7 @@ RankTimeline::RankTimeline(const Comm& comm, const TraceSettings& s, std::string
 StepTimes* RankTimeline::begin_step(int64_t step) {
   if (in_window(step) && !tracing_ && !written_) {
     comm_.barrier("trace clock");  // the ranks leave it within microseconds: one origin for all
-    t0_ = wall_time(), tracing_ = true;
+    t0_ = wall_time(), tracing_ = true, first_ = step;  // a resumed run may start inside the window
   }
   times_ = StepTimes{};
   spans_.clear();
@@ -105,17 +105,22 @@ void RankTimeline::write_trace() {
   all.resize(all.size() - 2);  // the last ",\n"
   const std::string text = fmt::format("{{\"displayTimeUnit\":\"ms\",\"otherData\":{{\"ranks\":{},\"first_step\":{},"
                                        "\"steps\":{}}},\n\"traceEvents\":[\n{}\n]}}\n",
-                                       P, s_.start + 1, s_.steps, all);
+                                       P, first_ + 1, s_.start + s_.steps - first_, all);
   h5::write_atomically(path_, [&](const std::string& tmp) {
     std::ofstream f(tmp);
     f << text;
     if (!f.flush()) fail("{}: write failed (disk full?)", tmp);
   });
-  spdlog::info("trace of steps {}-{} on {} ranks written to {} (chrome://tracing, ui.perfetto.dev)", s_.start + 1,
+  spdlog::info("trace of steps {}-{} on {} ranks written to {} (chrome://tracing, ui.perfetto.dev)", first_ + 1,
                s_.start + s_.steps, P, path_);
 }
 
-void RankTimeline::finish() { write_trace(); }
+void RankTimeline::finish() {
+  if (s_.on && !tracing_ && comm_.rank() == 0)
+    spdlog::warn("log.trace: the run ended before step {} (log.trace_start {}): no trace written", s_.start + 1,
+                 s_.start);
+  write_trace();
+}
 
 void RankTimeline::put_epoch_summary(nlohmann::json& rec) {
   const int P = comm_.size(), r = comm_.rank();

@@ -49,6 +49,7 @@ class RankTimeline {
   int slow_rank_ = -1;
   double slow_ms_ = 0;
   double t0_ = 0, step_begin_ = 0;  // trace clock origin; the current step's start
+  int64_t first_ = 0;               // the first traced step
   bool tracing_ = false, written_ = false;
   StepTimes times_;
   std::vector<Span> spans_;

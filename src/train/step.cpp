@@ -21,7 +21,8 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
       x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
       y_(static_cast<size_t>(model.max_batch() * loss.target_slots(numel(model.output_shape())))) {
   exact_ = make_exact(model, comm, s);
-  if (s.comm.compress_bf16) wire_.resize(static_cast<size_t>(model.store().size()));
+  // One rank sends nothing: its gradients stay float32 (comm.compress changes nothing there).
+  if (s.comm.compress_bf16 && comm.size() > 1) wire_.resize(static_cast<size_t>(model.store().size()));
   outputs_ = numel(model.output_shape());
   // Starts every bucket whose layers backward has finished (made once: no allocation per step).
   layer_done_ = [this](size_t layer) {

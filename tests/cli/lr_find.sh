@@ -23,6 +23,15 @@ assert len(rows) == r["steps"] and 10 < len(rows) <= 120, (len(rows), r)
 assert all(a < b for a, b in zip(lrs, lrs[1:])) and abs(lrs[0] - 1e-4) < 1e-9, lrs[:3]
 assert 1e-4 < r["suggested_lr"] < 100 and abs(r["suggested_lr"] - r["min_loss_lr"] / 10) < 1e-9 * r["min_loss_lr"], r
 assert r["global_batch"] == 32 and abs(r["linear_scaling"]["64"] - 2 * r["suggested_lr"]) < 1e-12, r
+ema = 0.0  # the smoothed column is the bias-corrected moving average (beta 0.98) of the loss column
+for i, x in enumerate(rows, 1):
+    ema = 0.98 * ema + 0.02 * float(x["loss"])
+    want = ema / (1 - 0.98 ** i)
+    assert abs(float(x["smoothed_loss"]) - want) <= 2e-5 * abs(want), (i, x, want)
+smooth = [float(x["smoothed_loss"]) for x in rows]
+best = min(range(len(smooth)), key=smooth.__getitem__)
+assert abs(r["min_loss_lr"] - lrs[best]) <= 1e-5 * lrs[best], (r, lrs[best])  # the minimum of the curve
+assert smooth[best] < 0.9 * smooth[5], (smooth[5], smooth[best])  # the loss really fell
 print(f"ok: suggested lr {r['suggested_lr']:.3g} after {r['steps']} steps (diverged: {r['diverged']})")
 PY
 echo "lr-find ok"

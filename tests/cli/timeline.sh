@@ -51,4 +51,21 @@ PY
 timeout 120 "$mpiexec" -n "$np" "$bin" train -c good.yaml --out "$work/even" < /dev/null > "$work/even.out" 2>&1 \
   || { cat "$work/even.out"; fail "even run"; }
 [ ! -e "$work/even/trace.json" ] || fail "trace.json written without log.trace"
+# The window cut by train.max_steps (the trace is written at the end of the run, steps 6-9), and a
+# window the run never reaches (a warning, no file).
+timeout 120 "$mpiexec" -n "$np" "$bin" train -c good.yaml --set train.epochs=4 --set train.max_steps=9 \
+  --set log.trace=true --set log.trace_start=5 --set log.trace_steps=20 --out "$work/cut" < /dev/null \
+  > "$work/cut.out" 2>&1 || { cat "$work/cut.out"; fail "cut run"; }
+python3 - "$work/cut/trace.json" "$np" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+for rank in range(int(sys.argv[2])):
+    steps = sorted({e["args"]["step"] for e in t["traceEvents"] if e["pid"] == rank and e["name"] == "step"})
+    assert steps == [6, 7, 8, 9], (rank, steps)
+PY
+timeout 120 "$mpiexec" -n "$np" "$bin" train -c good.yaml --set log.trace=true --set log.trace_start=100 \
+  --out "$work/never" < /dev/null > "$work/never.out" 2>&1 || { cat "$work/never.out"; fail "never run"; }
+[ ! -e "$work/never/trace.json" ] || fail "a trace was written for a window the run never reached"
+[ "$(grep -c 'log.trace: the run ended before step 101' "$work/never.out")" -eq 1 ] \
+  || { cat "$work/never.out"; fail "no single warning for a trace window never reached"; }
 echo "timeline ok"

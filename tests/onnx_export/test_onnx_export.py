@@ -8,7 +8,7 @@ inferred through the graph), ONNX Runtime (run_onnx.js) on the test rows as stor
 predict` on the same rows: the probabilities (regression: the outputs) must agree to a max abs
 diff < 1e-5, the dynamic batch axis must give the same values for a batch of 3.
 Models: synthetic ones using every layer type (tests/support/dptrain_testkit.py: an MLP on features
-with stored zscore normalization and every activation, a CNN with batchnorm, dropout, padded
+with stored zscore normalization (times data.scale 0.5) and every activation, a CNN with batchnorm, dropout, padded
 pooling, strided/dilated/grouped/depthwise convolutions, a residual graph with add and concat, a
 regression MLP), and the example configs on the real Fashion-MNIST (fashion_mlp, fashion_cnn,
 fashion_cnn_bn with batchnorm and dropout, fashion_resnet), trained a few steps.
@@ -78,7 +78,7 @@ def metadata(m):
 def synthetic(kit):
     kit.make_data()
     images, table, reg = kit.path("images.h5"), kit.path("table.h5"), kit.path("reg.h5")
-    for name, data, layers, scale, shape in (("mlp", table, MLP, 1, (12,)), ("cnn", images, CNN, "1/255", (1, 8, 8)),
+    for name, data, layers, scale, shape in (("mlp", table, MLP, 0.5, (12,)), ("cnn", images, CNN, "1/255", (1, 8, 8)),
                                              ("graph", images, GRAPH, "1/255", (1, 8, 8))):
         model = kit.train(name, data, layers, scale)
         m, probs = check(kit, name, model, data, "/test/x", "/test/y", shape)

@@ -20,16 +20,17 @@ MLP = [{"type": "dense", "units": 16}, {"type": "gelu", "approximate": "tanh"},
        {"type": "dense", "units": 16}, {"type": "leaky_relu", "negative_slope": 0.1},
        {"type": "dense", "units": 8}, {"type": "sigmoid"}, {"type": "dense", "units": 8}, {"type": "tanh"},
        {"type": "dense", "units": 4}]
-# Batchnorm (images and features), dropout, pooling with padding; strided, dilated, grouped and
-# depthwise convolutions; exact gelu.
+# Batchnorm (images and features, eps other than the default), dropout, pooling with padding;
+# strided, dilated, grouped and depthwise convolutions; exact gelu; a dense layer on an image (it
+# flattens its input itself).
 CNN = [{"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "bias": False},
        {"type": "batchnorm"}, {"type": "relu"},
        {"type": "maxpool2d", "kernel_size": 3, "stride": 2, "padding": 1},
        {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 2, "dilation": 2, "groups": 2},
-       {"type": "batchnorm"}, {"type": "gelu"},
+       {"type": "batchnorm", "eps": 1e-3}, {"type": "gelu"},
        {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "groups": 8, "stride": 2},
        {"type": "avgpool2d", "kernel_size": 2, "stride": 1, "padding": 1},
-       {"type": "flatten"}, {"type": "dense", "units": 16}, {"type": "batchnorm"}, {"type": "relu"},
+       {"type": "dense", "units": 16}, {"type": "batchnorm"}, {"type": "relu"},
        {"type": "dropout", "p": 0.3}, {"type": "identity"}, {"type": "dense", "units": 4}]
 # A graph: a repeated residual block (add), a branch merged by concat, global average pooling.
 GRAPH = [{"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "name": "stem"},

@@ -28,6 +28,13 @@ same_params bf16/model.h5 bf16_poll/model.h5 || fail "bf16: thread and poll prog
 python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); assert b < 0.9 * a, (a, b)' \
   "$(loss_of bf16/metrics.jsonl 0)" "$(loss_of bf16/metrics.jsonl 7)" || fail "bf16: the training loss did not fall"
 echo "ok: bf16 trains, differs from float32, same bits with overlap on/off and thread/poll"
+# 3 ranks (Open MPI's sum of 3 is not a single pairwise add) and micro-batches.
+run3() { timeout 120 "$mpiexec" -n 3 "$dptrain" train -q -c good.yaml --set train.epochs=4 --set comm.compress=bf16 "$@" < /dev/null; }
+run3 --out r3 > r3.log 2>&1 || { cat r3.log; fail "3 ranks"; }
+run3 --out r3_off --set comm.overlap=false --set comm.progress=poll > r3off.log 2>&1 || { cat r3off.log; fail "3 ranks off"; }
+same_params r3/model.h5 r3_off/model.h5 || fail "bf16 on 3 ranks: overlap on (thread) and off (poll) differ"
+run3 --out r3_acc --set train.grad_accumulation=2 > r3acc.log 2>&1 || { cat r3acc.log; fail "3 ranks, 2 micro-batches"; }
+echo "ok: bf16 on 3 ranks: overlap/progress modes agree; with train.grad_accumulation=2 it trains"
 
 call=$(( 40 + RANDOM % 30 ))
 DPTRAIN_FAULT="kill:rank=1:call=$call" run --out crash --set comm.compress=bf16 > crash.log 2>&1 \
