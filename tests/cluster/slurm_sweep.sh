@@ -13,6 +13,9 @@ new_work "$3"
 cd "$WORK/data" || fail "no test data"
 unset DPTRAIN_FAULT DPTRAIN_WATCHDOG_TIMEOUT OMPI_MCA_hwloc_base_binding_policy OMPI_MCA_rmaps_base_oversubscribe
 export DPTRAIN_BIN=$bin
+# Steps of a few microseconds finish an epoch before the first progress interval: rank 0 sleeps
+# 15 ms per step (test-only hook, train/rank_timeline.hpp) so that every task prints progress lines.
+export DPTRAIN_TEST_SLOW_RANK=0:15
 printf '%s\n' "config: good.yaml" "ranks: 2" "grid:" "  optimizer.lr: [0.01, 0.3]" "  train.batch_size: [8, 32]" \
   "set: {train.epochs: 4, log.progress_interval: 0.01}" > grid.yaml
 sums() { (cd sweep && find . -type f ! -path './logs/*' ! -name jobs ! -name train.log -print0 | sort -z | xargs -0 sha256sum); }
