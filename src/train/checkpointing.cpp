@@ -1,6 +1,9 @@
 #include "train/checkpointing.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <vector>
 
 #include "checkpoint/checkpoint_dir.hpp"
@@ -42,6 +45,7 @@ std::string param_index(const Model& model) {
 std::string save_checkpoint(const std::string& dir, int keep, Model& model, Optimizer& opt, const TrainState& st,
                             const std::string& config_yaml, const Comm& comm) {
   const std::string path = checkpoint_path(dir, st.step);
+  const double t_write = wall_time();
   // Inside an epoch, local batchnorm's running statistics differ per rank (the epoch's end averages
   // them): the file gets their average, one consistent array; the run keeps its own.
   ParamStore& b = model.buffers();
@@ -52,6 +56,12 @@ std::string save_checkpoint(const std::string& dir, int keep, Model& model, Opti
       comm.size()};
   write_checkpoint(path, meta, arrays(model, opt), comm);
   std::copy(own.begin(), own.end(), b.params());
+  if (comm.rank() == 0) {
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(path, ec);
+    spdlog::info("checkpoint {} (step {}, {:.1f} MB in {:.3f} s)", path, st.step, static_cast<double>(bytes) / 1e6,
+                 wall_time() - t_write);
+  }
   if (comm.rank() == 0) prune_checkpoints(dir, keep);
   return path;
 }

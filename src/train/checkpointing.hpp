@@ -25,7 +25,8 @@ struct TrainState {
 void average_buffers(ParamStore& buffers, const Comm& comm);
 
 // Collective: all ranks write DIR/ckpt-<step>.h5 (see checkpoint_file.hpp) with the ranks' average
-// running statistics (the model keeps its own), then rank 0 keeps the newest `keep`. Returns the path.
+// running statistics (the model keeps its own); rank 0 logs its size and write time and keeps the
+// newest `keep`. Returns the path.
 std::string save_checkpoint(const std::string& dir, int keep, Model& model, Optimizer& opt, const TrainState& st,
                             const std::string& config_yaml, const Comm& comm);
 

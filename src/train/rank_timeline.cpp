@@ -38,9 +38,10 @@ void read_slow_rank(int& rank, double& ms) {
 
 }  // namespace
 
-RankTimeline::RankTimeline(const Comm& comm, const TraceSettings& s, std::string path)
+RankTimeline::RankTimeline(const Comm& comm, const TraceSettings& s, std::string path, int64_t steps_per_epoch)
     : comm_(comm), s_(s), path_(std::move(path)) {
   read_slow_rank(slow_rank_, slow_ms_);
+  busy_ms_.reserve(static_cast<size_t>(steps_per_epoch)), step_ms_.reserve(static_cast<size_t>(steps_per_epoch));
 }
 
 StepTimes* RankTimeline::begin_step(int64_t step) {

@@ -24,8 +24,9 @@ namespace dpt {
 
 class RankTimeline {
  public:
-  // path: the trace file ("" : none, e.g. no run directory).
-  RankTimeline(const Comm& comm, const TraceSettings& s, std::string path);
+  // path: the trace file ("" : none, e.g. no run directory); steps_per_epoch: reserved once, so
+  // that recording a step never allocates.
+  RankTimeline(const Comm& comm, const TraceSettings& s, std::string path, int64_t steps_per_epoch);
   // Around each optimizer step `step` (counted from 0): pass begin_step's StepTimes to
   // StepRunner::run. Collective at the trace window's first and last step.
   StepTimes* begin_step(int64_t step);

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "checkpoint/checkpoint_dir.hpp"
+#include "checkpoint/checkpoint_file.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
@@ -66,6 +67,20 @@ void truncate_metrics(const RunDir& dir, int64_t step) {
   if (!out.flush()) fail("{}: cannot write", tmp);
   out.close();
   fs::rename(tmp, path);
+}
+
+void open_run_dir(const RunDir& dir, const std::string& config_yaml, bool resume, const Comm& comm) {
+  if (dir.root.empty()) return;
+  const bool created = !std::filesystem::exists(dir.root);
+  try {
+    if (comm.rank() == 0) prepare_run_dir(dir, config_yaml, resume);
+    comm.barrier();  // the checkpoint directory exists before anyone writes into it
+    check_checkpoint_dir_writable(dir.checkpoints(), comm);  // fail before training
+  } catch (const Error&) {
+    std::error_code ec;
+    if (created && comm.rank() == 0) std::filesystem::remove_all(dir.root, ec);
+    throw;
+  }
 }
 
 }  // namespace dpt

@@ -19,6 +19,10 @@ void check_run_dir(const RunDir& dir, bool overwrite, bool resume, const Comm& c
 // Rank 0: creates the directories and writes config.yaml (a fresh run also drops an earlier
 // metrics.jsonl). Call only after the data and model checks passed.
 void prepare_run_dir(const RunDir& dir, const std::string& config_yaml, bool resume);
+// Collective, after the data, model and checkpoint checks passed: rank 0 prepares the directory
+// (prepare_run_dir), then every rank checks that the checkpoint directory is writable. When that
+// fails, a directory this call created is removed again (a refused start leaves nothing behind).
+void open_run_dir(const RunDir& dir, const std::string& config_yaml, bool resume, const Comm& comm);
 // Rank 0, on resume: keeps the metrics.jsonl epoch records up to `step` (later ones belong to work
 // the checkpoint does not hold; an end record belongs to the stopped run); rewritten atomically.
 void truncate_metrics(const RunDir& dir, int64_t step);

@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <limits>
 
-#include "checkpoint/checkpoint_dir.hpp"
 #include "checkpoint/checkpoint_file.hpp"
 #include "checkpoint/model_file.hpp"
 #include "checkpoint/state_dict_file.hpp"
@@ -98,7 +97,7 @@ Trainer::Trainer(const TrainConfig& tc, const Comm& comm, const TrainOptions& op
       opt_(make_optimizer(s_.optim.optimizer, model_.store().size())),
       sampler_(data_.train_size(), s_.batch_size, s_.seed, s_.data.shuffle),
       runner_(model_, *loss_, *opt_, comm_, s_),
-      timeline_(comm_, s_.trace, dir_.root.empty() ? "" : dir_.file("trace.json")),
+      timeline_(comm_, s_.trace, dir_.root.empty() ? "" : dir_.file("trace.json"), sampler_.steps_per_epoch()),
       early_(s_.early_metric, s_.patience, s_.min_delta),
       counters_(sampler_.steps_per_epoch(), comm) {
   const int64_t per_epoch = sampler_.steps_per_epoch();
@@ -175,14 +174,9 @@ void Trainer::checkpoint() {
   st.elapsed_s += wall_time() - t0_;
   st.early = early_.to_json();
   const double t_write = wall_time();
-  const std::string path =
-      save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt.keep), model_, *opt_, st, cfg_.to_yaml(), comm_);
+  save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt.keep), model_, *opt_, st, cfg_.to_yaml(), comm_);
   last_ckpt_time_ = wall_time();
   timeline_.span("checkpoint", t_write, last_ckpt_time_);
-  std::error_code ec;
-  const auto bytes = comm_.rank() == 0 ? std::filesystem::file_size(path, ec) : 0;
-  spdlog::info("checkpoint {} (step {}, {:.1f} MB in {:.3f} s)", path, st_.step, static_cast<double>(bytes) / 1e6,
-               last_ckpt_time_ - t_write);
 }
 
 bool Trainer::report_step(const StepResult& r, int64_t step) {
@@ -396,16 +390,7 @@ TrainOutcome train(const TrainConfig& tc, const Comm& comm, const TrainOptions& 
   Trainer t(tc, comm, opts);  // opens and checks the data before the run directory is touched
   t.start();                  // ... and the checkpoint to resume from
   comm.barrier();             // a rank that failed its checks has aborted the job by now
-  const bool created = !dir.root.empty() && !std::filesystem::exists(dir.root);
-  try {
-    if (comm.rank() == 0 && !dir.root.empty()) prepare_run_dir(dir, yaml, !opts.resume.empty());
-    comm.barrier();  // the checkpoint directory exists before anyone writes into it
-    if (!dir.root.empty()) check_checkpoint_dir_writable(dir.checkpoints(), comm);  // fail before training
-  } catch (const Error&) {
-    std::error_code ec;  // a refused start leaves no empty run directory behind
-    if (created && comm.rank() == 0) std::filesystem::remove_all(dir.root, ec);
-    throw;
-  }
+  open_run_dir(dir, yaml, !opts.resume.empty(), comm);
   std::unique_ptr<log::ScopedLogFile> log_file;
   if (comm.rank() == 0 && !dir.root.empty()) log_file = std::make_unique<log::ScopedLogFile>(dir.file("train.log"));
   return t.run();
