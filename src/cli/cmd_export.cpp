@@ -1,6 +1,7 @@
 // dptrain export --model RUN/model.h5 --out model.onnx [--data FILE.h5 --features PATH --labels PATH]
 //                [--logits]
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -65,7 +66,7 @@ OnnxExportSpec spec_for(const TrainedModel& m, const SampleSource& src, const Ar
   const auto& p = src.paths();
   if (!regression && p.files.size() <= 1 && std::filesystem::is_regular_file(p.file)) {
     const std::vector<std::string> names = read_class_names(p.file, m.classes());
-    if (!names.empty()) spec.metadata.emplace_back("class_names", fmt::format("[\"{}\"]", fmt::join(names, "\", \"")));
+    if (!names.empty()) spec.metadata.emplace_back("class_names", nlohmann::json(names).dump());  // escaped JSON
   }
   return spec;
 }

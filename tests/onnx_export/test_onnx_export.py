@@ -29,7 +29,7 @@ except ImportError as e:
 MPIEXEC, DPTRAIN, ORT_DIR, EXAMPLES = sys.argv[1:5]
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from dptrain_testkit import CNN, GRAPH, MLP, REGRESSION, Kit  # noqa: E402
+from dptrain_testkit import CLASSES, CNN, GRAPH, MLP, REGRESSION, Kit  # noqa: E402
 
 if not os.path.isfile(os.path.join(ORT_DIR, "node_modules", "onnxruntime-node", "package.json")):
     sys.exit(f"FAIL: ONNX Runtime is not in {ORT_DIR}: run tests/onnx_export/install_onnxruntime.sh {ORT_DIR} "
@@ -82,6 +82,8 @@ def synthetic(kit):
                                              ("graph", images, GRAPH, "1/255", (1, 8, 8))):
         model = kit.train(name, data, layers, scale)
         m, probs = check(kit, name, model, data, "/test/x", "/test/y", shape)
+        if data == images:  # class names with a quote and a backslash survive as JSON
+            assert json.loads(metadata(m)["class_names"]) == CLASSES, metadata(m)["class_names"]
         if name == "mlp":  # the stored normalization folded in as the first nodes
             first = [n.op_type for n in m.graph.node[:2]]
             assert first == ["Sub", "Mul"], first

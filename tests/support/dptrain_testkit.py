@@ -42,6 +42,8 @@ GRAPH = [{"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "
          {"type": "conv2d", "out_channels": 4, "kernel_size": 1, "inputs": ["stem"], "name": "side"},
          {"type": "concat", "inputs": ["body", "side"]},
          {"type": "global_avgpool2d"}, {"type": "dense", "units": 4}]
+# images.h5's class names: a quote and a backslash, which metadata written as JSON must escape.
+CLASSES = ['top "left"', "top\\right", "bottom left", "bottom right"]
 REGRESSION = [{"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 2}]
 
 
@@ -61,6 +63,7 @@ class Kit:
         feat = (rng.normal(size=(160, 12)) * 5 + 20 + y[:, None]).astype(np.float32)
         with h5py.File(self.path("images.h5"), "w") as f:
             f["train/x"], f["train/y"], f["test/x"], f["test/y"] = img[:128], y[:128], img[128:], y[128:]
+            f.attrs["classes"] = CLASSES
         with h5py.File(self.path("table.h5"), "w") as f:
             f["train/x"], f["train/y"], f["test/x"], f["test/y"] = feat[:128], y[:128], feat[128:], y[128:]
             for split in ("train/x", "test/x"):  # zscore statistics of the training split
