@@ -4,38 +4,32 @@
 #include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <vector>
 
+#include "checkpoint/array_io.hpp"
 #include "core/error.hpp"
-#include "core/partition.hpp"
 #include "h5/arrays.hpp"
 #include "h5/file.hpp"
 
 namespace dpt {
 
 namespace {
-struct Array {
-  const char* name;
-  float* data;
-  int64_t size;
-};
+using ckpt::ArrayPart;
 
-std::vector<Array> arrays_of(const CheckpointArrays& a) {
-  return {
-      {"params", a.params, a.n_params}, {"optimizer", a.optimizer, a.n_optimizer}, {"buffers", a.buffers, a.n_buffers}};
-}
-
-int64_t crc_of(const float* p, int64_t n) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  const auto* bytes = reinterpret_cast<const Bytef*>(p);
-  for (int64_t off = 0, total = n * 4; off < total; off += 1 << 30)
-    crc = crc32(crc, bytes + off, static_cast<uInt>(std::min<int64_t>(1 << 30, total - off)));
-  return static_cast<int64_t>(crc);
+std::vector<ArrayPart> arrays_of(const CheckpointArrays& a) {
+  ArrayPart opt{"optimizer", a.optimizer, a.n_optimizer, {{0, a.n_optimizer}}, a.opt_sharded};
+  if (a.opt_sharded) {  // slot k of parameter i is element k * n + i
+    opt.ranges.clear();
+    const int64_t n = a.opt_slots > 0 ? a.n_optimizer / a.opt_slots : 0;
+    for (int64_t k = 0; k < a.opt_slots; ++k) opt.ranges.emplace_back(k * n + a.opt_begin, k * n + a.opt_end);
+  }
+  return {{"params", a.params, a.n_params, {{0, a.n_params}}, false},
+          std::move(opt),
+          {"buffers", a.buffers, a.n_buffers, {{0, a.n_buffers}}, false}};
 }
 
 // A rank's failure: its one-line message (naming the file and the OS error) and errno (0: unknown).
@@ -68,18 +62,21 @@ Failure write_failure(const std::string& what, int err, const std::string& path,
   return failure(what, 0);
 }
 
-// Collective write of one flat dataset: rank r writes its block of rows. Returns this rank's failure,
-// if any (the caller makes every rank agree before anything else collective happens).
-Failure write_array(hid_t file, const Array& a, const Comm& comm, const std::string& path) {
+// Collective write of one flat dataset: rank r writes its block of rows (or its ranges of a sharded
+// array). Returns this rank's failure, if any (the caller makes every rank agree before anything
+// else collective happens). The checksum comes first: combining a sharded one is collective.
+Failure write_array(hid_t file, const ArrayPart& a, const Comm& comm, const std::string& path) {
+  const int64_t crc = ckpt::whole_crc(a, comm);
   int err = 0;
   h5::Handle d = h5::create_f32(file, a.name, {a.size}, err);
   if (!d.valid()) return failure(fmt::format("{}: cannot create dataset '{}'", path, a.name), err);
-  h5::write_attr(d.get(), "crc32", std::vector<int64_t>{crc_of(a.data, a.size)});
+  h5::write_attr(d.get(), "crc32", std::vector<int64_t>{crc});
   if (a.size == 0) return {};  // every rank skips alike
-  const auto [lo, hi] = block_range(a.size, comm.rank(), comm.size());
-  if (!h5::write_f32_block(d.get(), a.data, lo, hi, err)) {
+  const float* from = nullptr;
+  const ckpt::Ranges ranges = ckpt::written_ranges(a, comm, from);
+  if (!h5::write_f32_ranges(d.get(), from, ranges, err)) {
     const int64_t at = h5::data_offset(d.get());
-    const int64_t end = at < 0 ? 0 : at + hi * 4;
+    const int64_t end = at < 0 ? 0 : at + (ranges.empty() ? 0 : ranges.back().second) * 4;
     return write_failure(fmt::format("{}: writing '{}' failed", path, a.name), err, path, end);
   }
   return {};
@@ -152,7 +149,7 @@ void write_checkpoint(const std::string& path, const CheckpointMeta& mine, const
   int err = 0;
   const hid_t f = h5::create_collective(tmp, comm.native_handle(), err);
   agree(f < 0 ? failure(fmt::format("{}: cannot create checkpoint", tmp), err) : Failure{}, tmp, comm);
-  for (const Array& arr : arrays_of(a)) agree(write_array(f, arr, comm, tmp), tmp, comm);
+  for (const ArrayPart& arr : arrays_of(a)) agree(write_array(f, arr, comm, tmp), tmp, comm);
   write_attrs(f, meta, comm);
   const bool closed = h5::close_file(f, err);  // collective: flushes the metadata
   agree(closed ? Failure{} : write_failure(fmt::format("{}: writing the file failed", tmp), err, tmp, 0), tmp, comm);
@@ -201,26 +198,33 @@ void verify_checkpoint_data(const std::string& path) {
   h5::Handle f = h5::open_read(path);
   for (const char* name : {"params", "optimizer", "buffers"}) {
     h5::Handle d = h5::open_dataset(f.get(), path, std::string("/") + name, "checkpoint");
-    std::vector<float> v(static_cast<size_t>(h5::element_count(d.get())));
-    if (!v.empty() && !h5::read_f32(d.get(), v.data()))
-      fail("{}: reading '{}' failed (truncated or corrupt file)", path, name);
-    if (crc_of(v.data(), static_cast<int64_t>(v.size())) != h5::read_i64_attr(d.get(), "crc32", path).at(0))
-      fail("{}: checksum mismatch in '{}' (corrupt file)", path, name);
+    const int64_t n = h5::element_count(d.get());
+    bool ok = true;
+    const int64_t crc = ckpt::read_streamed(d.get(), {name, nullptr, n, {}, false}, ok);  // checksum only
+    if (!ok) fail("{}: reading '{}' failed (truncated or corrupt file)", path, name);
+    if (crc != h5::read_i64_attr(d.get(), "crc32", path).at(0)) fail("{}: checksum mismatch in '{}' (corrupt file)", path, name);
   }
 }
 
 void read_checkpoint_arrays(const std::string& path, CheckpointArrays& a) {
   h5::Handle f = h5::open_read(path);
-  for (const Array& arr : arrays_of(a)) {
+  for (const ArrayPart& arr : arrays_of(a)) {
     h5::Handle d = h5::open_dataset(f.get(), path, std::string("/") + arr.name, "checkpoint");
     const int64_t n = h5::element_count(d.get());
     if (n != arr.size)
       fail("{}: '{}' holds {} values but this model needs {} (different architecture or optimizer?)", path, arr.name, n,
            arr.size);
-    if (n > 0 && !h5::read_f32(d.get(), arr.data))
-      fail("{}: reading '{}' failed (truncated or corrupt file)", path, arr.name);
+    bool ok = true;
+    int64_t crc = 0;
+    if (arr.sharded) {
+      crc = ckpt::read_streamed(d.get(), arr, ok);
+    } else {
+      ok = n == 0 || h5::read_f32(d.get(), arr.data);
+      if (ok) crc = ckpt::crc32_of(arr.data, n);
+    }
+    if (!ok) fail("{}: reading '{}' failed (truncated or corrupt file)", path, arr.name);
     const int64_t want = h5::read_i64_attr(d.get(), "crc32", path).at(0);
-    if (crc_of(arr.data, n) != want) fail("{}: checksum mismatch in '{}' (corrupt file)", path, arr.name);
+    if (crc != want) fail("{}: checksum mismatch in '{}' (corrupt file)", path, arr.name);
   }
 }
 

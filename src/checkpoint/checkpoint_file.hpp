@@ -7,7 +7,9 @@
 //   root attributes: format = "dptrain-checkpoint", format_version, step, architecture (text),
 //   config (resolved YAML), trainer_state (JSON: epoch, position in the epoch, counters, ...),
 //   param_index (JSON: name, offset, shape of every tensor in /params and /buffers), ranks.
-// Rank r writes the contiguous slice block_range(n, r, P) of every dataset in one collective call.
+// Rank r writes the contiguous slice block_range(n, r, P) of every dataset in one collective call
+// (a sharded optimizer state: each rank its own ranges, and the checksum is combined from the
+// ranks' parts, so the file is the same as unsharded and resumes on any rank count, sharded or not).
 // The file is written under NAME.tmp, closed, fsync'd and renamed: NAME is complete or absent.
 // A failed write (disk full, file-size limit, I/O error) throws on every rank the same one-line
 // message naming the file and the OS error; the partial NAME.tmp is removed, earlier checkpoints
@@ -33,9 +35,14 @@ struct CheckpointArrays {  // views; sizes must match on write and read
   float* params = nullptr;
   int64_t n_params = 0;
   float* optimizer = nullptr;
-  int64_t n_optimizer = 0;
+  int64_t n_optimizer = 0;  // the whole /optimizer: slots x parameters
   float* buffers = nullptr;
   int64_t n_buffers = 0;
+  // optimizer.shard: every rank holds only its range [begin, end) of the opt_slots slots of
+  // n_optimizer / opt_slots parameters, slot after slot, in `optimizer`; it writes and reads just
+  // that (true on every rank alike). Otherwise every rank holds the whole array.
+  bool opt_sharded = false;
+  int64_t opt_slots = 1, opt_begin = 0, opt_end = 0;
 };
 
 constexpr int64_t kCheckpointVersion = 1;
@@ -43,7 +50,8 @@ constexpr int64_t kCheckpointVersion = 1;
 // Collective: every rank of `comm` calls it with (replicated) arrays; rank 0's meta is written (the
 // strings may differ per rank, e.g. a clock in the trainer's state).
 // Cost: the file's bytes through MPI-IO, four string bcasts, plus six 1-double allreduces (every rank agrees after each
-// step whether all succeeded; on failure one bcast of the message) and rank 0's fsyncs.
+// step whether all succeeded; on failure one bcast of the message) and rank 0's fsyncs; a sharded optimizer state
+// one more allreduce of 3 x slots x P int64 (its parts' checksums).
 void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const CheckpointArrays& a, const Comm& comm);
 // Collective, before training: every rank creates, writes one byte to and removes a probe file
 // (DIR/ckpt-probe-*.tmp) in the checkpoint directory `dir`; throws on every rank naming the directory
@@ -58,7 +66,9 @@ std::string read_format(const std::string& path);
 CheckpointMeta read_checkpoint_meta(const std::string& path);
 // Reads every array at its stored size and verifies its checksum: catches truncated or corrupt files.
 void verify_checkpoint_data(const std::string& path);
-// Reads the arrays into `a` (sizes checked against the file) and verifies the checksums.
+// Reads the arrays into `a` (sizes checked against the file) and verifies the checksums. A sharded
+// optimizer state is streamed through in chunks (its checksum is of the whole array) and only this
+// rank's ranges are kept. Not collective: every rank reads the same bytes and fails alike.
 void read_checkpoint_arrays(const std::string& path, CheckpointArrays& a);
 
 }  // namespace dpt

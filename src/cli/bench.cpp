@@ -11,6 +11,7 @@
 #include "kernels/blas_env.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/threads.hpp"
+#include "train/shards.hpp"
 #include "train/step.hpp"
 #include "train/train_config.hpp"
 
@@ -71,7 +72,7 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
   Model model(s.layers, input, local, s.layers_origin);
   model.init(s.seed);
   auto loss = make_loss<float>(s.loss);
-  auto opt = make_optimizer(s.optim.optimizer, model.store().size());
+  auto opt = make_run_optimizer(s, model.store().size(), comm);
   const EpochPlan plan = Sampler(B, B, s.seed, false).plan(0, comm.rank(), comm.size());
   const Shard mine = rank_batch(B, numel(input), numel(model.output_shape()), s.seed, plan);
   StepRunner runner(model, *loss, *opt, comm, s);
@@ -92,6 +93,8 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
   double gflop = 0;
   const double gemm_s = gemm_seconds(model, mine.rows, &gflop);
   const double rss = peak_rss_mb(comm);
+  double state_mb = static_cast<double>(opt->state_size()) * 4 / 1e6;
+  comm.allreduce_max(&state_mb, 1, "optimizer state size");
   const double n = static_cast<double>(o.steps),
                model_flops = model.flops_per_sample() * static_cast<double>(mine.rows);
   return {{"model", model.architecture()},
@@ -112,7 +115,9 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
           {"gflops_per_s_per_rank", model_flops / median / 1e9},
           {"sgemm_gflops_per_s", gflop / gemm_s / 1e9},
           {"fraction_of_sgemm", (model_flops / median) / (gflop / gemm_s)},
-          {"peak_rss_mb", rss}};
+          {"peak_rss_mb", rss},
+          {"optimizer_state_mb", state_mb},  // the largest of the ranks (optimizer.shard: their parts)
+          {"optimizer_sharded", opt->sharded()}};
 }
 
 }  // namespace dpt::cli

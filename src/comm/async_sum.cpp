@@ -63,10 +63,10 @@ struct AsyncSum::Worker {
     std::lock_guard lock(m);
     return finished == started;
   }
-  void push(void* buf, int64_t n, bool bf16) {
+  void push(void* buf, int64_t n, bool bf16, float* recv, const BlockSplit* split) {
     {
       std::lock_guard lock(m);
-      queue.push_back({buf, n, bf16});
+      queue.push_back({buf, n, bf16, recv, split});
       ++started;
     }
     cv.notify_all();
@@ -91,14 +91,17 @@ struct AsyncSum::Worker {
       }
       int rc = MPI_SUCCESS;
       const Kind k = kind_of(it.bf16);
-      for (int64_t off = 0; off < it.n && rc == MPI_SUCCESS; off += kChunk)
+      if (it.split)
+        rc = MPI_Reduce_scatter(it.buf, it.recv, it.split->counts.data(), MPI_FLOAT, MPI_SUM, c);
+      for (int64_t off = 0; !it.split && off < it.n && rc == MPI_SUCCESS; off += kChunk)
         rc = MPI_Allreduce(MPI_IN_PLACE, static_cast<char*>(it.buf) + off * static_cast<int64_t>(k.bytes),
                            static_cast<int>(std::min(kChunk, it.n - off)), k.type, k.op, c);
       {
         std::lock_guard lock(m);
         if (rc != MPI_SUCCESS && error.empty())
-          error = fmt::format("MPI Allreduce of a gradient bucket ({} {}) failed in the communication thread: {}",
-                              it.n, it.bf16 ? "bfloat16" : "floats", detail::mpi_error_text(rc));
+          error = fmt::format("MPI {} of a gradient bucket ({} {}) failed in the communication thread: {}",
+                              it.split ? "Reduce_scatter" : "Allreduce", it.n, it.bf16 ? "bfloat16" : "floats",
+                              detail::mpi_error_text(rc));
         ++finished;
       }
       done_cv.notify_all();
@@ -109,6 +112,8 @@ struct AsyncSum::Worker {
     void* buf = nullptr;
     int64_t n = 0;
     bool bf16 = false;
+    float* recv = nullptr;             // start_scatter: this rank's block of the sum
+    const BlockSplit* split = nullptr;  // start_scatter: the blocks of the ranks
   };
   Comm comm;  // duplicate of the caller's communicator: the thread's collectives never meet the caller's
   std::mutex m;
@@ -156,13 +161,26 @@ AsyncSum::Progress AsyncSum::progress() const { return impl_->worker ? Progress:
 void AsyncSum::start(float* buf, int64_t n) { start_any(buf, n, false); }
 void AsyncSum::start_bf16(uint16_t* buf, int64_t n) { start_any(buf, n, true); }
 
-void AsyncSum::start_any(void* buf, int64_t n, bool bf16) {
+void AsyncSum::start_scatter(const float* send, float* recv, const BlockSplit& split) {
+  if (static_cast<int>(split.counts.size()) != comm_.size())
+    fail("internal: a reduce-scatter split for {} ranks on {}", split.counts.size(), comm_.size());
+  start_any(const_cast<float*>(send), split.total(), false, recv, &split);  // MPI-3 takes const void*
+}
+
+void AsyncSum::start_any(void* buf, int64_t n, bool bf16, float* recv, const BlockSplit* split) {
   if (impl_->worker) {
-    impl_->worker->push(buf, n, bf16);
+    impl_->worker->push(buf, n, bf16, recv, split);
     ++impl_->buckets;
     return;
   }
   const MPI_Comm c = mpi_comm(comm_);
+  if (split) {  // split.of() checked that every count fits an int
+    MPI_Request r;
+    if (MPI_Ireduce_scatter(buf, recv, split->counts.data(), MPI_FLOAT, MPI_SUM, c, &r) != MPI_SUCCESS)
+      fail("MPI_Ireduce_scatter of {} floats failed", n);
+    impl_->requests.push_back(r);
+    return;
+  }
   const Kind kind = kind_of(bf16);
   for (int64_t off = 0; off < n; off += kChunk) {
     MPI_Request r;

@@ -18,6 +18,9 @@
 // start_bf16 (comm.compress: bf16) sums bfloat16 words: half the bytes on the wire; a user MPI_Op
 // adds each pair in float32 and rounds to bfloat16, so every partial sum of MPI's algorithm is
 // rounded (as NCCL's bf16 allreduce); every rank receives the same words.
+// start_scatter (optimizer.shard) is the reduce-scatter form: each rank receives only its own block
+// of the bucket's sum (MPI_Ireduce_scatter, or MPI_Reduce_scatter on the thread): half the bytes of
+// an all-reduce, ~(P-1) alpha + (P-1)/P n beta per bucket.
 // The buckets' sums are the same MPI_SUM over the same ranks as a blocking allreduce; for 1-2
 // ranks bit-identical to it; for more ranks Open MPI may pick another algorithm (and with it
 // another order of the additions) for a bucket than for the whole buffer.
@@ -40,12 +43,15 @@ class AsyncSum {
   void start(float* buf, int64_t n);  // sum buf[0, n) across ranks, in place; every rank, same order
   // The same for bfloat16 words (comm.compress: bf16): pairs added in float32, rounded to bfloat16.
   void start_bf16(uint16_t* buf, int64_t n);
+  // Sums send[0, split.total()) across ranks; this rank's block of the sum (split.counts[rank]
+  // floats) goes to recv, which must not overlap send. `split` must live until wait_all().
+  void start_scatter(const float* send, float* recv, const BlockSplit& split);
   void poll();                        // poll: let MPI progress the started sums (MPI_Testall)
   void wait_all(const char* what);    // finish every started sum (one watched collective call)
   Progress progress() const;          // the mode that runs (thread may have fallen back to poll)
 
  private:
-  void start_any(void* buf, int64_t n, bool bf16);
+  void start_any(void* buf, int64_t n, bool bf16, float* recv = nullptr, const BlockSplit* split = nullptr);
   struct Impl;
   struct Worker;
   const Comm& comm_;

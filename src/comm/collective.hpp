@@ -9,7 +9,7 @@
 
 namespace dpt::detail {
 
-enum class Op : int32_t { none, allreduce_sum, bcast, alltoallv, barrier, check_same, split, end_of_run };
+enum class Op : int32_t { none, allreduce_sum, bcast, alltoallv, barrier, check_same, split, end_of_run, allgather };
 
 // "allreduce_sum #12 (gradients) [float x 1024]": how messages name collective call `seq`.
 std::string describe(uint64_t seq, Op op, const char* dtype, int64_t count, const char* what);

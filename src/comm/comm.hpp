@@ -35,9 +35,18 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dpt {
+
+// A flat buffer split over the ranks in rank order: rank q owns elements [displs[q], displs[q] +
+// counts[q]). MPI counts are int: made once (of() throws past INT_MAX), used by every step.
+struct BlockSplit {
+  std::vector<int> counts, displs;
+  static BlockSplit of(const std::vector<std::pair<int64_t, int64_t>>& ranges);  // [begin, end) per rank
+  int64_t total() const { return counts.empty() ? 0 : int64_t{displs.back()} + counts.back(); }
+};
 
 class Comm {
  public:
@@ -66,6 +75,9 @@ class Comm {
   void allreduce_sum(double* buf, int64_t n, const char* what = nullptr) const;
   void allreduce_sum(int64_t* buf, int64_t n, const char* what = nullptr) const;
   void allreduce_sum(int32_t* buf, int64_t n, const char* what = nullptr) const;
+  // In place: every rank's block of `split` (its own elements of buf) arrives at every rank, so
+  // that buf[0, split.total()) ends the same everywhere. Cost (ring): (P-1) alpha + (P-1)/P n beta.
+  void allgather_blocks(float* buf, const BlockSplit& split, const char* what = nullptr) const;
   // Element-wise maximum across ranks, in place (exact: the result does not depend on the order).
   // Cost: as allreduce_sum.
   void allreduce_max(double* buf, int64_t n, const char* what = nullptr) const;

@@ -41,6 +41,8 @@ const char* op_name(Op op) {
       return "split";
     case Op::end_of_run:
       return "end of run";
+    case Op::allgather:
+      return "allgather";
   }
   return "?";
 }

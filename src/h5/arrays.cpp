@@ -37,18 +37,23 @@ bool write_f32(hid_t dset, const float* data) {
   return H5Dwrite(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
 }
 
-bool write_f32_block(hid_t dset, const float* data, int64_t lo, int64_t hi, int& err) {
+bool write_f32_ranges(hid_t dset, const float* data, const std::vector<std::pair<int64_t, int64_t>>& ranges,
+                      int& err) {
   Handle space(H5Dget_space(dset), H5Sclose);
-  const hsize_t start = static_cast<hsize_t>(lo), count = static_cast<hsize_t>(hi - lo);
-  Handle mem(H5Screate_simple(1, &count, nullptr), H5Sclose);
-  if (count > 0)
-    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
-  else
-    H5Sselect_none(space.get()), H5Sselect_none(mem.get());
+  hsize_t total = 0;
+  for (const auto& [lo, hi] : ranges) {
+    const hsize_t start = static_cast<hsize_t>(lo), count = static_cast<hsize_t>(hi - lo);
+    if (count > 0)
+      H5Sselect_hyperslab(space.get(), total == 0 ? H5S_SELECT_SET : H5S_SELECT_OR, &start, nullptr, &count, nullptr);
+    total += count;
+  }
+  const hsize_t mem_size = std::max<hsize_t>(total, 1);  // a dataspace of 0 elements is not allowed
+  Handle mem(H5Screate_simple(1, &mem_size, nullptr), H5Sclose);
+  if (total == 0) H5Sselect_none(space.get()), H5Sselect_none(mem.get());
   Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE);
   errno = 0;
-  const herr_t written = H5Dwrite(dset, H5T_NATIVE_FLOAT, mem.get(), space.get(), dxpl.get(), data + lo);
+  const herr_t written = H5Dwrite(dset, H5T_NATIVE_FLOAT, mem.get(), space.get(), dxpl.get(), data);
   err = errno;
   return written >= 0;
 }
@@ -73,6 +78,14 @@ std::vector<int64_t> dims(hid_t dset) {
 
 bool read_f32(hid_t dset, float* out) {
   return H5Dread(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
+}
+
+bool read_f32_range(hid_t dset, int64_t lo, int64_t n, float* out) {
+  Handle space(H5Dget_space(dset), H5Sclose);
+  const hsize_t start = static_cast<hsize_t>(lo), count = static_cast<hsize_t>(n);
+  if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) < 0) return false;
+  Handle mem(H5Screate_simple(1, &count, nullptr), H5Sclose);
+  return H5Dread(dset, H5T_NATIVE_FLOAT, mem.get(), space.get(), H5P_DEFAULT, out) >= 0;
 }
 
 }  // namespace dpt::h5

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "h5/file.hpp"
@@ -26,9 +27,11 @@ bool flush_file(hid_t file);
 Handle create_f32(hid_t loc, const std::string& name, const std::vector<int64_t>& dims, int& err);
 // From one process: the whole dataset from `data` (native floats); false on failure.
 bool write_f32(hid_t dset, const float* data);
-// Collective over the file's communicator: this rank writes elements [lo, hi) of the 1-D dataset
-// from data + lo (a rank with lo == hi takes part and writes nothing); false on failure (err: errno).
-bool write_f32_block(hid_t dset, const float* data, int64_t lo, int64_t hi, int& err);
+// Collective over the file's communicator: this rank writes the element ranges [begin, end) of the
+// 1-D dataset (in increasing order, not overlapping) from `data`, which holds their elements one
+// range after the other (a rank without ranges takes part and writes nothing); false on failure
+// (err: errno).
+bool write_f32_ranges(hid_t dset, const float* data, const std::vector<std::pair<int64_t, int64_t>>& ranges, int& err);
 // Where the dataset's data starts in the file, in bytes; -1 when it has no storage yet.
 int64_t data_offset(hid_t dset);
 
@@ -38,5 +41,7 @@ int64_t element_count(hid_t dset);
 std::vector<int64_t> dims(hid_t dset);
 // The whole dataset as native floats into out (element_count values); false on failure.
 bool read_f32(hid_t dset, float* out);
+// Elements [lo, lo + n) of the 1-D dataset into out; false on failure.
+bool read_f32_range(hid_t dset, int64_t lo, int64_t n, float* out);
 
 }  // namespace dpt::h5

@@ -202,16 +202,24 @@ static double block_squares(const float* x, int64_t a, int64_t b) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-double sum_squares(const float* x, int64_t n) {
-  constexpr int64_t kBlock = 1 << 16;
-  const int64_t blocks = (n + kBlock - 1) / kBlock;
-  double* const part = caller_scratch<double>(static_cast<size_t>(blocks));  // every block is written
-  for_range(blocks, 1, [part, x, n](int64_t b0, int64_t b1) {
+void square_blocks(const float* x, int64_t n, double* part) {
+  constexpr int64_t kBlock = kSquaresBlock;
+  for_range(square_block_count(n), 1, [part, x, n](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) part[b] = block_squares(x, b * kBlock, std::min(n, (b + 1) * kBlock));
   });
+}
+
+double sum_in_order(const double* part, int64_t blocks) {
   double total = 0;
   for (int64_t b = 0; b < blocks; ++b) total += part[b];
   return total;
+}
+
+double sum_squares(const float* x, int64_t n) {
+  const int64_t blocks = square_block_count(n);
+  double* const part = caller_scratch<double>(static_cast<size_t>(blocks));  // every block is written
+  square_blocks(x, n, part);
+  return sum_in_order(part, blocks);
 }
 
 bool all_finite(const float* x, int64_t n) { return std::isfinite(sum_squares(x, n)); }

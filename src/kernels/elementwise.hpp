@@ -57,8 +57,17 @@ void multiply(const T* x, const T* m, T* y, int64_t n);
 template <class T>
 void dropout_mask(T* m, int64_t B, int64_t D, double p, uint64_t key, int64_t first_row);
 
-// Sum of x[i]^2 in double, over fixed blocks summed in order: the same bits for any thread count.
+// Sum of x[i]^2 in double, over fixed blocks of kSquaresBlock elements summed in order: the same
+// bits for any thread count. Split in two for optimizer.shard: square_blocks gives each block's
+// sum (a block's sum depends only on its elements, so a rank holding whole blocks of a buffer
+// computes them as the whole buffer would), sum_in_order adds them up.
+constexpr int64_t kSquaresBlock = 4096;
+inline int64_t square_block_count(int64_t n) { return (n + kSquaresBlock - 1) / kSquaresBlock; }
 double sum_squares(const float* x, int64_t n);
+// part: (square_block_count(n)) <- the sum of squares of each block of x, in double
+void square_blocks(const float* x, int64_t n, double* part);
+// part[0] + part[1] + ... + part[blocks - 1], in that order
+double sum_in_order(const double* part, int64_t blocks);
 // True when every element is finite.
 bool all_finite(const float* x, int64_t n);
 

@@ -13,13 +13,14 @@ struct AdamHyper {
 class Adam : public Optimizer {
  public:
   // Not validated here: make_optimizer() validates settings before constructing.
-  Adam(int64_t n, const AdamHyper& h) : Adam(n, h, false) {}
+  Adam(int64_t n, const AdamHyper& h, ParamShard shard = {}) : Adam(n, h, false, shard) {}
   std::string name() const override { return decoupled_ ? "adamw" : "adam"; }
   std::vector<std::string> slot_names() const override { return {"exp_avg", "exp_avg_sq"}; }
   const AdamHyper& hyper() const { return h_; }
 
  protected:
-  Adam(int64_t n, const AdamHyper& h, bool decoupled) : Optimizer(n, 2), h_(h), decoupled_(decoupled) {}
+  Adam(int64_t n, const AdamHyper& h, bool decoupled, ParamShard shard)
+      : Optimizer(n, 2, shard), h_(h), decoupled_(decoupled) {}
 
  private:
   void update(int64_t offset, int64_t n, float* p, const float* dp, float lr, int64_t t) override;
@@ -30,7 +31,7 @@ class Adam : public Optimizer {
 // AdamW: decoupled weight decay, p *= 1 - lr * weight_decay before the Adam step (torch.optim.AdamW).
 class AdamW : public Adam {
  public:
-  AdamW(int64_t n, const AdamHyper& h) : Adam(n, h, true) {}
+  AdamW(int64_t n, const AdamHyper& h, ParamShard shard = {}) : Adam(n, h, true, shard) {}
 };
 
 }  // namespace dpt

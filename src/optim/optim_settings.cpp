@@ -16,6 +16,10 @@ const OptionTable& optim_options() {
       option_spec("optimizer.beta1", OptType::Float, "0.9", "adam/adamw: first-moment decay", 0, 1),
       option_spec("optimizer.beta2", OptType::Float, "0.999", "adam/adamw: second-moment decay", 0, 1),
       option_spec("optimizer.eps", OptType::Float, "1e-8", "adam/adamw: added to the denominator", 0, inf, true),
+      option_spec("optimizer.shard", OptType::Bool, "false",
+                  "shard the optimizer state over the ranks (ZeRO stage 1): each rank updates 1/ranks of the "
+                  "parameters and keeps only their state; the same result as unsharded (bit for bit with "
+                  "train.deterministic or on 2 ranks)"),
       option_spec("optimizer.reference_batch", OptType::Int, "0",
                   "linear scaling rule: lr x batch_size / reference_batch (0: off)", 0),
       choice_spec("schedule.name", "constant", "learning-rate schedule over optimizer steps",
@@ -36,6 +40,7 @@ OptimSettings read_optim_settings(const Config& c, int64_t global_batch) {
                  c.get_float("optimizer.beta1"),   c.get_float("optimizer.beta2"),
                  c.get_float("optimizer.eps")};
   validate(s.optimizer);
+  s.shard = c.get_bool("optimizer.shard");
   const int64_t ref = c.get_int("optimizer.reference_batch");
   s.lr = static_cast<float>(ref > 0 ? linear_scaled_lr(c.get_float("optimizer.lr"), global_batch, ref)
                                     : c.get_float("optimizer.lr"));

@@ -13,6 +13,7 @@ const OptionTable& optim_options();
 
 struct OptimSettings {
   OptimizerSettings optimizer;
+  bool shard = false;   // optimizer.shard: each rank owns the update and state of 1/ranks of the parameters
   float lr;             // optimizer.lr, after the linear scaling rule if optimizer.reference_batch > 0
   LrSchedule schedule;  // base_lr = lr; total_steps is set by the trainer
 };

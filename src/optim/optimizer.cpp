@@ -9,9 +9,12 @@
 
 namespace dpt {
 
-Optimizer::Optimizer(int64_t n, int slots) : n_(n), slots_(slots) {
+Optimizer::Optimizer(int64_t n, int slots, ParamShard shard) : n_(n), shard_(shard), slots_(slots) {
   if (n < 0) fail("optimizer: n_params = {}, must be >= 0", n);
-  state_.assign(static_cast<size_t>(n * slots), 0.0f);
+  if (shard_.end < 0) shard_.begin = 0, shard_.end = n;
+  if (shard_.begin < 0 || shard_.begin > shard_.end || shard_.end > n)
+    fail("optimizer: shard [{}, {}) is not inside the {} parameters", shard_.begin, shard_.end, n);
+  state_.assign(static_cast<size_t>(shard_.size() * slots), 0.0f);
 }
 
 void Optimizer::step(ParamStore& store, float lr) {
@@ -20,8 +23,10 @@ void Optimizer::step(ParamStore& store, float lr) {
          store.size(), n_);
   if (!std::isfinite(lr) || lr < 0) fail("{} optimizer: lr = {}, must be finite and >= 0", name(), lr);
   ++t_;
-  for (const ParamRange& r : store.trainable_ranges())
-    if (r.count > 0) update(r.offset, r.count, store.params() + r.offset, store.grads() + r.offset, lr, t_);
+  for (const ParamRange& r : store.trainable_ranges()) {
+    const int64_t lo = std::max(r.offset, shard_.begin), hi = std::min(r.offset + r.count, shard_.end);
+    if (hi > lo) update(lo, hi - lo, store.params() + lo, store.grads() + lo, lr, t_);
+  }
 }
 
 void Optimizer::check_slot(int k) const {
@@ -30,12 +35,12 @@ void Optimizer::check_slot(int k) const {
 
 std::span<float> Optimizer::slot(int k) {
   check_slot(k);
-  return {slot_data(k), static_cast<size_t>(n_)};
+  return {state_.data() + k * shard_.size(), static_cast<size_t>(shard_.size())};
 }
 
 std::span<const float> Optimizer::slot(int k) const {
   check_slot(k);
-  return {state_.data() + static_cast<int64_t>(k) * n_, static_cast<size_t>(n_)};
+  return {state_.data() + k * shard_.size(), static_cast<size_t>(shard_.size())};
 }
 
 void Optimizer::set_steps(int64_t t) {
@@ -46,7 +51,7 @@ void Optimizer::set_steps(int64_t t) {
 void Optimizer::load_state(std::span<const float> state, int64_t t) {
   if (static_cast<int64_t>(state.size()) != state_size())
     fail("{} optimizer: saved state has {} values, expected {} ({} slots x {} parameters)", name(), state.size(),
-         state_size(), slots_, n_);
+         state_size(), slots_, shard_.size());
   set_steps(t);
   std::copy(state.begin(), state.end(), state_.begin());
 }
@@ -78,15 +83,15 @@ void validate(const OptimizerSettings& s) {
   if (!std::isfinite(s.eps) || s.eps <= 0) fail("optimizer.eps = {}: must be finite and > 0", s.eps);
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& s, int64_t n_params) {
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& s, int64_t n_params, ParamShard shard) {
   validate(s);
   if (n_params < 0) fail("optimizer: n_params = {}, must be >= 0", n_params);
   if (s.name == "sgd")
     return std::make_unique<Sgd>(n_params, static_cast<float>(s.momentum), static_cast<float>(s.weight_decay),
-                                 s.nesterov);
+                                 s.nesterov, shard);
   const AdamHyper h{s.beta1, s.beta2, s.eps, s.weight_decay};
-  if (s.name == "adam") return std::make_unique<Adam>(n_params, h);
-  return std::make_unique<AdamW>(n_params, h);
+  if (s.name == "adam") return std::make_unique<Adam>(n_params, h, shard);
+  return std::make_unique<AdamW>(n_params, h, shard);
 }
 
 }  // namespace dpt

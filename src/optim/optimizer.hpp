@@ -5,6 +5,10 @@
 // A checkpoint saves state() and steps() as a whole; slot k of parameter i is state()[k * n + i],
 // so a checkpoint can reshard it like the parameters. The layout depends only on the optimizer
 // name and n, never on hyperparameters (SGD keeps its buffer even with momentum 0).
+// Sharded (optimizer.shard, ZeRO stage 1): the optimizer owns only the parameters [begin, end) of
+// the flat buffer: it updates those and keeps their state, slot after slot ([slot 0 for params
+// begin..end-1][slot 1 ...]); state(), slot(k) and load_state() are that rank's part. The other
+// ranks own the rest; the trainer sums the gradients of its range and gathers the parameters.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -16,6 +20,13 @@
 
 namespace dpt {
 
+// The parameters [begin, end) of the flat buffer whose update and state one optimizer owns.
+struct ParamShard {
+  int64_t begin = 0, end = -1;  // end -1: all of them
+  bool split = false;           // the ranks split the parameters (true on every rank, even one owning all or none)
+  int64_t size() const { return end - begin; }
+};
+
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
@@ -26,17 +37,20 @@ class Optimizer {
   virtual std::vector<std::string> slot_names() const = 0;  // one per state slot
 
   // One update with learning rate lr (finite, >= 0): increments steps(), then updates
-  // store.params() from store.grads() and the state. The store must hold n_params() values.
+  // store.params() from store.grads() and the state, in shard() only (the rest is untouched). The
+  // store must hold n_params() values.
   // Frozen tensors (`trainable: false`) are skipped: neither the update, weight decay nor momentum
   // moves them, and their state stays as it is.
   void step(ParamStore& store, float lr);
 
   int64_t n_params() const { return n_; }
+  ParamShard shard() const { return shard_; }  // {0, n_params()} unless sharded
+  bool sharded() const { return shard_.split; }  // optimizer.shard over several ranks
   int slots() const { return slots_; }
-  int64_t state_size() const { return static_cast<int64_t>(state_.size()); }  // slots() * n_params()
+  int64_t state_size() const { return static_cast<int64_t>(state_.size()); }  // slots() * shard().size()
   std::span<float> state() { return state_; }
   std::span<const float> state() const { return state_; }
-  std::span<float> slot(int k);  // the n_params() values of slot k
+  std::span<float> slot(int k);  // the shard().size() values of slot k
   std::span<const float> slot(int k) const;
 
   // Updates applied so far (torch.optim's state['step']): Adam's bias correction uses it, so a
@@ -47,15 +61,16 @@ class Optimizer {
   void load_state(std::span<const float> state, int64_t t);
 
  protected:
-  Optimizer(int64_t n, int slots);  // state zero, steps() 0
+  Optimizer(int64_t n, int slots, ParamShard shard);  // state zero, steps() 0
   // Applies update number t (1-based) to the n parameters [offset, offset + n) of the flat buffer
-  // (p, dp: already at offset); state slots via slot_data(k) + offset.
+  // (p, dp: already at offset; inside shard()); their state in slot k at slot_at(k, offset).
   virtual void update(int64_t offset, int64_t n, float* p, const float* dp, float lr, int64_t t) = 0;
-  float* slot_data(int k) { return state_.data() + static_cast<int64_t>(k) * n_; }
+  float* slot_at(int k, int64_t offset) { return state_.data() + k * shard_.size() + (offset - shard_.begin); }
 
  private:
   void check_slot(int k) const;
   int64_t n_;
+  ParamShard shard_;
   int slots_;
   int64_t t_ = 0;
   Buffer<float> state_;
@@ -77,7 +92,8 @@ struct OptimizerSettings {
 // Only the fields the named optimizer uses are checked (momentum is ignored by adam/adamw).
 void validate(const OptimizerSettings& s);
 
-// Validates s and returns the optimizer for n_params parameters (n_params >= 0).
-std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& s, int64_t n_params);
+// Validates s and returns the optimizer for n_params parameters (n_params >= 0), owning `shard`
+// (0 <= begin <= end <= n_params; all of them when shard.end is -1).
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& s, int64_t n_params, ParamShard shard = {});
 
 }  // namespace dpt

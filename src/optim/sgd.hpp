@@ -8,7 +8,7 @@ namespace dpt {
 class Sgd : public Optimizer {
  public:
   // Not validated here: make_optimizer() validates settings before constructing.
-  Sgd(int64_t n, float momentum, float weight_decay, bool nesterov);
+  Sgd(int64_t n, float momentum, float weight_decay, bool nesterov, ParamShard shard = {});
   std::string name() const override { return "sgd"; }
   std::vector<std::string> slot_names() const override { return {"momentum_buffer"}; }
 

@@ -28,8 +28,11 @@ nlohmann::json state_json(const TrainState& s, int64_t optimizer_steps, const st
 }
 
 CheckpointArrays arrays(Model& m, Optimizer& opt) {
-  return {m.store().params(), m.store().size(),     opt.state().data(),
-          opt.state_size(),   m.buffers().params(), m.buffers().size()};
+  CheckpointArrays a{m.store().params(), m.store().size(),     opt.state().data(),
+                     opt.slots() * opt.n_params(), m.buffers().params(), m.buffers().size()};
+  a.opt_sharded = opt.sharded();  // optimizer.shard: this rank's part of the state only
+  a.opt_slots = opt.slots(), a.opt_begin = opt.shard().begin, a.opt_end = opt.shard().end;
+  return a;
 }
 }  // namespace
 

@@ -36,10 +36,11 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
     lo = views[k].offset;
     const bool layer_start = k == 0 || views[k - 1].layer != views[k].layer;
     if (layer_start && (hi - lo >= s.comm.bucket_floats || k == 0)) {
-      buckets_.push_back({views[k].layer, lo, hi - lo});
+      buckets_.push_back({views[k].layer, lo, hi - lo, {}});
       hi = lo;
     }
   }
+  plan_shards();
 }
 
 void StepRunner::Laps::lap(double& acc, const char* name) {
@@ -53,6 +54,7 @@ void StepRunner::start_bucket(size_t k) {
   const Bucket& b = buckets_[k];
   if (spans_) spans_->push_back({"allreduce", wall_time(), 0, 1, b.count});
   float* grads = model_.store().grads() + b.offset;
+  if (scatter_) return async_.start_scatter(grads, shard_grads_.data() + b.recv_at, b.split);
   if (wire_.empty()) return async_.start(grads, b.count);
   kern::to_bf16(grads, wire_.data() + b.offset, b.count);
   async_.start_bf16(wire_.data() + b.offset, b.count);
@@ -99,10 +101,11 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
                                 s_.comm.overlap && last ? layer_done_ : no_hook_);
     r.loss_sum += lr_.loss_sum, r.correct += lr_.correct, r.samples += hi - lo;
   }
-  if (s_.comm.overlap || !wire_.empty()) {
+  if (s_.comm.overlap || !wire_.empty() || scatter_) {
     while (started_ < buckets_.size()) start_bucket(started_++);  // not started in backward (an empty slice)
     async_.wait_all("gradients");
     if (!wire_.empty()) kern::from_bf16(wire_.data(), store.grads(), store.size());
+    if (scatter_) std::copy(shard_grads_.begin(), shard_grads_.end(), store.grads() + own_.begin);
     if (spans_)  // each bucket's sum is known done when the wait ends
       for (Span& sp : *spans_)
         if (sp.lane == 1 && sp.end == 0) sp.end = wall_time();
@@ -116,7 +119,7 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
 StepResult StepRunner::finish(StepResult r, int64_t global_step, float lr, StepTimes& t, Laps& laps) {
   ParamStore& store = model_.store();
   store.zero_frozen_grads();  // `trainable: false` layers count neither in the norm nor in clipping
-  if (!r.skipped) r.grad_norm = std::sqrt(kern::sum_squares(store.grads(), store.size()));  // same bits on every rank
+  if (!r.skipped) r.grad_norm = std::sqrt(grad_norm_squared());  // same bits on every rank
   if (r.skipped || !std::isfinite(r.grad_norm)) {
     if (!s_.skip_nonfinite)
       fail(
@@ -126,10 +129,12 @@ StepResult StepRunner::finish(StepResult r, int64_t global_step, float lr, StepT
     r.skipped = true;
     return r;
   }
-  if (s_.clip_grad_norm > 0 && r.grad_norm > s_.clip_grad_norm)  // torch.nn.utils.clip_grad_norm_
-    kern::scale(store.grads(), store.size(), static_cast<float>(s_.clip_grad_norm / (r.grad_norm + 1e-6)));
+  if (s_.clip_grad_norm > 0 && r.grad_norm > s_.clip_grad_norm)  // torch.nn.utils.clip_grad_norm_ (own_: all
+    kern::scale(store.grads() + own_.begin, own_.size(),      // unless sharded)
+                static_cast<float>(s_.clip_grad_norm / (r.grad_norm + 1e-6)));
   opt_.step(store, lr);
   laps.lap(t.optimizer, "optimizer");
+  if (gather_) gather_params(t, laps);
   return r;
 }
 

@@ -64,6 +64,13 @@ class StepRunner {
   static std::unique_ptr<ExactSum> make_exact(Model& model, const Comm& comm, const TrainSettings& s);
   // The gradient norm, the non-finite check, clipping and the optimizer update.
   StepResult finish(StepResult r, int64_t global_step, float lr, StepTimes& t, Laps& laps);
+  // optimizer.shard (step_shard.cpp): the ranks' parameter ranges and each bucket's part of them.
+  void plan_shards();
+  // The global gradient norm's square: the whole buffer's, or from the ranks' block sums when each
+  // rank holds only its range of summed gradients (the same bits either way).
+  double grad_norm_squared();
+  // After the update of this rank's range: every rank's range arrives everywhere.
+  void gather_params(StepTimes& t, Laps& laps);
 
   Model& model_;
   const Loss<float>& loss_;
@@ -73,6 +80,8 @@ class StepRunner {
   struct Bucket {
     size_t lowest_layer;    // complete once backward has finished this layer
     int64_t offset, count;  // in the flat gradient buffer
+    BlockSplit split;       // optimizer.shard: the ranks' parts of the bucket
+    int64_t recv_at = 0;    // optimizer.shard: where this rank's part goes in shard_grads_
   };
   std::vector<Bucket> buckets_;                       // in the order backward fills them (last layers first)
   size_t started_ = 0;                                // buckets whose sums are running in this step
@@ -87,6 +96,14 @@ class StepRunner {
   Buffer<float> dout_, x_;           // (max local batch, outputs), (max local batch, input features)
   std::vector<uint16_t> wire_;       // comm.compress: bf16: the gradients as sent (parameters)
   std::vector<int32_t> y_;
+  // optimizer.shard on several ranks: gather_ (the update covers this rank's range, then the
+  // parameters are gathered); scatter_ (the gradients are reduce-scattered: not with
+  // train.deterministic or comm.compress, whose sums stay whole and only the update is sharded).
+  bool gather_ = false, scatter_ = false;
+  ParamShard own_;                   // this rank's range
+  BlockSplit param_split_;           // every rank's range
+  Buffer<float> shard_grads_;        // (own_.size()): the reduce-scatter's result
+  std::vector<double> norm_blocks_;  // (kern::square_block_count(n)): the gradient norm's block sums
 };
 
 }  // namespace dpt

@@ -26,6 +26,7 @@
 #include "train/rank_timeline.hpp"
 #include "train/run_dir.hpp"
 #include "train/run_start.hpp"
+#include "train/shards.hpp"
 #include "train/step.hpp"
 #include "train/stop_signals.hpp"
 #include "train/train_config.hpp"
@@ -94,7 +95,7 @@ Trainer::Trainer(const TrainConfig& tc, const Comm& comm, const TrainOptions& op
       model_(s_.layers, data_.train_source().sample_shape(),
              checked_model_batch(s_, data_.train_source().sample_shape(), comm), s_.layers_origin),
       loss_(make_loss<float>(s_.loss)),
-      opt_(make_optimizer(s_.optim.optimizer, model_.store().size())),
+      opt_(make_run_optimizer(s_, model_.store().size(), comm)),
       sampler_(data_.train_size(), s_.batch_size, s_.seed, s_.data.shuffle),
       runner_(model_, *loss_, *opt_, comm_, s_),
       timeline_(comm_, s_.trace, dir_.root.empty() ? "" : dir_.file("trace.json"), sampler_.steps_per_epoch()),

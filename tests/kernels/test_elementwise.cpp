@@ -200,3 +200,27 @@ TEST(SumSquares, SameBitsOnOneAndTwoThreadsAndCloseToThePlainSum) {
     EXPECT_NEAR(two, dpt::kern::ref::sum_squares(x.data(), n), 1e-12 * two) << n;
   }
 }
+
+// optimizer.shard computes the gradient norm from the ranks' block sums: the sums of a range that
+// starts at a block boundary must be the whole buffer's sums of those blocks, bit for bit.
+TEST(SumSquares, BlockSumsOfAnAlignedRangeAreTheWholeBuffersBlockSums) {
+  using dpt::kern::kSquaresBlock;
+  const int64_t n = 5 * kSquaresBlock + 123;
+  const auto x = dpt::test::random_vector<float>(static_cast<size_t>(n), 5);
+  std::vector<double> whole(static_cast<size_t>(dpt::kern::square_block_count(n)));
+  ASSERT_EQ(whole.size(), 6u);
+  dpt::kern::square_blocks(x.data(), n, whole.data());
+  EXPECT_EQ(dpt::kern::sum_in_order(whole.data(), 6), dpt::kern::sum_squares(x.data(), n));
+  for (int64_t first : {int64_t{0}, int64_t{2}, int64_t{5}}) {  // blocks [first, 6)
+    const int64_t lo = first * kSquaresBlock;
+    std::vector<double> part(static_cast<size_t>(dpt::kern::square_block_count(n - lo)));
+    dpt::kern::square_blocks(x.data() + lo, n - lo, part.data());
+    for (size_t b = 0; b < part.size(); ++b) EXPECT_EQ(part[b], whole[static_cast<size_t>(first) + b]) << first;
+  }
+  // Each block's sum is its own: changing one element changes only its block.
+  auto y = x;
+  y[static_cast<size_t>(3 * kSquaresBlock + 1)] += 1.0f;
+  std::vector<double> changed(whole.size());
+  dpt::kern::square_blocks(y.data(), n, changed.data());
+  for (size_t b = 0; b < whole.size(); ++b) EXPECT_EQ(changed[b] != whole[b], b == 3) << b;
+}
