@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 namespace dpt::kern {
 
@@ -12,7 +13,10 @@ namespace {
 // The common 2x2 / stride 2 / no padding case, without bounds checks and without branches (the
 // comparisons of real activations are unpredictable): the first maximum in (0,0), (0,1), (1,0),
 // (1,1) order wins, as in the general path.
-template <class T>
+// Relu: the max of relu(x) over each window (the ReLU layer before the pooling, fused; relu(x) =
+// x > 0 ? x : +0 as kern::relu_forward): where the window's max is not positive, y is +0 and arg
+// is -1 (relu passes no gradient there).
+template <bool Relu, class T>
 void max_plane_2x2(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
   const int64_t OH = g.OH(), OW = g.OW();
   const int32_t W = static_cast<int32_t>(g.W);
@@ -30,6 +34,10 @@ void max_plane_2x2(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
       at = b > best ? at0 + 1 : at, best = b > best ? b : best;
       at = c > best ? at0 + W : at, best = c > best ? c : best;
       at = d > best ? at0 + W + 1 : at, best = d > best ? d : best;
+      if constexpr (Relu) {
+        const bool pos = best > T(0);
+        at = pos ? at : -1, best = pos ? best : T(0);
+      }
       yo[ox] = best, ao[ox] = at;
     }
   }
@@ -40,12 +48,13 @@ template <class T>
 void max_plane_2x2_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx) {
   const int64_t out = g.OH() * g.OW();
   std::fill(dx, dx + g.H * g.W, T(0));
-  for (int64_t o = 0; o < out; ++o) dx[arg[o]] = dy[o] + T(0);  // + 0: -0 becomes +0, as in ref's 0 + dy
+  for (int64_t o = 0; o < out; ++o)  // + 0: -0 becomes +0, as in ref's 0 + dy; -1: a fused relu's zero
+    if (arg[o] >= 0) dx[arg[o]] = dy[o] + T(0);
 }
 
-template <class T>
+template <bool Relu, class T>
 void max_plane(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
-  if (g.k == 2 && g.stride == 2 && g.pad == 0) return max_plane_2x2(g, x, y, arg);
+  if (g.k == 2 && g.stride == 2 && g.pad == 0) return max_plane_2x2<Relu>(g, x, y, arg);
   const int64_t OH = g.OH(), OW = g.OW();
   for (int64_t oy = 0; oy < OH; ++oy)
     for (int64_t ox = 0; ox < OW; ++ox) {
@@ -61,6 +70,7 @@ void max_plane(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
           if (at < 0 || v > best) best = v, at = static_cast<int32_t>(yy * g.W + xx);
         }
       }
+      if (Relu && !(best > T(0))) best = T(0), at = -1;  // see max_plane_2x2
       y[oy * OW + ox] = best;
       arg[oy * OW + ox] = at;
     }
@@ -112,9 +122,10 @@ void planes(const PoolGeom& g, F&& f) {
 }  // namespace
 
 template <class T>
-void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
+void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg, bool relu) {
   const int64_t in = g.H * g.W, out = g.OH() * g.OW();
-  planes(g, [&](int64_t p) { max_plane(g, x + p * in, y + p * out, arg + p * out); });
+  if (relu) return planes(g, [&](int64_t p) { max_plane<true>(g, x + p * in, y + p * out, arg + p * out); });
+  planes(g, [&](int64_t p) { max_plane<false>(g, x + p * in, y + p * out, arg + p * out); });
 }
 
 template <class T>
@@ -174,9 +185,17 @@ void global_avgpool_backward(const T* dy, T* dx, int64_t planes, int64_t HW) {
 }
 
 template <class T>
-void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
+void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg, bool relu) {
   const int64_t in = g.H * g.W, out = g.OH() * g.OW();
-  for (int64_t p = 0; p < g.planes; ++p) max_plane(g, x + p * in, y + p * out, arg + p * out);
+  std::vector<T> r;  // relu: the ReLU layer's output (kern::relu_forward's x > 0 ? x : +0), then the pooling
+  if (relu) {
+    r.resize(static_cast<size_t>(g.planes * in));
+    for (size_t i = 0; i < r.size(); ++i) r[i] = x[i] > T(0) ? x[i] : T(0);
+    x = r.data();
+  }
+  for (int64_t p = 0; p < g.planes; ++p) max_plane<false>(g, x + p * in, y + p * out, arg + p * out);
+  if (relu)  // ReLU's backward passes no gradient where its output is not positive
+    for (int64_t o = 0; o < g.planes * out; ++o) arg[o] = y[o] > T(0) ? arg[o] : -1;
 }
 template <class T>
 void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx) {
@@ -199,7 +218,7 @@ void avgpool_backward(const PoolGeom& g, const T* dy, T* dx) {
 }  // namespace ref
 
 #define DPT_POOL(NS, T)                                                                 \
-  template void NS::maxpool_forward<T>(const PoolGeom&, const T*, T*, int32_t*);        \
+  template void NS::maxpool_forward<T>(const PoolGeom&, const T*, T*, int32_t*, bool);  \
   template void NS::maxpool_backward<T>(const PoolGeom&, const T*, const int32_t*, T*); \
   template void NS::avgpool_forward<T>(const PoolGeom&, const T*, T*);                  \
   template void NS::avgpool_backward<T>(const PoolGeom&, const T*, T*);                 \

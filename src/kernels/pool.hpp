@@ -12,10 +12,14 @@ struct PoolGeom {
   int64_t OW() const { return (W + 2 * pad - k) / stride + 1; }
 };
 
-// y: max of each window; arg: index (within the plane) of the max, for backward
+// y: max of each window; arg: index (within the plane) of the max, for backward. relu: the ReLU
+// layer before the pooling, fused: y = max of relu(x) over each window (the same bits as a
+// kern::relu_forward pass, then the pooling) and arg = -1 where y is not positive (ReLU passes no
+// gradient there),
+// so that backward returns the gradient of the ReLU's input: one pass over x instead of three.
 template <class T>
-void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg);
-// dx = 0, then dx[arg] += dy
+void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg, bool relu = false);
+// dx = 0, then dx[arg] += dy (where arg >= 0)
 template <class T>
 void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx);
 template <class T>
@@ -37,7 +41,7 @@ void global_avgpool_forward(const T* x, T* y, int64_t planes, int64_t HW);
 template <class T>
 void global_avgpool_backward(const T* dy, T* dx, int64_t planes, int64_t HW);
 template <class T>
-void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg);
+void maxpool_forward(const PoolGeom& g, const T* x, T* y, int32_t* arg, bool relu = false);
 template <class T>
 void maxpool_backward(const PoolGeom& g, const T* dy, const int32_t* arg, T* dx);
 template <class T>

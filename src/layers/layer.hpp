@@ -55,6 +55,11 @@ class Layer {
   virtual void init(Rng& rng) {}
   virtual void forward(const T* x, T* y, int64_t B) = 0;
   virtual void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) = 0;
+  // Fusion (model/graph.cpp): takes over the ReLU layer whose output only this layer reads. From
+  // then on x is the ReLU's input: forward applies the ReLU itself and backward writes the
+  // gradient of the ReLU's input, with the same bits as the two layers one after the other.
+  // Returns false when the layer cannot (the default).
+  virtual bool fuse_relu_before() { return false; }
 
  protected:
   bool training() const { return ctx_ && ctx_->training; }

@@ -26,7 +26,7 @@ void Pool2d<T>::forward(const T* x, T* y, int64_t B) {
   if (kind_ == Kind::Avg) return kern::avgpool_forward(g, x, y);
   const size_t n = static_cast<size_t>(B * in_[0] * oh_ * ow_);
   if (arg_.size() < n) arg_.resize(n);
-  kern::maxpool_forward(g, x, y, arg_.data());
+  kern::maxpool_forward(g, x, y, arg_.data(), relu_);
 }
 
 template <class T>

@@ -18,10 +18,13 @@ class Pool2d final : public Layer<T> {
   void forward(const T* x, T* y, int64_t B) override;
   // dx: (B, C, H, W) overwritten
   void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) override;
+  // max pooling: the ReLU before it runs inside the pooling (kern::maxpool_forward's relu)
+  bool fuse_relu_before() override { return relu_ = kind_ == Kind::Max; }
 
  private:
   Shape in_;
   Kind kind_;
+  bool relu_ = false;  // a fused ReLU before it
   int64_t k_, stride_, pad_, oh_, ow_;
   std::vector<int32_t> arg_;  // max: where each output came from, (B, C, OH, OW)
 };

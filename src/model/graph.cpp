@@ -46,8 +46,26 @@ Graph<T>::Graph(std::vector<NodeSpec> nodes, Shape input, int64_t max_batch, con
     widest_ = std::max(widest_, numel(n.out));
     nodes_.push_back(std::move(n));
   }
-  for (const Node& n : nodes_) acts_.emplace_back(static_cast<size_t>(max_batch_ * numel(n.out)));
+  plan_fusion();
+  for (size_t k = 0; k < nodes_.size(); ++k)
+    acts_.emplace_back(fused_[k] ? 0 : static_cast<size_t>(max_batch_ * numel(nodes_[k].out)));
   plan_backward();
+}
+
+template <class T>
+void Graph<T>::plan_fusion() {
+  const size_t N = nodes_.size();
+  fused_.assign(N, false);
+  std::vector<int> consumers(N, 0);
+  for (const NodeSpec& s : specs_)
+    for (int i : s.inputs)
+      if (i >= 0) ++consumers[static_cast<size_t>(i)];
+  for (size_t k = 0; k + 1 < N; ++k) {
+    const std::vector<int>& next = specs_[k + 1].inputs;
+    if (specs_[k].type == "relu" && consumers[k] == 1 && next.size() == 1 && next[0] == static_cast<int>(k) &&
+        nodes_[k + 1].layer && nodes_[k + 1].layer->fuse_relu_before())
+      fused_[k] = true;
+  }
 }
 
 template <class T>
@@ -58,7 +76,9 @@ void Graph<T>::plan_backward() {
   std::vector<bool> busy;  // pooled buffers in use
   bool need_scratch = false, input_written = false;
   for (size_t k = N; k-- > 0;) {
-    for (int i : specs_[k].inputs) {
+    if (fused_[k]) continue;  // its consumer sends the gradient of its input
+    for (int i0 : specs_[k].inputs) {
+      const int i = source(i0);
       Grad g;
       if (i == kModelInput) {
         g.accumulate = input_written;
@@ -91,7 +111,7 @@ std::string Graph<T>::describe(size_t k) const {
 template <class T>
 int64_t Graph<T>::floats_per_sample() const {
   int64_t acts = 0;
-  for (const Node& n : nodes_) acts += numel(n.out);
+  for (size_t k = 0; k < nodes_.size(); ++k) acts += fused_[k] ? 0 : numel(nodes_[k].out);
   return acts + static_cast<int64_t>(grads_.size() + (scratch_.empty() ? 0 : 1)) * widest_;
 }
 
@@ -101,8 +121,9 @@ const T* Graph<T>::forward(const T* x, int64_t B) {
   for (size_t k = 0; k < nodes_.size(); ++k) {
     Node& n = nodes_[k];
     const std::vector<int>& in = specs_[k].inputs;
+    if (fused_[k]) continue;  // runs inside node k + 1
     if (n.layer) {
-      n.layer->forward(act(in[0], x), acts_[k].data(), B);
+      n.layer->forward(act(source(in[0]), x), acts_[k].data(), B);
     } else {
       for (size_t i = 0; i < in.size(); ++i) n.in_ptrs[i] = act(in[i], x);
       n.merge->forward(n.in_ptrs.data(), acts_[k].data(), B);
@@ -116,13 +137,17 @@ void Graph<T>::backward(const T* x, const T* dout, int64_t B, const std::functio
   for (size_t k = nodes_.size(); k-- > 0;) {
     Node& n = nodes_[k];
     const std::vector<int>& in = specs_[k].inputs;
+    if (fused_[k]) {  // node k + 1 wrote the gradient of its input
+      if (done) done(k);
+      continue;
+    }
     const T* dy = dy_buffer_[k] < 0 ? dout : grads_[static_cast<size_t>(dy_buffer_[k])].data();
     for (size_t i = 0; i < in.size(); ++i) {
       const Grad& g = to_[k][i];
       T* sum = g.buffer < 0 ? dx_input : grads_[static_cast<size_t>(g.buffer)].data();  // this input's gradient
       T* dx = sum && g.accumulate ? scratch_.data() : sum;
       if (n.layer)
-        n.layer->backward(act(in[0], x), acts_[k].data(), dy, dx, B);
+        n.layer->backward(act(source(in[0]), x), acts_[k].data(), dy, dx, B);
       else if (dx)
         n.merge->backward_input(i, dy, dx, B);
       if (dx && g.accumulate)

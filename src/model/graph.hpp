@@ -5,6 +5,10 @@
 // run writes that gradient in place; any other adds its part through a scratch buffer (in reverse
 // node order: the same bits every time). A plain chain uses two buffers, as before graphs. No
 // allocation per step. Float for training, double for gradient checks.
+// Fusion: a relu whose output only the next node reads, a layer that can take it over
+// (Layer::fuse_relu_before: max pooling), runs inside that layer: the relu node computes nothing,
+// holds no activation, and its consumer reads the relu's input and sends its gradient straight to
+// the relu's input's gradient. The same bits as running both; two full-size passes fewer.
 #pragma once
 #include <functional>
 #include <memory>
@@ -55,13 +59,17 @@ class Graph {
     bool accumulate = false;  // through scratch_, then added
   };
   void plan_backward();
+  void plan_fusion();
+  // The node whose output node k's input i really is: past a fused relu, that relu's input.
+  int source(int i) const { return i >= 0 && fused_[static_cast<size_t>(i)] ? specs_[static_cast<size_t>(i)].inputs[0] : i; }
   const T* act(int k, const T* x) const { return k == kModelInput ? x : acts_[static_cast<size_t>(k)].data(); }
 
   std::vector<NodeSpec> specs_;
   Shape input_;
   int64_t max_batch_;
   std::vector<Node> nodes_;
-  std::vector<Buffer<T>> acts_;        // acts_[k]: (max_batch, out_k...)
+  std::vector<bool> fused_;            // per node: a relu that runs inside the next node
+  std::vector<Buffer<T>> acts_;        // acts_[k]: (max_batch, out_k...); empty for a fused relu
   std::vector<int> dy_buffer_;         // per node: the pooled buffer of its output's gradient (-1: dout)
   std::vector<std::vector<Grad>> to_;  // per node, per input
   std::vector<Buffer<T>> grads_;       // the pool, each (max_batch, widest)
