@@ -15,10 +15,10 @@ using Ranges = std::vector<std::pair<int64_t, int64_t>>;  // [begin, end) elemen
 
 struct ArrayPart {
   const char* name;
-  float* data;     // what this rank holds: the elements of `ranges`, one range after the other
-  int64_t size;    // elements of the whole dataset
-  Ranges ranges;   // {[0, size)} unless sharded
-  bool sharded;    // the ranks hold different ranges (the same on every rank)
+  float* data;    // what this rank holds: the elements of `ranges`, one range after the other
+  int64_t size;   // elements of the whole dataset
+  Ranges ranges;  // {[0, size)} unless sharded
+  bool sharded;   // the ranks hold different ranges (the same on every rank)
 };
 
 // crc32 (zlib) of n floats' bytes, continuing `crc` (start with crc32_of(nullptr, 0) = 0).

@@ -202,7 +202,8 @@ void verify_checkpoint_data(const std::string& path) {
     bool ok = true;
     const int64_t crc = ckpt::read_streamed(d.get(), {name, nullptr, n, {}, false}, ok);  // checksum only
     if (!ok) fail("{}: reading '{}' failed (truncated or corrupt file)", path, name);
-    if (crc != h5::read_i64_attr(d.get(), "crc32", path).at(0)) fail("{}: checksum mismatch in '{}' (corrupt file)", path, name);
+    if (crc != h5::read_i64_attr(d.get(), "crc32", path).at(0))
+      fail("{}: checksum mismatch in '{}' (corrupt file)", path, name);
   }
 }
 

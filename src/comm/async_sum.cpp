@@ -91,8 +91,7 @@ struct AsyncSum::Worker {
       }
       int rc = MPI_SUCCESS;
       const Kind k = kind_of(it.bf16);
-      if (it.split)
-        rc = MPI_Reduce_scatter(it.buf, it.recv, it.split->counts.data(), MPI_FLOAT, MPI_SUM, c);
+      if (it.split) rc = MPI_Reduce_scatter(it.buf, it.recv, it.split->counts.data(), MPI_FLOAT, MPI_SUM, c);
       for (int64_t off = 0; !it.split && off < it.n && rc == MPI_SUCCESS; off += kChunk)
         rc = MPI_Allreduce(MPI_IN_PLACE, static_cast<char*>(it.buf) + off * static_cast<int64_t>(k.bytes),
                            static_cast<int>(std::min(kChunk, it.n - off)), k.type, k.op, c);
@@ -112,7 +111,7 @@ struct AsyncSum::Worker {
     void* buf = nullptr;
     int64_t n = 0;
     bool bf16 = false;
-    float* recv = nullptr;             // start_scatter: this rank's block of the sum
+    float* recv = nullptr;              // start_scatter: this rank's block of the sum
     const BlockSplit* split = nullptr;  // start_scatter: the blocks of the ranks
   };
   Comm comm;  // duplicate of the caller's communicator: the thread's collectives never meet the caller's
@@ -164,7 +163,7 @@ void AsyncSum::start_bf16(uint16_t* buf, int64_t n) { start_any(buf, n, true); }
 void AsyncSum::start_scatter(const float* send, float* recv, const BlockSplit& split) {
   if (static_cast<int>(split.counts.size()) != comm_.size())
     fail("internal: a reduce-scatter split for {} ranks on {}", split.counts.size(), comm_.size());
-  start_any(const_cast<float*>(send), split.total(), false, recv, &split);  // MPI-3 takes const void*
+  start_any(const_cast<float*>(send), split.total(), false, recv, &split);  // only read: MPI takes it as const void*
 }
 
 void AsyncSum::start_any(void* buf, int64_t n, bool bf16, float* recv, const BlockSplit* split) {

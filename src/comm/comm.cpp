@@ -194,7 +194,8 @@ BlockSplit BlockSplit::of(const std::vector<std::pair<int64_t, int64_t>>& ranges
   BlockSplit s;
   int64_t next = 0;
   for (const auto& [b, e] : ranges) {
-    if (b != next || e < b || e > INT_MAX) fail("internal: block split [{}, {}) after {} (blocks must tile)", b, e, next);
+    if (b != next || e < b || e > INT_MAX)
+      fail("internal: block split [{}, {}) after {} (blocks must tile)", b, e, next);
     s.displs.push_back(static_cast<int>(b)), s.counts.push_back(static_cast<int>(e - b));
     next = e;
   }
@@ -202,7 +203,8 @@ BlockSplit BlockSplit::of(const std::vector<std::pair<int64_t, int64_t>>& ranges
 }
 
 void Comm::allgather_blocks(float* buf, const BlockSplit& split, const char* what) const {
-  if (static_cast<int>(split.counts.size()) != size_) fail("internal: a block split for {} ranks on {}", split.counts.size(), size_);
+  if (static_cast<int>(split.counts.size()) != size_)
+    fail("internal: a block split for {} ranks on {}", split.counts.size(), size_);
   Collective c(Op::allgather, "float", split.total(), what);
   check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, split.counts.data(), split.displs.data(), MPI_FLOAT,
                        impl_->comm),

@@ -37,8 +37,7 @@ bool write_f32(hid_t dset, const float* data) {
   return H5Dwrite(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
 }
 
-bool write_f32_ranges(hid_t dset, const float* data, const std::vector<std::pair<int64_t, int64_t>>& ranges,
-                      int& err) {
+bool write_f32_ranges(hid_t dset, const float* data, const std::vector<std::pair<int64_t, int64_t>>& ranges, int& err) {
   Handle space(H5Dget_space(dset), H5Sclose);
   hsize_t total = 0;
   for (const auto& [lo, hi] : ranges) {

@@ -61,7 +61,9 @@ class Graph {
   void plan_backward();
   void plan_fusion();
   // The node whose output node k's input i really is: past a fused relu, that relu's input.
-  int source(int i) const { return i >= 0 && fused_[static_cast<size_t>(i)] ? specs_[static_cast<size_t>(i)].inputs[0] : i; }
+  int source(int i) const {
+    return i >= 0 && fused_[static_cast<size_t>(i)] ? specs_[static_cast<size_t>(i)].inputs[0] : i;
+  }
   const T* act(int k, const T* x) const { return k == kModelInput ? x : acts_[static_cast<size_t>(k)].data(); }
 
   std::vector<NodeSpec> specs_;

@@ -44,7 +44,7 @@ class Optimizer {
   void step(ParamStore& store, float lr);
 
   int64_t n_params() const { return n_; }
-  ParamShard shard() const { return shard_; }  // {0, n_params()} unless sharded
+  ParamShard shard() const { return shard_; }    // {0, n_params()} unless sharded
   bool sharded() const { return shard_.split; }  // optimizer.shard over several ranks
   int slots() const { return slots_; }
   int64_t state_size() const { return static_cast<int64_t>(state_.size()); }  // slots() * shard().size()

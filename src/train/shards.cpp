@@ -23,10 +23,11 @@ std::unique_ptr<Optimizer> make_run_optimizer(const TrainSettings& s, int64_t n,
   int64_t largest = 0;
   for (const auto& [b, e] : ranges) largest = std::max(largest, e - b);
   if (comm.rank() == 0)
-    spdlog::info("optimizer.shard: each rank updates and keeps the state of at most {} of the {} parameters ({:.2f} "
-                 "of {:.2f} MB of {} state)",
-                 largest, n, static_cast<double>(largest * opt->slots()) * 4e-6,
-                 static_cast<double>(n * opt->slots()) * 4e-6, opt->name());
+    spdlog::info(
+        "optimizer.shard: each rank updates and keeps the state of at most {} of the {} parameters ({:.2f} "
+        "of {:.2f} MB of {} state)",
+        largest, n, static_cast<double>(largest * opt->slots()) * 4e-6, static_cast<double>(n * opt->slots()) * 4e-6,
+        opt->name());
   return opt;
 }
 

@@ -37,7 +37,8 @@ TEST(Shard, EachRangeGetsTheWholeOptimizersUpdateBitForBit) {
     const std::vector<ParamShard> shards = {{0, 10, true}, {10, 10, true}, {10, 16, true}, {16, n, true}};
     std::vector<ParamStore> stores;
     std::vector<std::unique_ptr<Optimizer>> opts;
-    for (const ParamShard& sh : shards) stores.push_back(make_store()), opts.push_back(make_optimizer(settings(name), n, sh));
+    for (const ParamShard& sh : shards)
+      stores.push_back(make_store()), opts.push_back(make_optimizer(settings(name), n, sh));
     for (int step = 0; step < 3; ++step) {
       full->step(whole, 0.1f);
       for (size_t k = 0; k < shards.size(); ++k) opts[k]->step(stores[k], 0.1f);

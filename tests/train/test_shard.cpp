@@ -126,8 +126,7 @@ TEST_F(ShardTest, ShardedCheckpointsResumeOnAnotherRankCountShardedOrNot) {
         std::filesystem::copy(dir, copy, std::filesystem::copy_options::recursive);
       }
       group.barrier();
-      const TrainOutcome resumed =
-          train(shard ? sharded_cfg : with(file, kDet), group, {copy, false, true, "auto"});
+      const TrainOutcome resumed = train(shard ? sharded_cfg : with(file, kDet), group, {copy, false, true, "auto"});
       EXPECT_EQ(resumed.steps, full.steps);
       EXPECT_TRUE(test::bitwise_equal(resumed.params, full.params))
           << "resumed on " << group.size() << " ranks, shard " << shard;
