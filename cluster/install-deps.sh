@@ -6,6 +6,7 @@
 #   cluster/install-deps.sh --slurm    # also the local Slurm test cluster (slurmctld slurmd munge)
 #   cluster/install-deps.sh --torch    # also python3-torch, h5py, yaml: tools/dptrain_torch.py, its test
 #                                      # (tools_dptrain_torch) and the golden test values' generators
+#   cluster/install-deps.sh --libtorch # also libtorch-dev: the libtorch + MPI peer of bench/compare_peers.sh
 #   cluster/install-deps.sh --onnx     # also python3-onnx (and npm if missing): the ONNX export test
 #   cluster/install-deps.sh --sklearn-data  # also python3-sklearn (its diabetes data: datasets/diabetes.sh)
 set -euo pipefail
@@ -25,10 +26,11 @@ for arg in "$@"; do
   case "$arg" in
     --slurm) PKGS+=(slurmctld slurmd slurm-client munge iproute2) ;;
     --torch) PKGS+=(python3-torch python3-numpy python3-h5py python3-yaml libopenblas0-openmp) ;;
+    --libtorch) PKGS+=(libtorch-dev) ;;
     --sklearn-data) PKGS+=(python3-sklearn) ;;
     --onnx) PKGS+=(python3-onnx python3-numpy python3-h5py python3-yaml)
             command -v npm >/dev/null || PKGS+=(nodejs npm) ;;  # ONNX Runtime's npm package (tests/onnx_export)
-    *) echo "install-deps.sh: unknown option '$arg' (use --slurm, --torch, --onnx, --sklearn-data)" >&2; exit 2 ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --slurm, --torch, --libtorch, --onnx, --sklearn-data)" >&2; exit 2 ;;
   esac
 done
 

@@ -98,6 +98,7 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
   const double n = static_cast<double>(o.steps),
                model_flops = model.flops_per_sample() * static_cast<double>(mine.rows);
   return {{"model", model.architecture()},
+          {"parameters", model.store().size()},
           {"ranks", P},
           {"threads_per_rank", kern::configured_threads()},
           {"blas", kern::blas_description()},

@@ -9,8 +9,9 @@ for np in 1 2; do
 import json, sys
 np, r = int(sys.argv[1]), json.loads(sys.argv[2])
 for k in ["samples_per_s", "step_ms", "breakdown_ms", "gflops_per_s_per_rank", "sgemm_gflops_per_s",
-          "fraction_of_sgemm", "peak_rss_mb", "ranks", "threads_per_rank", "global_batch", "per_rank_batch", "blas"]:
+          "fraction_of_sgemm", "peak_rss_mb", "ranks", "threads_per_rank", "global_batch", "per_rank_batch", "blas", "parameters"]:
     assert k in r, f"missing {k}: {r}"
+assert r["parameters"] == 12 * 8 + 8 + 8 * 4 + 4, r  # good.yaml: dense 12 -> 8 -> 4
 assert r["ranks"] == np and r["global_batch"] == 16 and r["per_rank_batch"] == 16 // np, r
 assert set(r["breakdown_ms"]) == {"data", "forward", "backward", "comm_exposed", "optimizer"}, r
 assert all(v >= 0 for v in r["breakdown_ms"].values()), r
