@@ -8,7 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-/tmp/dptrain_libtorch_peer}
 dpkg-query -W -f='${Status}' libtorch-dev 2>/dev/null | grep -q "install ok installed" \
   || "$here/../../cluster/install-deps.sh" --libtorch >&2
-[ -f "$out/CMakeCache.txt" ] || cmake -S "$here" -B "$out" -DCMAKE_BUILD_TYPE=Release > "$out.cmake.log" 2>&1 \
-  || { cat "$out.cmake.log" >&2; exit 1; }
-cmake --build "$out" -j2 > "$out.build.log" 2>&1 || { cat "$out.build.log" >&2; exit 1; }
+mkdir -p "$out"
+[ -f "$out/CMakeCache.txt" ] || cmake -S "$here" -B "$out" -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1 \
+  || { cat "$out/configure.log" >&2; exit 1; }
+cmake --build "$out" -j2 > "$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
 echo "$out/peer"
