@@ -7,7 +7,7 @@ Each image (1, S, S) float32 holds 1 to 4 shapes, each a disc, an axis-aligned s
 upward triangle (random size between S/8 and S/3, random position, fully or partly inside the
 image), drawn in order so later shapes cover earlier ones. Pixel intensity: the background 0,
 each shape its own random level in [0.5, 1.0]; then a smooth random background (a sum of 3 random
-low-frequency cosines, amplitude 0.15) and Gaussian pixel noise (sd 0.15) are added.
+low-frequency cosines of amplitude 0.05 each) and Gaussian pixel noise (sd 0.15) are added.
 Targets /train/y, /test/y: (N, S, S) uint8 class maps: 0 background, 1 disc, 2 square,
 3 triangle (the class of the shape visible at the pixel). Telling the classes apart needs the
 shapes' outlines, not only the intensity: a per-pixel threshold finds the foreground but not its
@@ -34,7 +34,7 @@ def draw(S, rng):
             m = (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
         elif kind == 2:
             m = (np.abs(yy - cy) <= r * 0.85) & (np.abs(xx - cx) <= r * 0.85)
-        else:  # apex at the top: |x - cx| <= (y - top) / 2 * ... within the base
+        else:  # apex at the top, widening by 0.6 pixel per row down to the base
             top, base = cy - r, cy + r
             m = (yy >= top) & (yy <= base) & (np.abs(xx - cx) <= (yy - top) * 0.6)
         img[m] = rng.uniform(0.5, 1.0)

@@ -6,10 +6,10 @@ A 1-D signal classification task: two-channel sensor traces of four kinds of eve
 Each sample (2, L) float32: channel 0 holds an event, channel 1 the same event delayed by 0-15
 samples and scaled by 0.5-1 (a second sensor further away), both with Gaussian noise (sd 0.5) and
 a random baseline drift. The event, placed at a random time in a window of random length L/8 to
-L/2 with a Hann envelope, is one of four classes:
+L/2, is one of four classes:
     0 sine burst (one frequency in 4-20 cycles per L), 1 chirp (frequency rising 2 -> 24 cycles
-    per L over the window), 2 square burst (4-20 cycles per L), 3 two spikes (1-3 samples wide,
-    10-40 samples apart).
+    per L over the window), 2 square burst (4-20 cycles per L), each under a Hann envelope;
+    3 two spikes of height 3 (1-3 samples wide, 10-40 samples apart, both inside the window).
 Labels /train/y, /test/y: (N,) uint8, balanced. Chance is 0.25.
 """
 import argparse
@@ -32,11 +32,11 @@ def event(kind, L, rng):
     elif kind == 2:
         s = np.sign(np.sin(2 * np.pi * rng.uniform(4, 20) * t + rng.uniform(0, 2 * np.pi)))
     else:
-        s = np.zeros(w)
-        a = int(rng.integers(0, max(1, w - 45)))
-        for at in (a, a + int(rng.integers(10, 41))):
-            width = int(rng.integers(1, 4))
-            s[min(at, w - 1):min(at + width, w)] = 3.0
+        s = np.zeros(w)  # w >= L/8 >= 16: the gap fits
+        gap = int(rng.integers(10, min(40, w - 4) + 1))
+        a = int(rng.integers(0, w - gap - 3 + 1))
+        for at in (a, a + gap):
+            s[at:at + int(rng.integers(1, 4))] = 3.0
     return s * (np.hanning(w) if kind != 3 else 1.0) * rng.uniform(1.0, 2.0)
 
 

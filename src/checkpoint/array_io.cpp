@@ -41,7 +41,7 @@ int64_t whole_crc(const ArrayPart& a, const Comm& comm) {
   int64_t next = 0;
   for (const auto& [lo, n, c] : all) {
     if (lo != next) fail("internal: the ranks' parts of '{}' leave a gap at element {}", a.name, next);
-    crc = crc32_combine(crc, static_cast<uLong>(c), static_cast<z_off_t>(n * 4));
+    crc = crc32_combine64(crc, static_cast<uLong>(c), static_cast<z_off64_t>(n * 4));
     next = lo + n;
   }
   if (next != a.size) fail("internal: the ranks' parts of '{}' cover {} of {} elements", a.name, next, a.size);

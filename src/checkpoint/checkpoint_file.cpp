@@ -62,14 +62,19 @@ Failure write_failure(const std::string& what, int err, const std::string& path,
   return failure(what, 0);
 }
 
+void agree(const Failure& mine, const std::string& tmp, const Comm& comm,
+           const char* outcome = "; the checkpoint was not written, earlier checkpoints are kept");
+
 // Collective write of one flat dataset: rank r writes its block of rows (or its ranges of a sharded
-// array). Returns this rank's failure, if any (the caller makes every rank agree before anything
-// else collective happens). The checksum comes first: combining a sharded one is collective.
-Failure write_array(hid_t file, const ArrayPart& a, const Comm& comm, const std::string& path) {
+// array). The checksum comes first (combining a sharded one is collective), and every rank agrees
+// that the dataset exists before the attribute and the data (both collective) are written, so a
+// rank whose create failed never leaves the others waiting in HDF5. Returns this rank's failure
+// of the data write, if any (the caller makes every rank agree before anything else collective).
+Failure write_array(hid_t file, const ArrayPart& a, const Comm& comm, const std::string& tmp) {
   const int64_t crc = ckpt::whole_crc(a, comm);
   int err = 0;
   h5::Handle d = h5::create_f32(file, a.name, {a.size}, err);
-  if (!d.valid()) return failure(fmt::format("{}: cannot create dataset '{}'", path, a.name), err);
+  agree(d.valid() ? Failure{} : failure(fmt::format("{}: cannot create dataset '{}'", tmp, a.name), err), tmp, comm);
   h5::write_attr(d.get(), "crc32", std::vector<int64_t>{crc});
   if (a.size == 0) return {};  // every rank skips alike
   const float* from = nullptr;
@@ -77,7 +82,7 @@ Failure write_array(hid_t file, const ArrayPart& a, const Comm& comm, const std:
   if (!h5::write_f32_ranges(d.get(), from, ranges, err)) {
     const int64_t at = h5::data_offset(d.get());
     const int64_t end = at < 0 ? 0 : at + (ranges.empty() ? 0 : ranges.back().second) * 4;
-    return write_failure(fmt::format("{}: writing '{}' failed", path, a.name), err, path, end);
+    return write_failure(fmt::format("{}: writing '{}' failed", tmp, a.name), err, tmp, end);
   }
   return {};
 }
@@ -89,8 +94,7 @@ Failure write_array(hid_t file, const ArrayPart& a, const Comm& comm, const std:
 // different one: a hang, seen with ulimit -f before this check existed), and the file is not closed
 // on this path (closing is collective and flushes again): the caller's error ends the job.
 // Cost: one 1-double allreduce; on failure one bcast of the message.
-void agree(const Failure& mine, const std::string& tmp, const Comm& comm,
-           const char* outcome = "; the checkpoint was not written, earlier checkpoints are kept") {
+void agree(const Failure& mine, const std::string& tmp, const Comm& comm, const char* outcome) {
   const int P = comm.size();
   double v = mine.msg.empty() ? 0 : (mine.err ? 2 * P : P) - comm.rank();
   comm.allreduce_max(&v, 1, "checkpoint status");

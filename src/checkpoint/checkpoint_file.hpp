@@ -49,7 +49,7 @@ constexpr int64_t kCheckpointVersion = 1;
 
 // Collective: every rank of `comm` calls it with (replicated) arrays; rank 0's meta is written (the
 // strings may differ per rank, e.g. a clock in the trainer's state).
-// Cost: the file's bytes through MPI-IO, four string bcasts, plus six 1-double allreduces (every rank agrees after each
+// Cost: the file's bytes through MPI-IO, four string bcasts, plus nine 1-double allreduces (every rank agrees after each
 // step whether all succeeded; on failure one bcast of the message) and rank 0's fsyncs; a sharded optimizer state
 // one more allreduce of 3 x slots x P int64 (its parts' checksums).
 void write_checkpoint(const std::string& path, const CheckpointMeta& meta, const CheckpointArrays& a, const Comm& comm);

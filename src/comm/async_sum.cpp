@@ -175,8 +175,8 @@ void AsyncSum::start_any(void* buf, int64_t n, bool bf16, float* recv, const Blo
   const MPI_Comm c = mpi_comm(comm_);
   if (split) {  // split.of() checked that every count fits an int
     MPI_Request r;
-    if (MPI_Ireduce_scatter(buf, recv, split->counts.data(), MPI_FLOAT, MPI_SUM, c, &r) != MPI_SUCCESS)
-      fail("MPI_Ireduce_scatter of {} floats failed", n);
+    const int rc = MPI_Ireduce_scatter(buf, recv, split->counts.data(), MPI_FLOAT, MPI_SUM, c, &r);
+    if (rc != MPI_SUCCESS) fail("MPI_Ireduce_scatter of {} floats failed: {}", n, detail::mpi_error_text(rc));
     impl_->requests.push_back(r);
     return;
   }

@@ -20,7 +20,8 @@
 // rounded (as NCCL's bf16 allreduce); every rank receives the same words.
 // start_scatter (optimizer.shard) is the reduce-scatter form: each rank receives only its own block
 // of the bucket's sum (MPI_Ireduce_scatter, or MPI_Reduce_scatter on the thread): half the bytes of
-// an all-reduce, ~(P-1) alpha + (P-1)/P n beta per bucket.
+// an all-reduce, ~(P-1) alpha + (P-1)/P n beta per bucket, on the thread. Open MPI's non-blocking
+// form (libnbc, poll) is a reduce to rank 0 and a scatter: more bytes at rank 0 than an all-reduce.
 // The buckets' sums are the same MPI_SUM over the same ranks as a blocking allreduce; for 1-2
 // ranks bit-identical to it; for more ranks Open MPI may pick another algorithm (and with it
 // another order of the additions) for a bucket than for the whole buffer.

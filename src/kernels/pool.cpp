@@ -13,9 +13,14 @@ namespace {
 // The common 2x2 / stride 2 / no padding case, without bounds checks and without branches (the
 // comparisons of real activations are unpredictable): the first maximum in (0,0), (0,1), (1,0),
 // (1,1) order wins, as in the general path.
-// Relu: the max of relu(x) over each window (the ReLU layer before the pooling, fused; relu(x) =
-// x > 0 ? x : +0 as kern::relu_forward): where the window's max is not positive, y is +0 and arg
-// is -1 (relu passes no gradient there).
+// relu(x) as kern::relu_forward computes it: +0 for x <= 0, -0 and NaN.
+template <class T>
+T relu(T x) {
+  return x > T(0) ? x : T(0);
+}
+
+// Relu: the max of relu(x) over each window (the ReLU layer before the pooling, fused), with arg
+// -1 where that max is not positive (relu passes no gradient there).
 template <bool Relu, class T>
 void max_plane_2x2(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
   const int64_t OH = g.OH(), OW = g.OW();
@@ -27,17 +32,15 @@ void max_plane_2x2(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
     int32_t* ao = arg + oy * OW;
     const int32_t base = static_cast<int32_t>(2 * oy * g.W);
     for (int64_t ox = 0; ox < OW; ++ox) {
-      const T a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+      T a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+      if constexpr (Relu) a = relu(a), b = relu(b), c = relu(c), d = relu(d);
       const int32_t at0 = base + 2 * static_cast<int32_t>(ox);
       T best = a;
       int32_t at = at0;
       at = b > best ? at0 + 1 : at, best = b > best ? b : best;
       at = c > best ? at0 + W : at, best = c > best ? c : best;
       at = d > best ? at0 + W + 1 : at, best = d > best ? d : best;
-      if constexpr (Relu) {
-        const bool pos = best > T(0);
-        at = pos ? at : -1, best = pos ? best : T(0);
-      }
+      if constexpr (Relu) at = best > T(0) ? at : -1;
       yo[ox] = best, ao[ox] = at;
     }
   }
@@ -66,11 +69,11 @@ void max_plane(const PoolGeom& g, const T* x, T* y, int32_t* arg) {
         for (int64_t j = 0; j < g.k; ++j) {
           const int64_t xx = ox * g.stride - g.pad + j;
           if (xx < 0 || xx >= g.W) continue;
-          const T v = x[yy * g.W + xx];
+          const T v = Relu ? relu(x[yy * g.W + xx]) : x[yy * g.W + xx];
           if (at < 0 || v > best) best = v, at = static_cast<int32_t>(yy * g.W + xx);
         }
       }
-      if (Relu && !(best > T(0))) best = T(0), at = -1;  // see max_plane_2x2
+      if (Relu && !(best > T(0))) at = -1;  // see max_plane_2x2
       y[oy * OW + ox] = best;
       arg[oy * OW + ox] = at;
     }

@@ -32,6 +32,7 @@ class Graph {
   // Node k's layer, or nullptr when it is a merge (add, concat).
   Layer<T>* layer(size_t k) const { return nodes_[k].layer.get(); }
   const Shape& out_shape(size_t k) const { return nodes_[k].out; }
+  bool fused(size_t k) const { return fused_[k]; }  // a relu that runs inside node k + 1
   std::string describe(size_t k) const;
   std::string label(int k) const { return node_label(specs_, k); }
   const Shape& input_shape() const { return input_; }

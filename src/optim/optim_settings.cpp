@@ -19,7 +19,7 @@ const OptionTable& optim_options() {
       option_spec("optimizer.shard", OptType::Bool, "false",
                   "shard the optimizer state over the ranks (ZeRO stage 1): each rank updates 1/ranks of the "
                   "parameters and keeps only their state; the same result as unsharded (bit for bit with "
-                  "train.deterministic or on 2 ranks)"),
+                  "train.deterministic, comm.compress: bf16 or on 2 ranks)"),
       option_spec("optimizer.reference_batch", OptType::Int, "0",
                   "linear scaling rule: lr x batch_size / reference_batch (0: off)", 0),
       choice_spec("schedule.name", "constant", "learning-rate schedule over optimizer steps",

@@ -2,8 +2,8 @@
 // buffers, with all per-parameter state in ONE flat buffer laid out slot by slot:
 //   state = [slot 0 for params 0..n-1][slot 1 for params 0..n-1]...
 // (SGD: momentum_buffer; Adam/AdamW: exp_avg, exp_avg_sq; the names of torch.optim's state).
-// A checkpoint saves state() and steps() as a whole; slot k of parameter i is state()[k * n + i],
-// so a checkpoint can reshard it like the parameters. The layout depends only on the optimizer
+// A checkpoint saves the state of all parameters and steps(); slot k of parameter i is element
+// k * n + i of the saved array (sharded: each rank writes its part), so any rank count reads it back. The layout depends only on the optimizer
 // name and n, never on hyperparameters (SGD keeps its buffer even with momentum 0).
 // Sharded (optimizer.shard, ZeRO stage 1): the optimizer owns only the parameters [begin, end) of
 // the flat buffer: it updates those and keeps their state, slot after slot ([slot 0 for params

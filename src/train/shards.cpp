@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <climits>
 
+#include "core/error.hpp"
 #include "core/partition.hpp"
 #include "kernels/elementwise.hpp"
 
@@ -17,6 +19,10 @@ std::vector<std::pair<int64_t, int64_t>> param_shards(int64_t n, int ranks) {
 
 std::unique_ptr<Optimizer> make_run_optimizer(const TrainSettings& s, int64_t n, const Comm& comm) {
   if (!s.optim.shard || comm.size() == 1) return make_optimizer(s.optim.optimizer, n);
+  if (n > INT_MAX)  // MPI's counts are int: the all-gather of the parameters takes them in one call
+    fail("optimizer.shard = true: the model has {} parameters, more than this version can shard ({}); use "
+         "optimizer.shard = false",
+         n, INT_MAX);
   const auto ranges = param_shards(n, comm.size());
   const auto [begin, end] = ranges[static_cast<size_t>(comm.rank())];
   auto opt = make_optimizer(s.optim.optimizer, n, ParamShard{begin, end, true});

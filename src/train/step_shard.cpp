@@ -2,13 +2,14 @@
 // its optimizer updates only those and keeps only their state (1/P of the optimizer's memory and
 // work). A step then is
 //   backward, each bucket of gradients reduce-scattered as it completes (rank r receives the sum
-//     of its part of the bucket: half an all-reduce's bytes),
+//     of its part of the bucket: half an all-reduce's bytes; on the communication thread, the
+//     default: with comm.progress: poll the bucket is all-reduced, see plan_shards),
 //   the global gradient norm from the ranks' block sums (one all-reduce of n / 4096 doubles),
 //   clipping and the update of rank r's range,
 //   one all-gather of the parameters (the other half of an all-reduce's bytes).
 // The same bytes on the wire as the plain all-reduce, plus the norm's block sums. With
-// train.deterministic or comm.compress the gradient sums stay whole (their exact and bfloat16
-// sums) and only the update and its state are sharded, then gathered.
+// train.deterministic, comm.compress or comm.progress: poll the gradient sums stay whole (exact,
+// bfloat16, all-reduced) and only the update and its state are sharded, then gathered.
 // Every element gets the same update as unsharded, from the same summed gradient: the result is
 // the unsharded one bit for bit wherever the sums are (train.deterministic; 2 ranks, whose sums
 // a + b do not depend on the algorithm), and within float rounding of the sums otherwise.
@@ -33,7 +34,10 @@ void StepRunner::plan_shards() {
          lo, hi);
   param_split_ = BlockSplit::of(ranges);
   norm_blocks_.resize(static_cast<size_t>(kern::square_block_count(n)));
-  scatter_ = !exact_ && wire_.empty();
+  // Open MPI's non-blocking reduce-scatter (libnbc, comm.progress: poll) reduces to rank 0 and then
+  // scatters: slower than its all-reduce. There, as with the exact and bfloat16 sums, the sums stay
+  // whole and only the update is sharded; the thread's blocking MPI_Reduce_scatter is the real one.
+  scatter_ = !exact_ && wire_.empty() && async_.progress() == AsyncSum::Progress::thread;
   if (!scatter_) return;
   shard_grads_.resize(static_cast<size_t>(own_.size()));
   for (Bucket& b : buckets_) {  // rank q's part of the bucket: its range clipped to the bucket
@@ -42,7 +46,8 @@ void StepRunner::plan_shards() {
       parts.emplace_back(std::clamp(q0, b.offset, b.offset + b.count) - b.offset,
                          std::clamp(q1, b.offset, b.offset + b.count) - b.offset);
     b.split = BlockSplit::of(parts);
-    b.recv_at = std::clamp(lo, b.offset, b.offset + b.count) - lo;
+    const auto [p0, p1] = parts[static_cast<size_t>(comm_.rank())];  // this rank's part, in the bucket
+    b.recv_at = p1 > p0 ? b.offset + p0 - lo : 0;  // an empty part receives nothing: any valid place
   }
 }
 
