@@ -16,11 +16,9 @@ Targets /train/y, /test/y: (N, 2) float32, the two parameters mapped linearly to
 (attributes param_names, param_low, param_high give the inverse map). Predicting the mean gives
 R^2 = 0 for each; the field's power spectrum determines both, so a 3-D CNN can reach R^2 near 1.
 """
-import argparse
-
 import numpy as np
 
-from dataset_h5 import write
+from dataset_h5 import parse_args, write
 
 LOW = np.array([0.5, 1.0])
 HIGH = np.array([1.5, 3.0])
@@ -56,15 +54,7 @@ def fields(n, D, rng):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
-    ap.add_argument("--out", default="data/cosmo3d.h5")
-    ap.add_argument("--n-train", type=int, default=2048)
-    ap.add_argument("--n-test", type=int, default=256)
-    ap.add_argument("--size", type=int, default=32, help="grid points per side (D)")
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
-    if a.size < 8 or a.n_train < 1 or a.n_test < 1:
-        ap.error(f"--size must be >= 8 and the sample counts >= 1 (got size {a.size}, {a.n_train}, {a.n_test})")
+    a, size = parse_args(__doc__, "cosmo3d", 2048, 256, "--size", 32, 8, "grid points per side (D)")
     rng = np.random.default_rng(a.seed)
     train = fields(a.n_train, a.size, rng)
     test = fields(a.n_test, a.size, rng)

@@ -5,6 +5,7 @@ first, one sample per row along axis 0), chunked by samples, plus root attribute
 file was made (generator, its version, seed, every parameter, the command line) so a file can be
 regenerated and a result traced back to its data.
 """
+import argparse
 import json
 import sys
 
@@ -39,3 +40,20 @@ def write(path, generator, seed, params, splits, extra_attrs=None):
             f.attrs[k] = v
         for split, (x, y) in splits.items():
             write_split(f, split, x, y)
+
+
+def parse_args(doc, name, n_train, n_test, size_flag, size_default, size_min, size_help):
+    """The generators' common command line: --out data/NAME.h5, --n-train, --n-test, the size
+    flag, --seed. A wrong value ends with one argparse error line (exit 2), before any file."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[1])
+    ap.add_argument("--out", default=f"data/{name}.h5")
+    ap.add_argument("--n-train", type=int, default=n_train)
+    ap.add_argument("--n-test", type=int, default=n_test)
+    ap.add_argument(size_flag, type=int, default=size_default, help=size_help)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    size = getattr(a, size_flag.lstrip("-").replace("-", "_"))
+    if size < size_min or a.n_train < 1 or a.n_test < 1:
+        ap.error(f"{size_flag} must be >= {size_min} and the sample counts >= 1 "
+                 f"(got {size_flag} {size}, --n-train {a.n_train}, --n-test {a.n_test})")
+    return a, size

@@ -13,11 +13,9 @@ Targets /train/y, /test/y: (N, S, S) uint8 class maps: 0 background, 1 disc, 2 s
 shapes' outlines, not only the intensity: a per-pixel threshold finds the foreground but not its
 class.
 """
-import argparse
-
 import numpy as np
 
-from dataset_h5 import write
+from dataset_h5 import parse_args, write
 
 CLASSES = ["background", "disc", "square", "triangle"]
 
@@ -55,15 +53,7 @@ def make(n, S, rng):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
-    ap.add_argument("--out", default="data/shapes2d.h5")
-    ap.add_argument("--n-train", type=int, default=4096)
-    ap.add_argument("--n-test", type=int, default=512)
-    ap.add_argument("--size", type=int, default=64, help="image side S in pixels")
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
-    if a.size < 16 or a.n_train < 1 or a.n_test < 1:
-        ap.error(f"--size must be >= 16 and the sample counts >= 1 (got size {a.size}, {a.n_train}, {a.n_test})")
+    a, size = parse_args(__doc__, "shapes2d", 4096, 512, "--size", 64, 16, "image side S in pixels")
     rng = np.random.default_rng(a.seed)
     train, test = make(a.n_train, a.size, rng), make(a.n_test, a.size, rng)
     write(a.out, "datasets/shapes2d.py", a.seed, {"n_train": a.n_train, "n_test": a.n_test, "size": a.size},

@@ -12,11 +12,9 @@ L/2, is one of four classes:
     3 two spikes of height 3 (1-3 samples wide, 10-40 samples apart, both inside the window).
 Labels /train/y, /test/y: (N,) uint8, balanced. Chance is 0.25.
 """
-import argparse
-
 import numpy as np
 
-from dataset_h5 import write
+from dataset_h5 import parse_args, write
 
 CLASSES = ["sine", "chirp", "square", "spikes"]
 
@@ -58,15 +56,7 @@ def make(n, L, rng):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
-    ap.add_argument("--out", default="data/signal1d.h5")
-    ap.add_argument("--n-train", type=int, default=8192)
-    ap.add_argument("--n-test", type=int, default=1024)
-    ap.add_argument("--length", type=int, default=256, help="samples per trace L")
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
-    if a.length < 128 or a.n_train < 1 or a.n_test < 1:
-        ap.error(f"--length must be >= 128 and the sample counts >= 1 (got {a.length}, {a.n_train}, {a.n_test})")
+    a, size = parse_args(__doc__, "signal1d", 8192, 1024, "--length", 256, 128, "samples per trace L")
     rng = np.random.default_rng(a.seed)
     train, test = make(a.n_train, a.length, rng), make(a.n_test, a.length, rng)
     write(a.out, "datasets/signal1d.py", a.seed, {"n_train": a.n_train, "n_test": a.n_test, "length": a.length},
