@@ -18,7 +18,7 @@ R^2 = 0 for each; the field's power spectrum determines both, so a 3-D CNN can r
 """
 import numpy as np
 
-from dataset_h5 import parse_args, write
+from dataset_h5 import generate, parse_args
 
 LOW = np.array([0.5, 1.0])
 HIGH = np.array([1.5, 3.0])
@@ -55,14 +55,8 @@ def fields(n, D, rng):
 
 def main():
     a, size = parse_args(__doc__, "cosmo3d", 2048, 256, "--size", 32, 8, "grid points per side (D)")
-    rng = np.random.default_rng(a.seed)
-    train = fields(a.n_train, a.size, rng)
-    test = fields(a.n_test, a.size, rng)
-    write(a.out, "datasets/cosmo3d.py", a.seed,
-          {"n_train": a.n_train, "n_test": a.n_test, "size": a.size, "k_pivot": a.size / 8, "k_cut": a.size / 3},
-          {"train": train, "test": test},
-          {"param_names": NAMES, "param_low": LOW, "param_high": HIGH, "task": "regression (N, 2)"})
-    print(f"{a.out}: train {train[0].shape}, test {test[0].shape}, targets (N, 2) in [-1, 1]")
+    generate(a, size, fields, "cosmo3d.py", {"k_pivot": size / 8, "k_cut": size / 3},
+             {"param_names": NAMES, "param_low": LOW, "param_high": HIGH, "task": "regression (N, 2)"})
 
 
 if __name__ == "__main__":

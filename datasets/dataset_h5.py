@@ -57,3 +57,13 @@ def parse_args(doc, name, n_train, n_test, size_flag, size_default, size_min, si
         ap.error(f"{size_flag} must be >= {size_min} and the sample counts >= 1 "
                  f"(got {size_flag} {size}, --n-train {a.n_train}, --n-test {a.n_test})")
     return a, size
+
+
+def generate(a, size, make, script, params, attrs):
+    """Draws the train split, then the test split, with make(n, size, rng) from one generator
+    seeded by --seed, and writes them with the command line's settings plus `params`."""
+    rng = np.random.default_rng(a.seed)
+    train, test = make(a.n_train, size, rng), make(a.n_test, size, rng)
+    settings = {"n_train": a.n_train, "n_test": a.n_test, "size": size, **params}
+    write(a.out, f"datasets/{script}", a.seed, settings, {"train": train, "test": test}, attrs)
+    print(f"{a.out}: train x {train[0].shape} y {train[1].shape}, test x {test[0].shape} y {test[1].shape}")

@@ -15,7 +15,7 @@ class.
 """
 import numpy as np
 
-from dataset_h5 import parse_args, write
+from dataset_h5 import generate, parse_args
 
 CLASSES = ["background", "disc", "square", "triangle"]
 
@@ -54,11 +54,7 @@ def make(n, S, rng):
 
 def main():
     a, size = parse_args(__doc__, "shapes2d", 4096, 512, "--size", 64, 16, "image side S in pixels")
-    rng = np.random.default_rng(a.seed)
-    train, test = make(a.n_train, a.size, rng), make(a.n_test, a.size, rng)
-    write(a.out, "datasets/shapes2d.py", a.seed, {"n_train": a.n_train, "n_test": a.n_test, "size": a.size},
-          {"train": train, "test": test}, {"class_names": CLASSES, "task": "segmentation (N, S, S) uint8"})
-    print(f"{a.out}: train {train[0].shape}, test {test[0].shape}, class maps (N, {a.size}, {a.size})")
+    generate(a, size, make, "shapes2d.py", {}, {"class_names": CLASSES, "task": "segmentation (N, S, S) uint8"})
 
 
 if __name__ == "__main__":

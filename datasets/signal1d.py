@@ -14,7 +14,7 @@ Labels /train/y, /test/y: (N,) uint8, balanced. Chance is 0.25.
 """
 import numpy as np
 
-from dataset_h5 import parse_args, write
+from dataset_h5 import generate, parse_args
 
 CLASSES = ["sine", "chirp", "square", "spikes"]
 
@@ -57,11 +57,7 @@ def make(n, L, rng):
 
 def main():
     a, size = parse_args(__doc__, "signal1d", 8192, 1024, "--length", 256, 128, "samples per trace L")
-    rng = np.random.default_rng(a.seed)
-    train, test = make(a.n_train, a.length, rng), make(a.n_test, a.length, rng)
-    write(a.out, "datasets/signal1d.py", a.seed, {"n_train": a.n_train, "n_test": a.n_test, "length": a.length},
-          {"train": train, "test": test}, {"class_names": CLASSES, "task": "classification (N,) of 4"})
-    print(f"{a.out}: train {train[0].shape}, test {test[0].shape}, labels (N,) of 4 classes")
+    generate(a, size, make, "signal1d.py", {}, {"class_names": CLASSES, "task": "classification (N,) of 4"})
 
 
 if __name__ == "__main__":
