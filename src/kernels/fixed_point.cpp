@@ -13,8 +13,12 @@ namespace {
 
 constexpr int64_t kGrainBlocks = 64;  // 16 Ki elements per task
 
-// The loops below vectorize (AVX-512 clone where the CPU has it); they are elementwise, so the
-// result is the same in every clone and for any split into tasks. Not under ThreadSanitizer: the
+// The loops below vectorize (an AVX-512 or AVX2 clone where the CPU has it); they are elementwise,
+// so the result is the same in every clone and for any split into tasks. The clones are chosen by
+// ISA feature: an "arch=skylake-avx512" clone is chosen by CPU model, so an AMD CPU with AVX-512
+// (Zen 4, Zen 5) ran the baseline SSE2 clone. Measured on a Zen 5 core, one thread, 535,818 floats
+// (the Fashion-MNIST MLP's gradients), fastest of 400 runs: block_max_abs 252 -> 38 us, to_fixed
+// 164 -> 58 us, from_fixed 94 -> 53 us. Not under ThreadSanitizer: the
 // clones' ifunc resolver runs before the TSan runtime is initialized and crashes the process.
 #if defined(__SANITIZE_THREAD__)
 #define DPT_NO_CLONES 1
@@ -26,7 +30,7 @@ constexpr int64_t kGrainBlocks = 64;  // 16 Ki elements per task
 #ifdef DPT_NO_CLONES
 #define DPT_CLONES
 #else
-#define DPT_CLONES __attribute__((target_clones("arch=skylake-avx512", "default")))
+#define DPT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 
 DPT_CLONES uint32_t max_abs_bits(const float* x, int64_t n) {
@@ -46,6 +50,18 @@ DPT_CLONES uint32_t max_abs_bits(const float* x, int64_t n) {
 inline double round_even(double v) {
   constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
   return (v + kMagic) - kMagic;
+}
+
+DPT_CLONES uint32_t copy_max_abs_bits(const float* x, int64_t n, float* copy) {
+  uint32_t m = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t b;
+    std::memcpy(&b, x + i, 4);
+    copy[i] = x[i];
+    b &= 0x7fffffffu;
+    m = b > m ? b : m;
+  }
+  return m;
 }
 
 DPT_CLONES void to_fixed_run(const float* x, int64_t n, double s, int32_t* q, bool acc) {
@@ -85,6 +101,12 @@ void block_max_abs(const float* x, int64_t n, float* bmax) {
   });
 }
 
+void copy_block_max_abs(const float* x, int64_t n, float* copy, float* bmax) {
+  for_blocks(n, [&](int64_t b, int64_t lo, int64_t len) {
+    bmax[b] = std::max(bmax[b], bits_to_float(copy_max_abs_bits(x + lo, len, copy + lo)));
+  });
+}
+
 void fixed_exponents(const float* bmax, int64_t blocks, int64_t terms, int32_t* e) {
   int head = 0;  // ceil(log2(terms))
   while ((int64_t{1} << head) < terms) ++head;
@@ -114,6 +136,11 @@ void block_max_abs(const float* x, int64_t n, float* bmax) {
     const float a = std::isfinite(x[i]) ? std::fabs(x[i]) : std::numeric_limits<float>::infinity();
     m = std::max(m, a);
   }
+}
+
+void copy_block_max_abs(const float* x, int64_t n, float* copy, float* bmax) {
+  std::copy(x, x + n, copy);
+  block_max_abs(x, n, bmax);
 }
 
 void to_fixed(const float* x, int64_t n, const int32_t* e, int32_t* q, bool accumulate) {

@@ -17,6 +17,8 @@ inline int64_t fixed_blocks(int64_t n) { return (n + kFixedBlock - 1) / kFixedBl
 // bmax: (fixed_blocks(n)) <- max(bmax[b], max |x[i]| over block b); +inf when the block holds a
 // NaN or an infinity.
 void block_max_abs(const float* x, int64_t n, float* bmax);
+// copy: (n) <- x, and bmax as block_max_abs (one pass instead of two: the micro-shards a rank keeps).
+void copy_block_max_abs(const float* x, int64_t n, float* copy, float* bmax);
 // e: (blocks) <- per block, the exponent for `terms` addends bounded by bmax (0 for an empty block).
 void fixed_exponents(const float* bmax, int64_t blocks, int64_t terms, int32_t* e);
 // q: (n) <- round(x * 2^e[block])  (accumulate: q += ...)
@@ -26,6 +28,7 @@ void from_fixed(const int32_t* q, int64_t n, const int32_t* e, float* y);
 
 namespace ref {
 void block_max_abs(const float* x, int64_t n, float* bmax);
+void copy_block_max_abs(const float* x, int64_t n, float* copy, float* bmax);
 void to_fixed(const float* x, int64_t n, const int32_t* e, int32_t* q, bool accumulate);
 void from_fixed(const int32_t* q, int64_t n, const int32_t* e, float* y);
 }  // namespace ref

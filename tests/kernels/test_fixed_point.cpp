@@ -79,6 +79,12 @@ TEST(FixedPoint, KernelsEqualTheirReferenceTwinsUnderOneAndTwoThreads) {
     kern::block_max_abs(a[0].data(), n, m1.data());
     kern::ref::block_max_abs(a[0].data(), n, m2.data());
     EXPECT_TRUE(test::bitwise_equal(m1, m2));
+    std::vector<float> c1(a[0].size()), m3(m1.size(), 0.5f), m4(m3);  // the fused copy, on top of earlier maxima
+    kern::copy_block_max_abs(a[0].data(), n, c1.data(), m3.data());
+    kern::ref::copy_block_max_abs(a[0].data(), n, c1.data(), m4.data());
+    EXPECT_TRUE(test::bitwise_equal(c1, a[0]));
+    EXPECT_TRUE(test::bitwise_equal(m3, m4));
+    EXPECT_FALSE(test::bitwise_equal(m3, m1));  // some blocks' maxima are under 0.5
     std::vector<int32_t> e(m1.size());
     kern::fixed_exponents(m1.data(), blocks, 4, e.data());
     std::vector<int32_t> q1(a[0].size(), 7), q2(q1);
@@ -100,6 +106,10 @@ TEST(FixedPoint, NonFiniteValuesMakeTheBlockMaximumInfinite) {
   EXPECT_TRUE(std::isinf(bmax[0]));
   EXPECT_TRUE(std::isinf(bmax[1]));
   EXPECT_EQ(bmax[2], 1.0f);
+  std::vector<float> copy(600), cmax(3, 0.0f);
+  kern::copy_block_max_abs(x.data(), 600, copy.data(), cmax.data());
+  EXPECT_TRUE(std::isinf(cmax[0]) && std::isinf(cmax[1]));
+  EXPECT_EQ(cmax[2], 1.0f);
 }
 
 TEST(FixedPoint, ExtremeMagnitudesDoNotOverflow) {
