@@ -5,10 +5,10 @@
 
 #include <climits>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "comm/collective.hpp"
@@ -38,17 +38,49 @@ MPI_Op bf16_sum_op() {
   return op;
 }
 
-// One bucket's sum: floats (MPI_FLOAT, MPI_SUM) or bfloat16 words (MPI_UINT16_T, bf16_sum).
+// How one started item is summed: floats (MPI_FLOAT, MPI_SUM), bfloat16 words (MPI_UINT16_T,
+// bf16_sum), float maxima (MPI_FLOAT, MPI_MAX) or int32s (MPI_INT32_T, MPI_SUM).
 struct Kind {
   MPI_Datatype type;
   MPI_Op op;
   size_t bytes;
+  const char* name;
 };
-Kind kind_of(bool bf16) { return bf16 ? Kind{MPI_UINT16_T, bf16_sum_op(), 2} : Kind{MPI_FLOAT, MPI_SUM, 4}; }
+Kind kind_of(AsyncSum::Op op) {
+  switch (op) {
+    case AsyncSum::Op::sum_bf16:
+      return {MPI_UINT16_T, bf16_sum_op(), 2, "bfloat16 values"};
+    case AsyncSum::Op::max_f32:
+      return {MPI_FLOAT, MPI_MAX, 4, "float maxima"};
+    case AsyncSum::Op::sum_i32:
+      return {MPI_INT32_T, MPI_SUM, 4, "int32 values"};
+    default:
+      return {MPI_FLOAT, MPI_SUM, 4, "floats"};
+  }
+}
+
+// One entry of the queue: a collective over buf[0, n), or a local step.
+struct Item {
+  AsyncSum::Op op = AsyncSum::Op::sum_f32;
+  void* buf = nullptr;
+  int64_t n = 0;
+  std::function<void()> step;
+  float* recv = nullptr;              // start_scatter: this rank's block of the sum
+  const BlockSplit* split = nullptr;  // start_scatter: the blocks of the ranks
+};
+
+// The items not yet taken, in order: a vector and the index of the next one (cleared when drained,
+// so that a steady state reuses its capacity instead of allocating as a deque does).
+struct Queue {
+  std::vector<Item> items;
+  size_t head = 0;
+  bool empty() const { return head == items.size(); }
+  void drained() { items.clear(), head = 0; }
+};
 }  // namespace
 
-// The communication thread: takes buckets in start() order and sums each with a blocking
-// MPI_Allreduce on its own communicator. The main thread only enqueues and waits.
+// The communication thread: takes items in start() order, sums each with a blocking MPI_Allreduce
+// on its own communicator and runs each step. The main thread only enqueues and waits.
 struct AsyncSum::Worker {
   explicit Worker(Comm dup) : comm(std::move(dup)), thread([this] { run(); }) {}
   ~Worker() {
@@ -63,61 +95,65 @@ struct AsyncSum::Worker {
     std::lock_guard lock(m);
     return finished == started;
   }
-  void push(void* buf, int64_t n, bool bf16, float* recv, const BlockSplit* split) {
+  void push(Item it) {
     {
       std::lock_guard lock(m);
-      queue.push_back({buf, n, bf16, recv, split});
+      queue.items.push_back(std::move(it));
       ++started;
     }
     cv.notify_all();
   }
-  // Blocks until every pushed bucket is summed; throws the thread's MPI error, if any.
+  // Blocks until every pushed item is done; throws the thread's first error, if any.
   void wait() {
     std::unique_lock lock(m);
     done_cv.wait(lock, [this] { return finished == started; });
-    if (!error.empty()) fail("{}", error);
+    queue.drained();
+    if (!error.empty()) fail("{}", std::exchange(error, std::string()));
   }
 
   void run() {
-    const MPI_Comm c = mpi_comm(comm);
     for (;;) {
       Item it;
       {
         std::unique_lock lock(m);
         cv.wait(lock, [this] { return stopping || !queue.empty(); });
         if (queue.empty()) return;  // stopping, nothing left
-        it = queue.front();
-        queue.pop_front();
+        it = std::move(queue.items[queue.head++]);
       }
-      int rc = MPI_SUCCESS;
-      const Kind k = kind_of(it.bf16);
-      if (it.split) rc = MPI_Reduce_scatter(it.buf, it.recv, it.split->counts.data(), MPI_FLOAT, MPI_SUM, c);
-      for (int64_t off = 0; !it.split && off < it.n && rc == MPI_SUCCESS; off += kChunk)
-        rc = MPI_Allreduce(MPI_IN_PLACE, static_cast<char*>(it.buf) + off * static_cast<int64_t>(k.bytes),
-                           static_cast<int>(std::min(kChunk, it.n - off)), k.type, k.op, c);
+      // Later items run even after an error: the peers run them too, and wait() reports it.
+      std::string err = it.op == Op::step ? run_step(it) : run_allreduce(it);
       {
         std::lock_guard lock(m);
-        if (rc != MPI_SUCCESS && error.empty())
-          error = fmt::format("MPI {} of a gradient bucket ({} {}) failed in the communication thread: {}",
-                              it.split ? "Reduce_scatter" : "Allreduce", it.n, it.bf16 ? "bfloat16" : "floats",
-                              detail::mpi_error_text(rc));
+        if (!err.empty() && error.empty()) error = std::move(err);
         ++finished;
       }
       done_cv.notify_all();
     }
   }
+  static std::string run_step(const Item& it) {
+    try {
+      it.step();
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return {};
+  }
+  std::string run_allreduce(const Item& it) {
+    int rc = MPI_SUCCESS;
+    const Kind k = kind_of(it.op);
+    if (it.split) rc = MPI_Reduce_scatter(it.buf, it.recv, it.split->counts.data(), MPI_FLOAT, MPI_SUM, mpi_comm(comm));
+    for (int64_t off = 0; !it.split && off < it.n && rc == MPI_SUCCESS; off += kChunk)
+      rc = MPI_Allreduce(MPI_IN_PLACE, static_cast<char*>(it.buf) + off * static_cast<int64_t>(k.bytes),
+                         static_cast<int>(std::min(kChunk, it.n - off)), k.type, k.op, mpi_comm(comm));
+    if (rc == MPI_SUCCESS) return {};
+    return fmt::format("MPI {} of a gradient bucket ({} {}) failed in the communication thread: {}",
+                       it.split ? "Reduce_scatter" : "Allreduce", it.n, k.name, detail::mpi_error_text(rc));
+  }
 
-  struct Item {
-    void* buf = nullptr;
-    int64_t n = 0;
-    bool bf16 = false;
-    float* recv = nullptr;              // start_scatter: this rank's block of the sum
-    const BlockSplit* split = nullptr;  // start_scatter: the blocks of the ranks
-  };
   Comm comm;  // duplicate of the caller's communicator: the thread's collectives never meet the caller's
   std::mutex m;
   std::condition_variable cv, done_cv;
-  std::deque<Item> queue;
+  Queue queue;
   uint64_t started = 0, finished = 0;
   bool stopping = false;
   std::string error;
@@ -125,9 +161,10 @@ struct AsyncSum::Worker {
 };
 
 struct AsyncSum::Impl {
-  std::vector<MPI_Request> requests;  // poll
+  std::vector<MPI_Request> requests;  // poll: started, not known finished
+  Queue pending;                      // poll: items behind a step that has not run yet
   std::unique_ptr<Worker> worker;     // thread
-  int64_t buckets = 0;                // started since the last wait_all (thread)
+  int64_t items = 0;                  // started since the last wait_all
 };
 
 AsyncSum::AsyncSum(const Comm& comm, Progress progress) : comm_(comm), impl_(std::make_unique<Impl>()) {
@@ -157,56 +194,99 @@ AsyncSum::~AsyncSum() {
 
 AsyncSum::Progress AsyncSum::progress() const { return impl_->worker ? Progress::thread : Progress::poll; }
 
-void AsyncSum::start(float* buf, int64_t n) { start_any(buf, n, false); }
-void AsyncSum::start_bf16(uint16_t* buf, int64_t n) { start_any(buf, n, true); }
+void AsyncSum::start(float* buf, int64_t n) { start_any(buf, n, Op::sum_f32); }
+void AsyncSum::start_bf16(uint16_t* buf, int64_t n) { start_any(buf, n, Op::sum_bf16); }
+void AsyncSum::start_max(float* buf, int64_t n) { start_any(buf, n, Op::max_f32); }
+void AsyncSum::start_sum(int32_t* buf, int64_t n) { start_any(buf, n, Op::sum_i32); }
+
+namespace {
+void start_request(const Item& it, MPI_Comm c, std::vector<MPI_Request>& requests) {
+  if (it.split) {  // split.of() checked that every count fits an int
+    MPI_Request r;
+    if (MPI_Ireduce_scatter(it.buf, it.recv, it.split->counts.data(), MPI_FLOAT, MPI_SUM, c, &r) != MPI_SUCCESS)
+      fail("MPI_Ireduce_scatter of {} floats failed", it.n);
+    requests.push_back(r);
+    return;
+  }
+  const Kind kind = kind_of(it.op);
+  for (int64_t off = 0; off < it.n; off += kChunk) {
+    MPI_Request r;
+    const int k = static_cast<int>(std::min(kChunk, it.n - off));
+    if (MPI_Iallreduce(MPI_IN_PLACE, static_cast<char*>(it.buf) + off * static_cast<int64_t>(kind.bytes), k, kind.type,
+                       kind.op, c, &r) != MPI_SUCCESS)
+      fail("MPI_Iallreduce of {} {} failed", k, kind.name);
+    requests.push_back(r);
+  }
+}
+}  // namespace
 
 void AsyncSum::start_scatter(const float* send, float* recv, const BlockSplit& split) {
   if (static_cast<int>(split.counts.size()) != comm_.size())
     fail("internal: a reduce-scatter split for {} ranks on {}", split.counts.size(), comm_.size());
-  start_any(const_cast<float*>(send), split.total(), false, recv, &split);  // only read: MPI takes it as const void*
+  start_any(const_cast<float*>(send), split.total(), Op::sum_f32, recv,
+            &split);  // only read: MPI takes it as const void*
 }
 
-void AsyncSum::start_any(void* buf, int64_t n, bool bf16, float* recv, const BlockSplit* split) {
-  if (impl_->worker) {
-    impl_->worker->push(buf, n, bf16, recv, split);
-    ++impl_->buckets;
-    return;
+void AsyncSum::start_any(void* buf, int64_t n, Op op, float* recv, const BlockSplit* split) {
+  ++impl_->items;
+  Item it{op, buf, n, {}, recv, split};
+  if (impl_->worker) return impl_->worker->push(std::move(it));
+  if (!impl_->pending.empty()) return impl_->pending.items.push_back(std::move(it));  // after a step
+  start_request(it, mpi_comm(comm_), impl_->requests);
+}
+
+void AsyncSum::then(std::function<void()> step) {
+  ++impl_->items;
+  if (impl_->worker) return impl_->worker->push({Op::step, nullptr, 0, std::move(step), nullptr, nullptr});
+  impl_->pending.items.push_back({Op::step, nullptr, 0, std::move(step), nullptr, nullptr});
+  poll();  // runs at once when nothing is in flight
+}
+
+// poll mode: runs the pending items in order as far as the started requests allow; `block`: waits
+// for them (MPI_Waitall) instead of testing (MPI_Testall, which frees them only when all are done).
+void AsyncSum::advance(bool block) {
+  Queue& q = impl_->pending;
+  auto& req = impl_->requests;
+  while (!q.empty()) {
+    Item& it = q.items[q.head];
+    if (it.op == Op::step) {
+      if (!req.empty()) {
+        int done = 1;
+        if (block)
+          detail::check_mpi(MPI_Waitall(static_cast<int>(req.size()), req.data(), MPI_STATUSES_IGNORE), "Waitall");
+        else
+          detail::check_mpi(MPI_Testall(static_cast<int>(req.size()), req.data(), &done, MPI_STATUSES_IGNORE),
+                            "Testall");
+        if (!done) return;
+        req.clear();
+      }
+      it.step();
+    } else {
+      start_request(it, mpi_comm(comm_), req);
+    }
+    ++q.head;
   }
-  const MPI_Comm c = mpi_comm(comm_);
-  if (split) {  // split.of() checked that every count fits an int
-    MPI_Request r;
-    const int rc = MPI_Ireduce_scatter(buf, recv, split->counts.data(), MPI_FLOAT, MPI_SUM, c, &r);
-    if (rc != MPI_SUCCESS) fail("MPI_Ireduce_scatter of {} floats failed: {}", n, detail::mpi_error_text(rc));
-    impl_->requests.push_back(r);
-    return;
-  }
-  const Kind kind = kind_of(bf16);
-  for (int64_t off = 0; off < n; off += kChunk) {
-    MPI_Request r;
-    const int k = static_cast<int>(std::min(kChunk, n - off));
-    if (MPI_Iallreduce(MPI_IN_PLACE, static_cast<char*>(buf) + off * static_cast<int64_t>(kind.bytes), k, kind.type,
-                       kind.op, c, &r) != MPI_SUCCESS)
-      fail("MPI_Iallreduce of {} {} failed", k, bf16 ? "bfloat16 values" : "floats");
-    impl_->requests.push_back(r);
-  }
+  q.drained();
 }
 
 void AsyncSum::poll() {
+  if (!impl_->pending.empty()) return advance(false);
   if (impl_->requests.empty()) return;
   int done = 0;
   MPI_Testall(static_cast<int>(impl_->requests.size()), impl_->requests.data(), &done, MPI_STATUSES_IGNORE);
+  if (done) impl_->requests.clear();
 }
 
 void AsyncSum::wait_all(const char* what) {
-  if (impl_->worker) {
-    // shown as "allreduce_sum #k (what) [buckets x n]", like the polled path
-    detail::Collective c(detail::Op::allreduce_sum, "buckets", impl_->buckets, what);
-    impl_->buckets = 0;
-    impl_->worker->wait();
-    return;
-  }
-  comm_.wait_requests(impl_->requests.data(), static_cast<int>(impl_->requests.size()), what);
-  impl_->requests.clear();
+  // shown as "allreduce_sum #k (what) [buckets x n]"; one call however many items and steps
+  detail::Collective c(detail::Op::allreduce_sum, "buckets", impl_->items, what);
+  impl_->items = 0;
+  if (impl_->worker) return impl_->worker->wait();
+  advance(true);
+  auto& req = impl_->requests;
+  if (!req.empty())
+    detail::check_mpi(MPI_Waitall(static_cast<int>(req.size()), req.data(), MPI_STATUSES_IGNORE), "Waitall");
+  req.clear();
 }
 
 }  // namespace dpt

@@ -25,8 +25,15 @@
 // The buckets' sums are the same MPI_SUM over the same ranks as a blocking allreduce; for 1-2
 // ranks bit-identical to it; for more ranks Open MPI may pick another algorithm (and with it
 // another order of the additions) for a bucket than for the whole buffer.
+// train.deterministic's exact sum (train/exact_sum.hpp) chains per bucket: start_max (block
+// maxima), then() a local step (the conversion to int32 fixed point), start_sum of int32s, then()
+// the conversion back. Everything runs in start order: a step runs once every collective started
+// before it has finished (thread: on the communication thread, while the caller computes; poll:
+// inside poll() or wait_all()), and a collective started after a step begins after it. Integer sums
+// and maxima are exact, so these give the same bits in either mode and at any rank count.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "comm/comm.hpp"
@@ -47,12 +54,21 @@ class AsyncSum {
   // Sums send[0, split.total()) across ranks; this rank's block of the sum (split.counts[rank]
   // floats) goes to recv, which must not overlap send. `split` must live until wait_all().
   void start_scatter(const float* send, float* recv, const BlockSplit& split);
-  void poll();                        // poll: let MPI progress the started sums (MPI_Testall)
-  void wait_all(const char* what);    // finish every started sum (one watched collective call)
-  Progress progress() const;          // the mode that runs (thread may have fallen back to poll)
+  void start_max(float* buf, int64_t n);    // element-wise maximum of buf[0, n) across ranks, in place
+  void start_sum(int32_t* buf, int64_t n);  // sum of int32s (wraps on overflow, like MPI_SUM)
+  // Runs `step` after every sum started before it and before every sum started after it (see
+  // above). A step that throws makes wait_all() throw its message. A lambda of up to two pointers
+  // or integers is stored in std::function without allocating.
+  void then(std::function<void()> step);
+  void poll();                      // poll: let MPI progress the started sums (MPI_Testall), run due steps
+  void wait_all(const char* what);  // finish every started sum and step (one watched collective call)
+  Progress progress() const;        // the mode that runs (thread may have fallen back to poll)
+
+  enum class Op : uint8_t { sum_f32, sum_bf16, max_f32, sum_i32, step };
 
  private:
-  void start_any(void* buf, int64_t n, bool bf16, float* recv = nullptr, const BlockSplit* split = nullptr);
+  void start_any(void* buf, int64_t n, Op op, float* recv = nullptr, const BlockSplit* split = nullptr);
+  void advance(bool block);  // poll mode: runs pending items in order (async_sum.cpp)
   struct Impl;
   struct Worker;
   const Comm& comm_;

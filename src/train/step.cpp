@@ -20,7 +20,6 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
       dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))),
       x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
       y_(static_cast<size_t>(model.max_batch() * loss.target_slots(numel(model.output_shape())))) {
-  exact_ = make_exact(model, comm, s);
   // One rank sends nothing: its gradients stay float32 (comm.compress changes nothing there).
   if (s.comm.compress_bf16 && comm.size() > 1) wire_.resize(static_cast<size_t>(model.store().size()));
   outputs_ = numel(model.output_shape());
@@ -40,7 +39,8 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
       hi = lo;
     }
   }
-  plan_shards();
+  exact_ = make_exact();
+  plan_shards();  // after exact_: the exact sum keeps the gradient sums whole
 }
 
 void StepRunner::Laps::lap(double& acc, const char* name) {
@@ -53,6 +53,7 @@ void StepRunner::Laps::lap(double& acc, const char* name) {
 void StepRunner::start_bucket(size_t k) {
   const Bucket& b = buckets_[k];
   if (spans_) spans_->push_back({"allreduce", wall_time(), 0, 1, b.count});
+  if (exact_) return exact_->start(async_, k, {model_.store().grads(), model_.buffers().grads()});
   float* grads = model_.store().grads() + b.offset;
   if (scatter_) return async_.start_scatter(grads, shard_grads_.data() + b.recv_at, b.split);
   if (wire_.empty()) return async_.start(grads, b.count);
@@ -130,7 +131,7 @@ StepResult StepRunner::finish(StepResult r, int64_t global_step, float lr, StepT
     return r;
   }
   if (s_.clip_grad_norm > 0 && r.grad_norm > s_.clip_grad_norm)  // torch.nn.utils.clip_grad_norm_ (own_: all
-    kern::scale(store.grads() + own_.begin, own_.size(),      // unless sharded)
+    kern::scale(store.grads() + own_.begin, own_.size(),         // unless sharded)
                 static_cast<float>(s_.clip_grad_norm / (r.grad_norm + 1e-6)));
   opt_.step(store, lr);
   laps.lap(t.optimizer, "optimizer");

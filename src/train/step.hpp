@@ -60,8 +60,9 @@ class StepRunner {
                   StepTimes& t, Laps& laps, const std::function<void(size_t)>& layer_done = nullptr);
   // train.deterministic: this rank's micro-shards, summed exactly with every rank's (step_exact.cpp).
   StepResult run_micro_shards(const SampleRows& shard, const EpochPlan& plan, int64_t st, StepTimes& t, Laps& laps);
-  // The ExactSum of train.deterministic (null when off), after checking its constraints.
-  static std::unique_ptr<ExactSum> make_exact(Model& model, const Comm& comm, const TrainSettings& s);
+  // The ExactSum of train.deterministic (null when off), after checking its constraints; with
+  // comm.overlap its chunks are the buckets.
+  std::unique_ptr<ExactSum> make_exact() const;
   // The gradient norm, the non-finite check, clipping and the optimizer update.
   StepResult finish(StepResult r, int64_t global_step, float lr, StepTimes& t, Laps& laps);
   // optimizer.shard (step_shard.cpp): the ranks' parameter ranges and each bucket's part of them.

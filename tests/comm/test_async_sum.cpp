@@ -5,13 +5,16 @@
 // Open MPI 4.1), so there it is only checked to float rounding; at 1, 2 and 4 ranks bitwise.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "comm/async_sum.hpp"
 #include "comm/comm.hpp"
 #include "core/bf16.hpp"
+#include "core/error.hpp"
 
 using dpt::AsyncSum;
 using dpt::Comm;
@@ -112,5 +115,66 @@ TEST_P(AsyncSumModes, Bf16SumsAreTheSameOnEveryRankAndCloseToTheFloatSum) {
   for (size_t k = 0; k < n; ++k) {  // P roundings of the terms, P - 1 of the partial sums: half an ulp each
     const float bound = static_cast<float>(c.size()) * 0x1p-8f * abs_sum[k];
     ASSERT_LE(std::abs(dpt::bf16_to_float(w[k]) - exact[k]), bound) << k;
+  }
+}
+
+// train.deterministic's chains (train/exact_sum.hpp): maxima of floats, a step that reads them and
+// fills int32s, a sum of the int32s, a step that reads the sums. Steps run in start order, each
+// after the collectives before it, whatever the mode; wait_all is one collective call.
+TEST_P(AsyncSumModes, MaximaStepsAndInt32SumsRunInStartOrder) {
+  const Comm c;
+  const int P = c.size(), R = c.rank();
+  AsyncSum sum(c, GetParam());
+  for (int round = 0; round < 3; ++round) {  // the same AsyncSum serves every step
+    std::vector<float> maxima(2 * 3000);
+    for (size_t k = 0; k < maxima.size(); ++k) maxima[k] = static_cast<float>((k * 7 + static_cast<size_t>(R)) % 11);
+    std::vector<int32_t> ints(2 * 5000, 0);
+    std::vector<int> order;
+    const uint64_t calls = Comm::collective_calls();
+    for (int u = 0; u < 2; ++u) {
+      float* m = maxima.data() + u * 3000;
+      int32_t* q = ints.data() + u * 5000;
+      sum.start_max(m, 3000);
+      sum.then([&order, m, q, u] {  // sees the maxima of every rank
+        order.push_back(2 * u);
+        for (int k = 0; k < 5000; ++k) q[k] = static_cast<int32_t>(m[k % 3000]) + k;
+      });
+      sum.start_sum(q, 5000);
+      sum.then([&order, u] { order.push_back(2 * u + 1); });
+      sum.poll();
+    }
+    sum.wait_all("chains");
+    EXPECT_EQ(Comm::collective_calls(), calls + 1);
+    EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+    for (size_t k = 0; k < maxima.size(); ++k) {
+      int most = 0;  // max over the ranks of (k * 7 + r) % 11
+      for (int r = 0; r < P; ++r) most = std::max(most, static_cast<int>((k * 7 + static_cast<size_t>(r)) % 11));
+      ASSERT_EQ(maxima[k], static_cast<float>(most)) << k;
+    }
+    for (int u = 0; u < 2; ++u)
+      for (int k = 0; k < 5000; ++k)
+        ASSERT_EQ(ints[static_cast<size_t>(u * 5000 + k)], P * (static_cast<int32_t>(maxima[u * 3000 + k % 3000]) + k));
+  }
+}
+
+TEST_P(AsyncSumModes, AStepThatThrowsMakesWaitAllThrowItsMessage) {
+  const Comm c;
+  AsyncSum sum(c, GetParam());
+  std::vector<int32_t> q(100, 1);
+  sum.start_sum(q.data(), 100);
+  bool after = false;
+  // poll mode runs the step inside poll() or wait_all() on the calling thread: the throw reaches wait_all either way
+  try {
+    sum.then([] { throw dpt::Error("step failed here"); });
+    sum.start_sum(q.data(), 100);
+    sum.then([&after] { after = true; });
+    sum.wait_all("chains");
+    ADD_FAILURE() << "wait_all did not throw";
+  } catch (const dpt::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("step failed here"), std::string::npos) << e.what();
+  }
+  if (GetParam() == AsyncSum::Progress::thread && sum.progress() == AsyncSum::Progress::thread) {
+    EXPECT_TRUE(after);  // the thread runs what follows (the peers do too) and reports the error
+    EXPECT_EQ(q[0], c.size() * c.size());
   }
 }
