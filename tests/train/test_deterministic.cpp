@@ -130,6 +130,30 @@ TEST_F(DeterministicTest, BatchnormRunningStatisticsDoNotDependOnGradientAccumul
   EXPECT_LT(test::max_rel_diff(one.buffers, two.buffers), 0.05);
 }
 
+// The exact sum overlapped with backward by the communication thread or by polling, in buckets of
+// 1 Ki floats (3 buckets whose bounds at 1600 and 6650 floats cut 256-element blocks) or of the
+// default size, gives the bits of the blocking sum; the batchnorm statistics are summed too.
+TEST_F(DeterministicTest, OverlapBucketSizeAndProgressModeDoNotChangeTheBits) {
+  const Comm world;
+  const std::string file = synth_file(world, "det_overlap", 250);
+  const std::string blocking = R"(
+model:
+  layers: [{type: dense, units: 100}, {type: relu}, {type: dense, units: 50}, {type: relu}, {type: dense, units: 30},
+           {type: batchnorm}, {type: relu}, {type: dense, units: 4}]
+train: {deterministic: true, micro_shards: 12, batch_size: 48}
+comm: {overlap: false}
+)";
+  const TrainOutcome want = train(with(file, blocking, "train: {epochs: 4}"), world, {"", false, true});
+  for (const char* comm : {"{overlap: true, bucket_kb: 4, progress: thread}",
+                           "{overlap: true, bucket_kb: 4, progress: poll}", "{overlap: true}"}) {
+    const std::string over = std::string("train: {epochs: 4}\ncomm: ") + comm;
+    const TrainOutcome got = train(with(file, blocking, over), world, {"", false, true});
+    EXPECT_TRUE(test::bitwise_equal(got.params, want.params)) << comm;
+    EXPECT_TRUE(test::bitwise_equal(got.buffers, want.buffers)) << comm;
+    EXPECT_EQ(got.steps, want.steps);
+  }
+}
+
 TEST_F(DeterministicTest, RepeatedRunsAreBitIdentical) {
   const Comm world;
   const Config cfg = make_config(synth_file(world, "det_repeat", 250), kCnn);
