@@ -61,9 +61,12 @@ void ExactSum::keep(std::initializer_list<const float*> arrays) {
   ++kept_;
 }
 
+// Written only before the step's first unit starts: the communication thread may be reading them later.
 void ExactSum::set_live(std::initializer_list<float*> arrays) {
   if (arrays.size() != sizes_.size()) fail("internal: {} arrays for {} sums", arrays.size(), sizes_.size());
-  std::copy(arrays.begin(), arrays.end(), live_.begin());
+  if (started_ == 0) return (void)std::copy(arrays.begin(), arrays.end(), live_.begin());
+  if (!std::equal(arrays.begin(), arrays.end(), live_.begin()))
+    fail("internal: the exact sum's arrays moved in a step");
 }
 
 // bmax (u's blocks) <- max(kept micro-shards' maxima, the live values'). One pass over u.
