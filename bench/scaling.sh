@@ -7,7 +7,10 @@
 # Efficiency = samples/s of 2 ranks / (2 x samples/s of 1 rank). Every configuration runs once per
 # round, rounds interleaved (default 3, STEPS timed steps each, default 200), medians reported.
 # Env: RATES (default "none 10gbit 1gbit"), COMPRESS (default "none bf16"), OVERLAP (default
-# "true"; "true false" adds comm.overlap=false), MODELS (default "mlp cnn").
+# "true"; "true false" adds comm.overlap=false), MODELS (default "mlp cnn"), PREDICT (default 1:
+# also check `dptrain bench --predict-nodes` against the measurement, docs/scaling.md: every 2-rank
+# run predicts its own step from a link calibrated on its ranks, and for each tbf rate a 1-rank run
+# predicts the 2-host step from that rate's --link preset; a second table compares them; 0: off).
 # Needs root (network namespaces), iproute2 (cluster/install-deps.sh --slurm), a built dptrain
 # (DPTRAIN_BIN), data/fashion_mnist.h5 (made when missing). Leaves h1/h2 down unless they were up.
 set -euo pipefail
@@ -43,21 +46,29 @@ run_one() {  # run_one KEY ROUND: one measurement into $work/KEY.ROUND.json
   IFS=: read -r model place rate comp ovl <<<"$key"
   local out="$work/$key.$r.json"
   case "$place" in
-    one) cmd_for "$model" 64; "${CMD[@]}" < /dev/null > "$out" 2>> "$work/log" ;;
+    one) cmd_for "$model" 64 comm.compress="$comp" comm.overlap="$ovl"
+         [ "$rate" = - ] || CMD+=(--predict-nodes 2 --link "$rate")
+         "${CMD[@]}" < /dev/null > "$out" 2>> "$work/log" ;;
     shm) cmd_for "$model" 128 comm.compress="$comp" comm.overlap="$ovl"
+         [ "$predict" = 1 ] && CMD+=(--predict-nodes 2)
          mpirun -np 2 --bind-to core "${CMD[@]}" < /dev/null > "$out" 2>> "$work/log" ;;
     tcp) set_rate "$rate"
          cmd_for "$model" 128 comm.compress="$comp" comm.overlap="$ovl"
+         [ "$predict" = 1 ] && CMD+=(--predict-nodes 2)
          "$root/cluster/nsrun.sh" h1 "${tcp[@]}" "${CMD[@]}" < /dev/null > "$out" 2>> "$work/log" ;;
   esac
 }
+predict=${PREDICT:-1}
 keys=()
 for m in ${MODELS:-mlp cnn}; do
   keys+=("$m:one:-:none:true")
   for c in ${COMPRESS:-none bf16}; do
     for o in ${OVERLAP:-true}; do
       keys+=("$m:shm:-:$c:$o")
-      for rate in ${RATES:-none 10gbit 1gbit}; do keys+=("$m:tcp:$rate:$c:$o"); done
+      for rate in ${RATES:-none 10gbit 1gbit}; do
+        keys+=("$m:tcp:$rate:$c:$o")
+        [ "$predict" = 1 ] && [ "$rate" != none ] && keys+=("$m:one:$rate:$c:$o")
+      done
     done
   done
 done
@@ -76,6 +87,8 @@ print(f"{'model':5} {'link':12} {'compress':8} {'overlap':7} {'samples/s':>10} {
 base = {}
 for k in keys:
     model, place, rate, comp, ovl = k.split(":")
+    if place == "one" and rate != "-":
+        continue  # a 1-rank prediction run (the table below)
     s = med(k)
     if place == "one":
         base[model] = s
@@ -83,4 +96,29 @@ for k in keys:
         continue
     link = "shm" if place == "shm" else f"TCP {rate if rate != 'none' else 'no limit'}"
     print(f"{model:5} {link:12} {comp:8} {ovl:7} {s:10.0f} {100 * s / (2 * base[model]):9.0f} %")
+if not any("prediction" in json.load(open(f"{work}/{k}.1.json")) for k in keys):
+    sys.exit(0)
+def medf(k, f):
+    return statistics.median(f(json.load(open(f"{work}/{k}.{r}.json"))) for r in range(1, rounds + 1))
+row2 = lambda j: j["prediction"]["rows"][0]
+print()
+print("predicted (bench --predict-nodes 2) vs measured, 2 ranks; medians; efficiency against the 1-rank run")
+print(f"{'model':5} {'link':12} {'compress':8} {'overlap':7} {'step ms':>8} {'efficiency':>10}"
+      f" {'calibrated: step ms':>19} {'eff.':>5} {'preset, from 1 rank: step ms':>28} {'eff.':>5}")
+for k in keys:
+    model, place, rate, comp, ovl = k.split(":")
+    if place == "one":
+        continue
+    step = medf(k, lambda j: j["step_ms"]["median"])
+    eff = 100 * med(k) / (2 * base[model])
+    cal = medf(k, lambda j: row2(j)["step_ms"])
+    cal_eff = medf(k, lambda j: 100 * row2(j)["efficiency"])
+    pre = pre_eff = ""
+    one = f"{model}:one:{rate}:{comp}:{ovl}"
+    if one in keys:
+        pre = f"{medf(one, lambda j: row2(j)['step_ms']):.2f} ({100 * (medf(one, lambda j: row2(j)['step_ms']) / step - 1):+.0f} %)"
+        pre_eff = f"{medf(one, lambda j: 100 * row2(j)['efficiency']):.0f} %"
+    link = "shm" if place == "shm" else f"TCP {rate if rate != 'none' else 'no limit'}"
+    print(f"{model:5} {link:12} {comp:8} {ovl:7} {step:8.2f} {eff:9.0f} % "
+          f"{cal:10.2f} ({100 * (cal / step - 1):+4.0f} %) {cal_eff:4.0f} % {pre:>28} {pre_eff:>5}")
 PY

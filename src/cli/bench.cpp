@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 
 #include "core/partition.hpp"
 #include "core/rng.hpp"
@@ -63,6 +65,52 @@ Shard rank_batch(int64_t B, int64_t D, int64_t C, uint64_t seed, const EpochPlan
   mine.y.assign(data.y.begin() + plan.indices[0], data.y.begin() + plan.indices[0] + mine.rows);
   return mine;
 }
+
+// The median of column c of the phases.
+double median_of(std::vector<std::array<double, 3>> v, size_t c) {
+  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(v.size() / 2), v.end(),
+                   [c](const auto& a, const auto& b) { return a[c] < b[c]; });
+  return v[v.size() / 2][c];
+}
+
+// The step as the alpha-beta model sees it: the median phases of the timed steps (medians: a shared
+// machine's outliers inflate means) and, from a few traced steps more (median over them), when
+// backward handed each gradient bucket to the sums, as the time left until backward's end. Wire
+// bytes per gradient: 2 with comm.compress: bf16, else 4.
+perf::StepProfile step_profile(StepRunner& runner, const Shard& mine, const EpochPlan& plan, const TrainSettings& s,
+                               const std::vector<std::array<double, 3>>& phases, int64_t params) {
+  perf::StepProfile p;
+  p.before_backward = median_of(phases, 0), p.backward = median_of(phases, 1), p.after = median_of(phases, 2);
+  p.overlap = s.comm.overlap;
+  const double wire = s.comm.compress_bf16 ? 2 : 4;
+  constexpr int kTraced = 5;
+  std::vector<Span> spans;
+  spans.reserve(1024);
+  std::vector<std::vector<double>> left;  // per bucket: seconds from its start to backward's end
+  std::vector<int64_t> floats;
+  for (int i = 0; i < kTraced; ++i) {
+    spans.clear();
+    StepTimes t;
+    t.spans = &spans;
+    runner.run(mine, plan, 0, i, s.optim.lr, &t);
+    double bwd_end = 0;
+    for (const Span& sp : spans)
+      if (sp.lane == 0 && std::string_view(sp.name) == "backward") bwd_end = sp.end;
+    size_t k = 0;
+    for (const Span& sp : spans) {
+      if (sp.lane != 1) continue;
+      if (left.size() <= k) left.emplace_back(), floats.push_back(sp.floats);
+      left[k++].push_back(std::max(0.0, bwd_end - sp.begin));
+    }
+  }
+  for (size_t k = 0; k < left.size() && p.overlap; ++k) {
+    std::sort(left[k].begin(), left[k].end());
+    const double ready = std::max(0.0, p.backward - left[k][left[k].size() / 2]);
+    p.buckets.push_back({ready, wire * static_cast<double>(floats[k])});
+  }
+  if (p.buckets.empty()) p.buckets.push_back({p.backward, wire * static_cast<double>(params)});
+  return p;
+}
 }  // namespace
 
 nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOptions& o) {
@@ -77,6 +125,8 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
   const Shard mine = rank_batch(B, numel(input), numel(model.output_shape()), s.seed, plan);
   StepRunner runner(model, *loss, *opt, comm, s);
   std::vector<double> step_s;
+  std::vector<std::array<double, 3>> phases;  // per timed step: data + forward, backward, optimizer
+  phases.reserve(static_cast<size_t>(o.steps));
   StepTimes sum;
   for (int64_t i = 0; i < o.warmup + o.steps; ++i) {
     StepTimes t;
@@ -85,6 +135,7 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
     runner.run(mine, plan, 0, i, s.optim.lr, &t);
     if (i < o.warmup) continue;
     step_s.push_back(wall_time() - t0);
+    phases.push_back({t.data + t.forward, t.backward, t.optimizer});
     sum.data += t.data, sum.forward += t.forward, sum.backward += t.backward, sum.comm += t.comm,
         sum.optimizer += t.optimizer;
   }
@@ -97,7 +148,12 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
   comm.allreduce_max(&state_mb, 1, "optimizer state size");
   const double n = static_cast<double>(o.steps),
                model_flops = model.flops_per_sample() * static_cast<double>(mine.rows);
-  return {{"model", model.architecture()},
+  nlohmann::json prediction;
+  if (!o.predict.nodes.empty()) {
+    const perf::StepProfile prof = step_profile(runner, mine, plan, s, phases, model.store().size());
+    prediction = predict_report(prof, o.predict, comm, mine.rows, median);
+  }
+  nlohmann::json r = {{"model", model.architecture()},
           {"parameters", model.store().size()},
           {"ranks", P},
           {"threads_per_rank", kern::configured_threads()},
@@ -119,6 +175,8 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
           {"peak_rss_mb", rss},
           {"optimizer_state_mb", state_mb},  // the largest of the ranks (optimizer.shard: their parts)
           {"optimizer_sharded", opt->sharded()}};
+  if (!prediction.is_null()) r["prediction"] = prediction;
+  return r;
 }
 
 }  // namespace dpt::cli
