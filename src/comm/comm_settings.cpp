@@ -6,9 +6,12 @@ namespace dpt {
 
 const OptionTable& comm_options() {
   static const OptionTable t = {
-      option_spec("comm.overlap", OptType::Bool, "true",
+      choice_spec("comm.overlap", "true",
                   "sum gradient buckets while backward runs (same bits as false); false: one allreduce after "
-                  "backward (~2 % faster with 1 core per rank and no spare core)"),
+                  "backward (~2 % faster with 1 core per rank and no spare core); auto: the run's first steps "
+                  "time both (5 warm-up steps, then 8 of each, alternated) and keep the faster, logging the "
+                  "choice and the median step times",
+                  {"true", "false", "auto"}),
       option_spec("comm.bucket_kb", OptType::Int, "256", "gradient bucket size in KiB for comm.overlap", 4),
       choice_spec("comm.progress", "thread",
                   "comm.overlap: what drives the bucket sums; thread: a communication thread runs blocking "
@@ -48,7 +51,8 @@ CommSettings read_comm_settings(const Config& c) {
     if (t > 0 && t < 1)
       fail("{}: {} = {} is out of range: must be 0 (off) or at least 1 (seconds)", c.origin(key), key, t);
   }
-  s.overlap = c.get_bool("comm.overlap");
+  s.overlap_auto = c.get_string("comm.overlap") == "auto";
+  s.overlap = s.overlap_auto || c.get_string("comm.overlap") == "true";
   s.bucket_floats = c.get_int("comm.bucket_kb") * 1024 / 4;
   s.comm_thread = c.get_string("comm.progress") == "thread";
   return s;

@@ -12,6 +12,7 @@ const OptionTable& watchdog_options();  // runtime.heartbeat_timeout, runtime.wa
 
 struct CommSettings {
   bool overlap;              // start gradient sums during backward (else one allreduce after it)
+  bool overlap_auto;         // comm.overlap: auto: the first steps choose (overlap is then true)
   int64_t bucket_floats;     // gradient bucket size for overlap
   bool comm_thread;          // overlap: a communication thread drives the sums (else MPI polling)
   bool compress_bf16;        // comm.compress: bf16: the gradient sums carry bfloat16

@@ -16,6 +16,7 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
       comm_(comm),
       s_(s),
       async_(comm, s.comm.overlap && s.comm.comm_thread ? AsyncSum::Progress::thread : AsyncSum::Progress::poll),
+      overlap_(comm, s.comm.overlap_auto && !s.deterministic, s.comm.overlap),
       augment_(s.data.augment, model.input_shape(), s.seed),
       dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))),
       x_(static_cast<size_t>(model.max_batch() * numel(model.input_shape()))),
@@ -81,6 +82,7 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
   StepTimes local;
   StepTimes& t = times ? *times : local;
   Laps laps;
+  const double t0 = laps.mark;
   laps.spans = spans_ = t.spans;
   const int64_t b = plan.local_size(st), off = plan.step_begin[st];
   const int64_t slice_offset = block_range(plan.global_size[st], comm_.rank(), comm_.size()).first;
@@ -92,6 +94,7 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
   laps.lap(t.optimizer, "optimizer");  // zeroing the gradients belongs to the update's cost
   if (exact_) return finish(run_micro_shards(shard, plan, st, t, laps), global_step, lr, t, laps);
   StepResult r;
+  const bool overlap = overlap_.overlap();
   const int64_t k = s_.grad_accumulation;
   started_ = 0;
   for (int64_t m = 0; m < k; ++m) {  // micro-batch m: rows [b*m/k, b*(m+1)/k) of the slice
@@ -99,10 +102,10 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
     if (hi == lo && !model_.has_collective_layers()) continue;
     const bool last = m == k - 1;
     const LossResult lr_ = pass(shard, off + lo, hi - lo, slice_offset + lo, grad_scale, t, laps,
-                                s_.comm.overlap && last ? layer_done_ : no_hook_);
+                                overlap && last ? layer_done_ : no_hook_);
     r.loss_sum += lr_.loss_sum, r.correct += lr_.correct, r.samples += hi - lo;
   }
-  if (s_.comm.overlap || !wire_.empty() || scatter_) {
+  if (overlap || !wire_.empty() || scatter_) {
     while (started_ < buckets_.size()) start_bucket(started_++);  // not started in backward (an empty slice)
     async_.wait_all("gradients");
     if (!wire_.empty()) kern::from_bf16(wire_.data(), store.grads(), store.size());
@@ -114,7 +117,9 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
     comm_.allreduce_sum(store.grads(), store.size(), "gradients");
   }
   laps.lap(t.comm, "comm wait");
-  return finish(r, global_step, lr, t, laps);
+  r = finish(r, global_step, lr, t, laps);
+  overlap_.step_done(laps.mark - t0);
+  return r;
 }
 
 StepResult StepRunner::finish(StepResult r, int64_t global_step, float lr, StepTimes& t, Laps& laps) {

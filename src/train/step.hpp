@@ -16,6 +16,7 @@
 #include "model/model.hpp"
 #include "optim/optimizer.hpp"
 #include "train/exact_sum.hpp"
+#include "train/overlap_auto.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {
@@ -91,6 +92,7 @@ class StepRunner {
   std::function<void(size_t)> layer_done_, no_hook_;  // Model::backward hooks
   int64_t outputs_ = 0;                               // model outputs per sample
   AsyncSum async_;
+  OverlapAuto overlap_;              // comm.overlap (auto: chosen from the first steps)
   std::unique_ptr<ExactSum> exact_;  // train.deterministic
   Augmenter augment_;                // data.augment: applied to every training batch
   std::vector<int64_t> pass_rows_;   // train.deterministic: sizes of the step's forward passes
