@@ -10,7 +10,10 @@
 # "true"; "true false" adds comm.overlap=false), MODELS (default "mlp cnn"), PREDICT (default 1:
 # also check `dptrain bench --predict-nodes` against the measurement, docs/scaling.md: every 2-rank
 # run predicts its own step from a link calibrated on its ranks, and for each tbf rate a 1-rank run
-# predicts the 2-host step from that rate's --link preset; a second table compares them; 0: off).
+# predicts the 2-host step from that rate's --link preset; a second table compares them; 0: off),
+# WAIT_IDLE (seconds, default 0: before each run wait up to this long for 2 s in which the CPUs
+# are >= 80 % idle; on a shared machine other work otherwise decides the numbers; the log says
+# how many runs started without such a window).
 # Needs root (network namespaces), iproute2 (cluster/install-deps.sh --slurm), a built dptrain
 # (DPTRAIN_BIN), data/fashion_mnist.h5 (made when missing). Leaves h1/h2 down unless they were up.
 set -euo pipefail
@@ -41,8 +44,23 @@ cmd_for() {  # cmd_for MODEL GLOBAL_BATCH KEY=VALUE...: the bench command line i
 }
 rate_now=""
 set_rate() { [ "$rate_now" = "$1" ] || { bash "$root/cluster/netns-up.sh" --rate "$1" > /dev/null 2>&1; rate_now=$1; }; }
+idle_pct() {  # the CPUs' idle share over 2 s, in %
+  local a b c d u n s i w q sq st
+  read -r _ u n s i w q sq st _ < /proc/stat; a=$((u + n + s + q + sq + st)); b=$((a + i + w))
+  sleep 2
+  read -r _ u n s i w q sq st _ < /proc/stat; c=$((u + n + s + q + sq + st)); d=$((c + i + w))
+  echo $((100 - 100 * (c - a) / (d - b)))
+}
+busy_starts=0
+wait_idle() {
+  local t0=$SECONDS
+  while [ $((SECONDS - t0)) -lt "${WAIT_IDLE:-0}" ]; do [ "$(idle_pct)" -ge 80 ] && return; done
+  [ "${WAIT_IDLE:-0}" -gt 0 ] && busy_starts=$((busy_starts + 1))
+  return 0
+}
 run_one() {  # run_one KEY ROUND: one measurement into $work/KEY.ROUND.json
   local key=$1 r=$2 model place rate comp ovl
+  wait_idle
   IFS=: read -r model place rate comp ovl <<<"$key"
   local out="$work/$key.$r.json"
   case "$place" in
@@ -76,6 +94,7 @@ for r in $(seq "$rounds"); do
   for k in "${keys[@]}"; do run_one "$k" "$r" || { tail -20 "$work/log"; exit 1; }; done
 done
 set_rate none
+[ "${WAIT_IDLE:-0}" -gt 0 ] && echo "scaling.sh: $busy_starts of $((rounds * ${#keys[@]})) runs started without an idle window"
 python3 - "$work" "$rounds" "$steps" "${keys[@]}" <<'PY'
 import json, statistics, sys
 work, rounds, steps, keys = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
@@ -115,7 +134,7 @@ for k in keys:
     cal_eff = medf(k, lambda j: 100 * row2(j)["efficiency"])
     pre = pre_eff = ""
     one = f"{model}:one:{rate}:{comp}:{ovl}"
-    if one in keys:
+    if place == "tcp" and one in keys:
         pre = f"{medf(one, lambda j: row2(j)['step_ms']):.2f} ({100 * (medf(one, lambda j: row2(j)['step_ms']) / step - 1):+.0f} %)"
         pre_eff = f"{medf(one, lambda j: 100 * row2(j)['efficiency']):.0f} %"
     link = "shm" if place == "shm" else f"TCP {rate if rate != 'none' else 'no limit'}"
