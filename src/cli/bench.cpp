@@ -154,27 +154,27 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
     prediction = predict_report(prof, o.predict, comm, mine.rows, median);
   }
   nlohmann::json r = {{"model", model.architecture()},
-          {"parameters", model.store().size()},
-          {"ranks", P},
-          {"threads_per_rank", kern::configured_threads()},
-          {"blas", kern::blas_description()},
-          {"global_batch", B},
-          {"per_rank_batch", mine.rows},
-          {"steps", o.steps},
-          {"samples_per_s", static_cast<double>(B) / median},
-          {"step_ms", {{"median", median * 1e3}, {"p90", p90 * 1e3}}},
-          {"breakdown_ms",
-           {{"data", sum.data / n * 1e3},
-            {"forward", sum.forward / n * 1e3},
-            {"backward", sum.backward / n * 1e3},
-            {"comm_exposed", sum.comm / n * 1e3},
-            {"optimizer", sum.optimizer / n * 1e3}}},
-          {"gflops_per_s_per_rank", model_flops / median / 1e9},
-          {"sgemm_gflops_per_s", gflop / gemm_s / 1e9},
-          {"fraction_of_sgemm", (model_flops / median) / (gflop / gemm_s)},
-          {"peak_rss_mb", rss},
-          {"optimizer_state_mb", state_mb},  // the largest of the ranks (optimizer.shard: their parts)
-          {"optimizer_sharded", opt->sharded()}};
+                      {"parameters", model.store().size()},
+                      {"ranks", P},
+                      {"threads_per_rank", kern::configured_threads()},
+                      {"blas", kern::blas_description()},
+                      {"global_batch", B},
+                      {"per_rank_batch", mine.rows},
+                      {"steps", o.steps},
+                      {"samples_per_s", static_cast<double>(B) / median},
+                      {"step_ms", {{"median", median * 1e3}, {"p90", p90 * 1e3}}},
+                      {"breakdown_ms",
+                       {{"data", sum.data / n * 1e3},
+                        {"forward", sum.forward / n * 1e3},
+                        {"backward", sum.backward / n * 1e3},
+                        {"comm_exposed", sum.comm / n * 1e3},
+                        {"optimizer", sum.optimizer / n * 1e3}}},
+                      {"gflops_per_s_per_rank", model_flops / median / 1e9},
+                      {"sgemm_gflops_per_s", gflop / gemm_s / 1e9},
+                      {"fraction_of_sgemm", (model_flops / median) / (gflop / gemm_s)},
+                      {"peak_rss_mb", rss},
+                      {"optimizer_state_mb", state_mb},  // the largest of the ranks (optimizer.shard: their parts)
+                      {"optimizer_sharded", opt->sharded()}};
   if (!prediction.is_null()) r["prediction"] = prediction;
   return r;
 }

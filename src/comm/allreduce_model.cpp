@@ -31,9 +31,12 @@ Link preset_link(const std::string& name) {
 
 const char* algo_name(Algo a) {
   switch (a) {
-    case Algo::recursive_doubling: return "recursive_doubling";
-    case Algo::ring: return "ring";
-    case Algo::rabenseifner: return "rabenseifner";
+    case Algo::recursive_doubling:
+      return "recursive_doubling";
+    case Algo::ring:
+      return "ring";
+    case Algo::rabenseifner:
+      return "rabenseifner";
   }
   return "?";
 }
@@ -46,9 +49,12 @@ double allreduce_seconds(Algo a, double bytes, int64_t P, const Link& link) {
   if (P <= 1) return 0;
   const double p = static_cast<double>(P), shard = 2 * (p - 1) / p * bytes * link.beta;
   switch (a) {
-    case Algo::recursive_doubling: return rounds(P) * (link.alpha + bytes * link.beta);
-    case Algo::ring: return 2 * (p - 1) * link.alpha + shard;
-    case Algo::rabenseifner: return 2 * rounds(P) * link.alpha + shard;
+    case Algo::recursive_doubling:
+      return rounds(P) * (link.alpha + bytes * link.beta);
+    case Algo::ring:
+      return 2 * (p - 1) * link.alpha + shard;
+    case Algo::rabenseifner:
+      return 2 * rounds(P) * link.alpha + shard;
   }
   return 0;
 }
@@ -101,8 +107,8 @@ std::vector<int64_t> parse_counts(const std::string& text, const std::string& fl
     char* end = nullptr;
     errno = 0;
     const long long v = std::strtoll(item.c_str(), &end, 10);
-    const bool digits = !item.empty() && (std::isdigit(static_cast<unsigned char>(item[0])) ||
-                                          (item[0] == '-' && item.size() > 1));
+    const bool digits =
+        !item.empty() && (std::isdigit(static_cast<unsigned char>(item[0])) || (item[0] == '-' && item.size() > 1));
     if (!digits || *end || errno == ERANGE)
       fail("{} '{}': '{}' is not a whole number (expected a list like 2,8,64)", flag, text, item);
     if (v < 1) fail("{} '{}': node count {} is out of range: must be >= 1", flag, text, v);

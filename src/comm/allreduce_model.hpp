@@ -67,10 +67,10 @@ struct StepProfile {
 
 struct Prediction {
   int64_t ranks = 1;
-  double step_s = 0;       // max(end of backward, end of the last sum) + after
-  double comm_s = 0;       // sum of the buckets' all-reduce times
-  double exposed_s = 0;    // step_s - compute(): communication not hidden behind backward
-  double efficiency = 1;   // compute() / step_s (the 1-rank step over this one)
+  double step_s = 0;               // max(end of backward, end of the last sum) + after
+  double comm_s = 0;               // sum of the buckets' all-reduce times
+  double exposed_s = 0;            // step_s - compute(): communication not hidden behind backward
+  double efficiency = 1;           // compute() / step_s (the 1-rank step over this one)
   Algo largest_algo = Algo::ring;  // the algorithm of the largest bucket
 };
 

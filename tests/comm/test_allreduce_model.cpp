@@ -75,7 +75,8 @@ TEST(AllreduceModel, OverlapTimelineKnownAnswer) {
 TEST(AllreduceModel, CalibrationRecoversTheLink) {
   for (int64_t P : {2, 4, 16}) {
     const double A = allreduce_seconds(Algo::recursive_doubling, 0, P, kLink);
-    const double B = (allreduce_seconds(Algo::ring, 2e6, P, kLink) - allreduce_seconds(Algo::ring, 1e6, P, kLink)) / 1e6;
+    const double B =
+        (allreduce_seconds(Algo::ring, 2e6, P, kLink) - allreduce_seconds(Algo::ring, 1e6, P, kLink)) / 1e6;
     const Link got = link_from_fit(A, B, P);
     EXPECT_NEAR(got.alpha, kLink.alpha, 1e-15) << P;
     EXPECT_NEAR(got.beta, kLink.beta, 1e-18) << P;

@@ -62,9 +62,9 @@ TEST(OverlapAuto, RunPicksLogsOnceAndGivesTheBitsOfOnAndOff) {
   spdlog::default_logger()->sinks().push_back(sink);
   spdlog::set_level(spdlog::level::info);
   auto run = [&](const std::string& overlap, const std::string& more = "") {  // the choice comes after step 21
-    return train(test::make_config(file, "comm: {overlap: " + overlap + ", bucket_kb: 4}\ntrain: {max_steps: 30" +
-                                             more + "}"),
-                 world, {"", false, true});
+    return train(
+        test::make_config(file, "comm: {overlap: " + overlap + ", bucket_kb: 4}\ntrain: {max_steps: 30" + more + "}"),
+        world, {"", false, true});
   };
   const TrainOutcome on = run("true");
   const TrainOutcome off = run("false");
