@@ -7,6 +7,7 @@ regenerated and a result traced back to its data.
 """
 import argparse
 import json
+import os
 import sys
 
 import h5py
@@ -29,8 +30,11 @@ def write_split(f, split, x, y):
 
 
 def write(path, generator, seed, params, splits, extra_attrs=None):
-    """splits: {"train": (x, y), "test": (x, y)}; params: the generator's settings (JSON-able)."""
-    with h5py.File(path, "w") as f:
+    """splits: {"train": (x, y), "test": (x, y)}; params: the generator's settings (JSON-able).
+    Written under PATH.tmp and renamed: an interrupted run never leaves a partial file at PATH."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = path + ".tmp"
+    with h5py.File(tmp, "w") as f:
         f.attrs["generator"] = generator
         f.attrs["generator_version"] = VERSION
         f.attrs["seed"] = seed
@@ -40,6 +44,7 @@ def write(path, generator, seed, params, splits, extra_attrs=None):
             f.attrs[k] = v
         for split, (x, y) in splits.items():
             write_split(f, split, x, y)
+    os.replace(tmp, path)
 
 
 def parse_args(doc, name, n_train, n_test, size_flag, size_default, size_min, size_help):
@@ -65,5 +70,8 @@ def generate(a, size, make, script, params, attrs):
     rng = np.random.default_rng(a.seed)
     train, test = make(a.n_train, size, rng), make(a.n_test, size, rng)
     settings = {"n_train": a.n_train, "n_test": a.n_test, "size": size, **params}
-    write(a.out, f"datasets/{script}", a.seed, settings, {"train": train, "test": test}, attrs)
+    try:
+        write(a.out, f"datasets/{script}", a.seed, settings, {"train": train, "test": test}, attrs)
+    except OSError as e:  # one line, not a traceback: the directory or file cannot be written
+        sys.exit(f"{script}: error: cannot write {a.out}: {e.strerror or e}")
     print(f"{a.out}: train x {train[0].shape} y {train[1].shape}, test x {test[0].shape} y {test[1].shape}")

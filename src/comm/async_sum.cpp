@@ -203,8 +203,8 @@ namespace {
 void start_request(const Item& it, MPI_Comm c, std::vector<MPI_Request>& requests) {
   if (it.split) {  // split.of() checked that every count fits an int
     MPI_Request r;
-    if (MPI_Ireduce_scatter(it.buf, it.recv, it.split->counts.data(), MPI_FLOAT, MPI_SUM, c, &r) != MPI_SUCCESS)
-      fail("MPI_Ireduce_scatter of {} floats failed", it.n);
+    detail::check_mpi(MPI_Ireduce_scatter(it.buf, it.recv, it.split->counts.data(), MPI_FLOAT, MPI_SUM, c, &r),
+                      "Ireduce_scatter of a gradient bucket");
     requests.push_back(r);
     return;
   }
@@ -212,9 +212,9 @@ void start_request(const Item& it, MPI_Comm c, std::vector<MPI_Request>& request
   for (int64_t off = 0; off < it.n; off += kChunk) {
     MPI_Request r;
     const int k = static_cast<int>(std::min(kChunk, it.n - off));
-    if (MPI_Iallreduce(MPI_IN_PLACE, static_cast<char*>(it.buf) + off * static_cast<int64_t>(kind.bytes), k, kind.type,
-                       kind.op, c, &r) != MPI_SUCCESS)
-      fail("MPI_Iallreduce of {} {} failed", k, kind.name);
+    detail::check_mpi(MPI_Iallreduce(MPI_IN_PLACE, static_cast<char*>(it.buf) + off * static_cast<int64_t>(kind.bytes),
+                                     k, kind.type, kind.op, c, &r),
+                      "Iallreduce of a gradient bucket");
     requests.push_back(r);
   }
 }

@@ -242,9 +242,4 @@ void Comm::gatherv_rows(const void* send, const std::vector<int64_t>& counts, vo
   alltoallv_rows(send, send_counts, recv, recv_counts, row_bytes, what ? what : "gatherv_rows");
 }
 
-void Comm::wait_requests(void* requests, int n, const char* what) const {
-  Collective c(Op::allreduce_sum, "buckets", n, what);  // shown as "allreduce_sum #k (what) [buckets x n]"
-  check(MPI_Waitall(n, static_cast<MPI_Request*>(requests), MPI_STATUSES_IGNORE), "Waitall");
-}
-
 }  // namespace dpt

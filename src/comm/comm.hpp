@@ -116,9 +116,6 @@ class Comm {
   // alltoallv_rows. Cost: (P-1) alpha + (all rows' bytes) beta at the root.
   void gatherv_rows(const void* send, const std::vector<int64_t>& counts, void* recv, int64_t row_bytes, int root,
                     const char* what = nullptr) const;
-  // For AsyncSum (async_sum.hpp): MPI_Waitall on `n` MPI_Requests at `requests`, watched and counted
-  // as one collective call named `what`.
-  void wait_requests(void* requests, int n, const char* what) const;
 
  private:
   struct Impl;
