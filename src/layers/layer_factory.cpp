@@ -9,6 +9,7 @@
 #include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
+#include "layers/layer_factory_nd.hpp"
 #include "layers/pool2d.hpp"
 
 namespace dpt {
@@ -17,6 +18,12 @@ namespace {
 constexpr double inf = INFINITY;
 const std::vector<std::string> kInits = {"torch_default", "he_uniform", "xavier_uniform"};
 const std::vector<std::string> kGeluForms = {"none", "tanh"};
+
+OptionTable pool_options(const std::string& window, const std::string& padding) {
+  return {{"kernel_size", OptType::Int, "", window, 1, inf, false, {}, true},
+          {"stride", OptType::Int, "0", "stride (0: the kernel size)", 0, inf},
+          {"padding", OptType::Int, "0", padding, 0, inf}};
+}
 }  // namespace
 
 const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
@@ -62,6 +69,32 @@ const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
        {{"momentum", OptType::Float, "0.1", "running statistics update rate", 0, 1},
         {"eps", OptType::Float, "1e-5", "added to the variance", 0, inf, true},
         {"sync", OptType::Bool, "false", "sum batch statistics across ranks (1 rank on the global batch)"}}},
+      // Signals (C, L) and volumes (C, D, H, W): layers/layer_factory_nd.cpp builds them.
+      {"maxpool1d", pool_options("window", "padding on each side (at most half the kernel; never wins the max)")},
+      {"maxpool3d", pool_options("cubic window", "padding on each side (at most half the kernel; never wins the max)")},
+      {"avgpool1d",
+       pool_options("window", "zero padding on each side (at most half the kernel), counted in the average")},
+      {"avgpool3d",
+       pool_options("cubic window", "zero padding on each side (at most half the kernel), counted in the average")},
+      {"global_avgpool", {}},
+      {"upsample",
+       {{"scale_factor", OptType::Int, "2",
+         "nearest-neighbour factor of every spatial axis (each element copied k^d times)", 2, inf}}},
+      {"pad",
+       {{"padding", OptType::Int, "", "zeros added on each side of every spatial axis", 1, inf, false, {}, true}}},
+      {"crop",
+       {{"crop",
+         OptType::Int,
+         "",
+         "elements removed from each side of every spatial axis (center crop)",
+         1,
+         inf,
+         false,
+         {},
+         true}}},
+      {"layernorm",
+       {{"eps", OptType::Float, "1e-5", "added to the variance", 0, inf, true},
+        {"elementwise_affine", OptType::Bool, "true", "learn a weight and a bias of the per-sample shape"}}},
   };
   return types;
 }
@@ -127,8 +160,10 @@ std::unique_ptr<Layer<T>> build(const std::string& type, const Config& c, size_t
     return std::make_unique<Activation<T>>(in, c.get_string("approximate") == "tanh" ? Act::GeluTanh : Act::Gelu);
   if (type == "identity") return std::make_unique<Activation<T>>(in, Act::Identity);
   if (type == "dropout") return std::make_unique<Dropout<T>>(in, c.get_float("p"), index);
-  if (in.size() != 1 && in.size() != 3)
-    fail("{}: batchnorm needs features (D) or images (C, H, W), got {}", where, shape_str(in));
+  if (auto layer = build_nd_layer<T>(type, c, in, where)) return layer;
+  if (in.size() < 1 || in.size() > 4)
+    fail("{}: batchnorm needs features (D), signals (C, L), images (C, H, W) or volumes (C, D, H, W), got {}", where,
+         shape_str(in));
   return std::make_unique<BatchNorm<T>>(in, c.get_float("momentum"), c.get_float("eps"), c.get_bool("sync"));
 }
 }  // namespace
@@ -149,7 +184,8 @@ Config layer_options(const std::string& type, const YAML::Node& spec) {
 template <class T>
 std::unique_ptr<Layer<T>> make_layer(const YAML::Node& spec, size_t index, const Shape& in, const std::string& origin,
                                      const std::string& place) {
-  const std::string where = fmt::format("{}: {}", origin, place.empty() ? fmt::format("model.layers[{}]", index) : place);
+  const std::string where =
+      fmt::format("{}: {}", origin, place.empty() ? fmt::format("model.layers[{}]", index) : place);
   if (!spec.IsMap() || !spec["type"])
     fail("{}: each layer must be a mapping with a 'type' (e.g. {{type: dense, units: 128}}), got '{}'", where,
          YAML::Dump(spec));

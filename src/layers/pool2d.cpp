@@ -38,18 +38,18 @@ void Pool2d<T>::backward(const T* /*x*/, const T* /*y*/, const T* dy, T* dx, int
 }
 
 template <class T>
-std::string GlobalAvgPool2d<T>::describe() const {
-  return fmt::format("global_avgpool2d {} -> ({})", shape_str(in_), in_[0]);
+std::string GlobalAvgPool<T>::describe() const {
+  return fmt::format("{} {} -> ({})", type_, shape_str(in_), in_[0]);
 }
 
 template <class T>
-void GlobalAvgPool2d<T>::forward(const T* x, T* y, int64_t B) {
-  kern::global_avgpool_forward(x, y, B * in_[0], in_[1] * in_[2]);
+void GlobalAvgPool<T>::forward(const T* x, T* y, int64_t B) {
+  kern::global_avgpool_forward(x, y, B * in_[0], numel(in_) / in_[0]);
 }
 
 template <class T>
-void GlobalAvgPool2d<T>::backward(const T* /*x*/, const T* /*y*/, const T* dy, T* dx, int64_t B) {
-  if (dx) kern::global_avgpool_backward(dy, dx, B * in_[0], in_[1] * in_[2]);
+void GlobalAvgPool<T>::backward(const T* /*x*/, const T* /*y*/, const T* dy, T* dx, int64_t B) {
+  if (dx) kern::global_avgpool_backward(dy, dx, B * in_[0], numel(in_) / in_[0]);
 }
 
 template <class T>
@@ -69,8 +69,8 @@ void Flatten<T>::backward(const T* /*x*/, const T* /*y*/, const T* dy, T* dx, in
 
 template class Pool2d<float>;
 template class Pool2d<double>;
-template class GlobalAvgPool2d<float>;
-template class GlobalAvgPool2d<double>;
+template class GlobalAvgPool<float>;
+template class GlobalAvgPool<double>;
 template class Flatten<float>;
 template class Flatten<double>;
 

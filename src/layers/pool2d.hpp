@@ -29,23 +29,32 @@ class Pool2d final : public Layer<T> {
   std::vector<int32_t> arg_;  // max: where each output came from, (B, C, OH, OW)
 };
 
-// Global average pooling: (C, H, W) -> (C), the mean of each channel's plane (PyTorch's
-// AdaptiveAvgPool2d(1) followed by flatten), so a dense layer can follow directly.
+// Global average pooling: (C, ...) -> (C), the mean of each channel over every spatial position
+// (PyTorch's AdaptiveAvgPool{1,2,3}d(1) followed by flatten), so a dense layer can follow directly.
+// type: its name in configs ("global_avgpool" for any rank; "global_avgpool2d" for images).
 template <class T>
-class GlobalAvgPool2d final : public Layer<T> {
+class GlobalAvgPool : public Layer<T> {
  public:
-  explicit GlobalAvgPool2d(Shape in) : in_(std::move(in)) {}
-  std::string type() const override { return "global_avgpool2d"; }
+  explicit GlobalAvgPool(Shape in, std::string type = "global_avgpool") : in_(std::move(in)), type_(std::move(type)) {}
+  std::string type() const override { return type_; }
   std::string describe() const override;
   Shape in_shape() const override { return in_; }
   Shape out_shape() const override { return {in_[0]}; }
-  // x: (B, C, H, W), y: (B, C)
+  // x: (B, C, ...), y: (B, C)
   void forward(const T* x, T* y, int64_t B) override;
-  // dy: (B, C) -> dx: (B, C, H, W) = dy / (H*W), overwritten
+  // dy: (B, C) -> dx: (B, C, ...) = dy / (positions per channel), overwritten
   void backward(const T* x, const T* y, const T* dy, T* dx, int64_t B) override;
 
  private:
   Shape in_;
+  std::string type_;
+};
+
+// The (C, H, W) form under its own name (configs before global_avgpool).
+template <class T>
+class GlobalAvgPool2d final : public GlobalAvgPool<T> {
+ public:
+  explicit GlobalAvgPool2d(Shape in) : GlobalAvgPool<T>(std::move(in), "global_avgpool2d") {}
 };
 
 // Flatten: (C, H, W) -> (C*H*W), a copy in (C, H, W) order.

@@ -1,5 +1,5 @@
-// BatchNorm<double> on images (C, H, W) and features (D), in training mode (batch statistics) and
-// evaluation mode (running statistics): forward against a direct computation, running-statistics
+// BatchNorm<double> on images (C, H, W), features (D), signals (C, L) and volumes (C, D, H, W), in training mode (batch
+// statistics) and evaluation mode (running statistics): forward against a direct computation, running-statistics
 // updates (momentum, unbiased variance), input and parameter gradients against central finite
 // differences, and the accumulate / overwrite contract of backward.
 //
@@ -141,7 +141,10 @@ INSTANTIATE_TEST_SUITE_P(BatchNormShapes, BatchNormCases,
                          ::testing::Values(BnCase{{3, 7, 5}, 1, true}, BnCase{{3, 7, 5}, 3, true},
                                            BnCase{{2, 5, 7}, 3, false}, BnCase{{3, 7, 5}, 1, false},
                                            BnCase{{4, 1, 1}, 3, true}, BnCase{{4}, 3, true}, BnCase{{5}, 7, true},
-                                           BnCase{{4}, 1, false}, BnCase{{5}, 7, false}),
+                                           BnCase{{4}, 1, false}, BnCase{{5}, 7, false},
+                                           // signals (C, L) and volumes (C, D, H, W)
+                                           BnCase{{3, 7}, 2, true}, BnCase{{2, 5}, 3, false},
+                                           BnCase{{2, 3, 2, 4}, 2, true}, BnCase{{3, 2, 3, 2}, 2, false}),
                          case_name);
 
 TEST(BatchNorm, DeclaresParametersAndBuffersAndInitializes) {

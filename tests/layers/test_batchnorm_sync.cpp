@@ -106,6 +106,8 @@ TEST(BatchNormSync, ImagesMatchOneRankOnTheWholeBatchDouble) { check_sync<double
 TEST(BatchNormSync, FeaturesMatchOneRankOnTheWholeBatchDouble) { check_sync<double>({6}, 9, 1e-12); }
 TEST(BatchNormSync, ImagesMatchOneRankOnTheWholeBatchFloat) { check_sync<float>({4, 7, 5}, 6, 1e-5); }
 // 3 samples on up to 4 ranks: some ranks hold an empty slice and still take part.
+TEST(BatchNormSync, SignalsMatchOneRankOnTheWholeBatchDouble) { check_sync<double>({3, 11}, 7, 1e-12); }
+TEST(BatchNormSync, VolumesMatchOneRankOnTheWholeBatchDouble) { check_sync<double>({2, 3, 4, 5}, 5, 1e-12); }
 TEST(BatchNormSync, EmptySlicesStillJoinTheSums) { check_sync<double>({4}, 3, 1e-12); }
 
 TEST(BatchNormSync, WithoutSyncEachRankNormalizesItsOwnSlice) {

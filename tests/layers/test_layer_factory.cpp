@@ -45,7 +45,7 @@ TEST(LayerFactory, BuildsDenseAndReluWithShapeInference) {
   EXPECT_EQ(relu->out_shape(), (Shape{2, 3}));
 
   const auto& types = layer_types();
-  ASSERT_EQ(types.size(), 14u);
+  ASSERT_EQ(types.size(), 23u);
   EXPECT_EQ(types[0].first, "dense");
   EXPECT_EQ(types[6].first, "relu");
 }
@@ -54,9 +54,11 @@ TEST(LayerFactory, UnknownTypeListsKnownTypesAndNamesTheIndex) {
   const std::string msg = error_of("{type: conv, filters: 3}", 2);
   EXPECT_HAS(msg, "net.yaml: model.layers[2]");
   EXPECT_HAS(msg, "unknown layer type 'conv'");
-  EXPECT_HAS(msg,
-             "(known: dense, conv2d, maxpool2d, avgpool2d, global_avgpool2d, flatten, relu, sigmoid, tanh, "
-             "leaky_relu, gelu, identity, dropout, batchnorm)");
+  EXPECT_HAS(
+      msg,
+      "(known: dense, conv2d, maxpool2d, avgpool2d, global_avgpool2d, flatten, relu, sigmoid, tanh, "
+      "leaky_relu, gelu, identity, dropout, batchnorm, maxpool1d, maxpool3d, avgpool1d, avgpool3d, global_avgpool, "
+      "upsample, pad, crop, layernorm)");
 }
 
 TEST(LayerFactory, EntryMustBeAMappingWithAType) {
@@ -148,7 +150,9 @@ TEST(LayerFactory, ConvOnANonImageInputNamesTheLayerAndShape) {
   EXPECT_HAS(msg, "net.yaml: model.layers[2] (conv2d)");
   EXPECT_HAS(msg, "input (784) is not an image (C, H, W)");
   EXPECT_HAS(error_of("{type: maxpool2d, kernel_size: 2}", 5, {8, 8}), "model.layers[5] (maxpool2d): input (8, 8)");
-  EXPECT_HAS(error_of("{type: batchnorm}", 1, {2, 3}), "model.layers[1] (batchnorm): batchnorm needs features (D)");
+  EXPECT_HAS(error_of("{type: batchnorm}", 1, {2, 3, 4, 5, 6}),
+             "model.layers[1] (batchnorm): batchnorm needs features (D), signals (C, L), images (C, H, W) or volumes "
+             "(C, D, H, W), got (2, 3, 4, 5, 6)");
 }
 
 TEST(LayerFactory, KernelLargerThanThePaddedInput) {

@@ -135,6 +135,36 @@ def bn_case(out, seed, name, B, in_shape, training):
            "grad_weight": w.grad, "grad_bias": b.grad, "running_mean_after": rm, "running_var_after": rv})
 
 
+def pool_nd_case(out, seed, name, kind, B, in_shape, k, s, p):
+    """maxpool1d/3d, avgpool1d/3d: F.max_pool{1,3}d, F.avg_pool{1,3}d(count_include_pad=True)."""
+    g = torch.Generator().manual_seed(seed)
+    d = len(in_shape) - 1
+    x = (distinct(g, B, *in_shape) if kind == "max" else rand(g, B, *in_shape)).requires_grad_()
+    if kind == "max":
+        call = f"F.max_pool{d}d(x, {k}, {s}, {p})"
+    else:
+        call = f"F.avg_pool{d}d(x, {k}, {s}, {p}, count_include_pad=True)"
+    y = eval(call, {"F": F, "x": x})
+    dy = rand(g, *y.shape)
+    y.backward(dy)
+    layer = f"{{type: {kind}pool{d}d, kernel_size: {k}, stride: {s}, padding: {p}}}"
+    write(out, name, f"{call}, x {tuple(x.shape)}", layer, in_shape, B, False, {"x": x, "dy": dy, "y": y, "dx": x.grad})
+
+
+def module_case(out, seed, name, call, layer, B, in_shape, params=()):
+    """A layer without state: `call` (an expression of x and the parameters named in params, e.g.
+    F.layer_norm(x, x.shape[1:], weight, bias, 1e-5)); params: (name, shape, lo, hi) drawn after x."""
+    g = torch.Generator().manual_seed(seed)
+    x = rand(g, B, *in_shape, lo=-2.0, hi=3.0).requires_grad_()
+    ps = {n: rand(g, *shape, lo=lo, hi=hi).requires_grad_() for n, shape, lo, hi in params}
+    y = eval(call, {"torch": torch, "F": F, "x": x, **ps})
+    dy = rand(g, *y.shape)
+    y.backward(dy)
+    t = {"x": x, "dy": dy, **ps, "y": y, "dx": x.grad}
+    t.update({"grad_" + n: v.grad for n, v in ps.items()})
+    write(out, name, f"{call}, x {tuple(x.shape)}", layer, in_shape, B, False, t)
+
+
 def act_case(out, seed, name, kind, B, in_shape, layer=None):
     """kind: an expression of x (torch.sigmoid(x), F.gelu(x, approximate='tanh'), ...); layer: the YAML
     entry (default: {type: kind})."""
@@ -178,6 +208,38 @@ def main():
     bn_case(out, 12, "batchnorm2d_eval", 3, (3, 5, 4), False)
     bn_case(out, 13, "batchnorm1d_train", 5, (4,), True)
     bn_case(out, 14, "batchnorm1d_eval", 5, (4,), False)
+    # signals (C, L) and volumes (C, D, H, W): kind, B, per-sample shape, kernel, stride, padding
+    pool_nd_case(out, 30, "maxpool1d_k3_s2_p1", "max", 2, (3, 11), 3, 2, 1)
+    pool_nd_case(out, 31, "maxpool1d_k2_s2_p0", "max", 2, (2, 9), 2, 2, 0)
+    pool_nd_case(out, 32, "avgpool1d_k4_s2_p2", "avg", 2, (2, 9), 4, 2, 2)
+    pool_nd_case(out, 33, "maxpool3d_k2_s2_p0", "max", 2, (2, 5, 4, 6), 2, 2, 0)
+    pool_nd_case(out, 34, "maxpool3d_k3_s2_p1", "max", 1, (2, 5, 6, 5), 3, 2, 1)
+    pool_nd_case(out, 35, "avgpool3d_k3_s2_p1", "avg", 2, (2, 5, 4, 6), 3, 2, 1)
+    pool_nd_case(out, 36, "avgpool3d_k2_s1_p0", "avg", 1, (3, 3, 4, 3), 2, 1, 0)
+    module_case(out, 37, "global_avgpool_1d", "torch.flatten(F.adaptive_avg_pool1d(x, 1), 1)", "{type: global_avgpool}",
+                3, (4, 7))
+    module_case(out, 38, "global_avgpool_3d", "torch.flatten(F.adaptive_avg_pool3d(x, 1), 1)", "{type: global_avgpool}",
+                2, (3, 4, 3, 5))
+    module_case(out, 39, "upsample_1d_x2", "F.interpolate(x, scale_factor=2, mode='nearest')",
+                "{type: upsample, scale_factor: 2}", 2, (3, 5))
+    module_case(out, 40, "upsample_2d_x3", "F.interpolate(x, scale_factor=3, mode='nearest')",
+                "{type: upsample, scale_factor: 3}", 2, (2, 3, 4))
+    module_case(out, 41, "upsample_3d_x2", "F.interpolate(x, scale_factor=2, mode='nearest')",
+                "{type: upsample}", 2, (2, 3, 2, 4))
+    module_case(out, 42, "pad_1d", "F.pad(x, (2, 2))", "{type: pad, padding: 2}", 2, (3, 5))
+    module_case(out, 43, "pad_3d", "F.pad(x, (1,) * 6)", "{type: pad, padding: 1}", 2, (2, 3, 2, 4))
+    module_case(out, 44, "crop_2d", "x[:, :, 1:-1, 1:-1]", "{type: crop, crop: 1}", 2, (2, 5, 4))
+    module_case(out, 45, "crop_3d", "x[:, :, 2:-2, 2:-2, 2:-2]", "{type: crop, crop: 2}", 1, (2, 5, 6, 7))
+    module_case(out, 46, "layernorm_2d", "F.layer_norm(x, x.shape[1:], weight, bias, 1e-5)", "{type: layernorm}", 3,
+                (2, 3, 4), [("weight", (2, 3, 4), 0.5, 1.5), ("bias", (2, 3, 4), -1.0, 1.0)])
+    module_case(out, 47, "layernorm_1d_eps", "F.layer_norm(x, x.shape[1:], weight, bias, 1e-3)",
+                "{type: layernorm, eps: 1e-3}", 2, (3, 6), [("weight", (3, 6), 0.5, 1.5), ("bias", (3, 6), -1.0, 1.0)])
+    module_case(out, 48, "layernorm_3d_noaffine", "F.layer_norm(x, x.shape[1:], None, None, 1e-5)",
+                "{type: layernorm, elementwise_affine: false}", 2, (2, 2, 3, 2))
+    bn_case(out, 49, "batchnorm1d_signal_train", 3, (3, 6), True)
+    bn_case(out, 50, "batchnorm1d_signal_eval", 3, (3, 6), False)
+    bn_case(out, 51, "batchnorm3d_train", 2, (2, 3, 2, 4), True)
+    bn_case(out, 52, "batchnorm3d_eval", 2, (2, 3, 2, 4), False)
     act_case(out, 15, "sigmoid", "sigmoid", 2, (3, 4))
     act_case(out, 16, "tanh", "tanh", 3, (5,))
     act_case(out, 17, "leaky_relu", "F.leaky_relu(x, negative_slope=0.1)", 2, (3, 4, 5),
