@@ -4,8 +4,8 @@
     net = dptrain_torch.load("runs/cnn/model.h5")
     probs = net(raw_features)                 # = what `dptrain predict` writes for those rows
 
-`raw_features` are the rows as stored in the data file: (N, D), (N, H, W) or (N, C, H, W), any
-numeric dtype (a numpy array or a tensor). The module converts them as dptrain does (float32,
+`raw_features` are the rows as stored in the data file: (N, D), (N, H, W), (N, C, H, W) (or any
+(N, model input...)), any numeric dtype (a numpy array or a tensor). The module converts them as dptrain does (float32,
 times data.scale, or with the stored feature normalization (raw - offset) * scale * data.scale),
 runs the layer graph and ends with a softmax for a classifier (loss cross_entropy) or returns the
 outputs for a regression model (loss mse). load(..., probabilities=False) returns the logits.
@@ -52,6 +52,27 @@ class GlobalAvgPool(nn.Module):
         return x.mean(dim=(2, 3))
 
 
+class GlobalAvgPoolNd(nn.Module):
+    """global_avgpool: the mean over every spatial position of (N, C, ...), flattened to (N, C)."""
+
+    def forward(self, x):
+        return x.flatten(2).mean(2)
+
+
+class PadCrop(nn.Module):
+    """pad (zeros) or crop (a center crop) of `by` on each side of every spatial axis of (N, C, ...)."""
+
+    def __init__(self, kind, by):
+        super().__init__()
+        self.kind, self.by = kind, by
+
+    def forward(self, x):
+        if self.kind == "pad":
+            return F.pad(x, (self.by,) * (2 * (x.dim() - 2)))
+        b = self.by
+        return x[(slice(None), slice(None)) + tuple(slice(b, n - b) for n in x.shape[2:])]
+
+
 class Merge(nn.Module):
     """add (a sum in the order given) or concat (along channels, the first axis of a sample)."""
 
@@ -69,7 +90,8 @@ class Merge(nn.Module):
 
 
 def _batchnorm(o, in_shape):
-    bn = nn.BatchNorm1d if len(in_shape) == 1 else nn.BatchNorm2d
+    """(D) and (C, L): BatchNorm1d; (C, H, W): BatchNorm2d; (C, D, H, W): BatchNorm3d."""
+    bn = {1: nn.BatchNorm1d, 2: nn.BatchNorm1d, 3: nn.BatchNorm2d, 4: nn.BatchNorm3d}[len(in_shape)]
     return bn(in_shape[0], eps=o["eps"], momentum=o["momentum"])
 
 
@@ -93,13 +115,24 @@ def _layer(node, in_shapes):
         return AvgPool(o["kernel_size"], _stride(o), o["padding"])
     if t == "batchnorm":
         return _batchnorm(o, shape)
+    if t in ("maxpool1d", "maxpool3d"):
+        return (nn.MaxPool1d if t[-2] == "1" else nn.MaxPool3d)(o["kernel_size"], _stride(o), o["padding"])
+    if t in ("avgpool1d", "avgpool3d"):  # padding <= kernel / 2, as PyTorch's pools need
+        return (nn.AvgPool1d if t[-2] == "1" else nn.AvgPool3d)(o["kernel_size"], _stride(o), o["padding"],
+                                                                  count_include_pad=True)
+    if t == "upsample":
+        return nn.Upsample(scale_factor=o["scale_factor"], mode="nearest")
+    if t in ("pad", "crop"):
+        return PadCrop(t, o["padding"] if t == "pad" else o["crop"])
+    if t == "layernorm":
+        return nn.LayerNorm(list(shape), eps=o["eps"], elementwise_affine=o["elementwise_affine"])
     if t == "gelu":
         return nn.GELU(approximate="tanh" if o["approximate"] == "tanh" else "none")
     if t == "leaky_relu":
         return nn.LeakyReLU(o["negative_slope"])
     if t == "dropout":
         return nn.Dropout(o["p"])
-    simple = {"global_avgpool2d": GlobalAvgPool, "flatten": nn.Flatten, "relu": nn.ReLU, "sigmoid": nn.Sigmoid,
+    simple = {"global_avgpool2d": GlobalAvgPool, "global_avgpool": GlobalAvgPoolNd, "flatten": nn.Flatten, "relu": nn.ReLU, "sigmoid": nn.Sigmoid,
               "tanh": nn.Tanh, "identity": nn.Identity}
     if t in simple:
         return simple[t]()
@@ -108,7 +141,7 @@ def _layer(node, in_shapes):
 
 
 _OTHER_TYPES = ["add", "concat", "dense", "conv2d", "maxpool2d", "avgpool2d", "batchnorm", "gelu", "leaky_relu",
-                "dropout"]
+                "dropout", "maxpool1d", "maxpool3d", "avgpool1d", "avgpool3d", "upsample", "pad", "crop", "layernorm"]
 
 
 class InputTransform(nn.Module):

@@ -15,6 +15,15 @@ const std::string& OnnxGraph::initializer(const std::string& name, const Shape& 
   return t->name();
 }
 
+const std::string& OnnxGraph::int_initializer(const std::string& name, const std::vector<int64_t>& values) {
+  onnx::TensorProto* t = g_->add_initializer();
+  t->set_name(fresh(name));
+  t->set_data_type(onnx::TensorProto::INT64);
+  t->add_dims(static_cast<int64_t>(values.size()));
+  for (int64_t v : values) t->add_int64_data(v);
+  return t->name();
+}
+
 std::string OnnxGraph::scalar(float v) {
   const std::string name = fmt::format("const.{}", v);
   if (std::find(names_.begin(), names_.end(), name) != names_.end()) return name;
@@ -53,7 +62,8 @@ std::string OnnxGraph::node(const std::string& op, const std::vector<std::string
 
 std::string OnnxGraph::fresh(const std::string& base) {
   std::string name = base;
-  for (int k = 1; std::find(names_.begin(), names_.end(), name) != names_.end(); ++k) name = fmt::format("{}.{}", base, k);
+  for (int k = 1; std::find(names_.begin(), names_.end(), name) != names_.end(); ++k)
+    name = fmt::format("{}.{}", base, k);
   names_.push_back(name);
   return name;
 }

@@ -22,6 +22,7 @@ struct Attr {
   static Attr Int(std::string n, int64_t v) { return {std::move(n), Kind::Int, v}; }
   static Attr Float(std::string n, float v) { return {std::move(n), Kind::Float, 0, v}; }
   static Attr Ints(std::string n, std::vector<int64_t> v) { return {std::move(n), Kind::Ints, 0, 0, {}, std::move(v)}; }
+  static Attr Str(std::string n, std::string v) { return {std::move(n), Kind::String, 0, 0, std::move(v)}; }
 };
 
 class OnnxGraph {
@@ -29,6 +30,8 @@ class OnnxGraph {
   explicit OnnxGraph(onnx::GraphProto* g) : g_(g) {}
   // A float32 initializer `name` of shape `dims` holding numel(dims) values from `data`.
   const std::string& initializer(const std::string& name, const Shape& dims, const float* data);
+  // A 1-D int64 initializer `name` holding `values` (shapes, pads, slice bounds).
+  const std::string& int_initializer(const std::string& name, const std::vector<int64_t>& values);
   // A scalar float32 constant (an initializer named after its value, shared by every use).
   std::string scalar(float v);
   // Appends node `op`; its output is a fresh tensor named after `base`, returned.

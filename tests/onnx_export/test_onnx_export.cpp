@@ -4,6 +4,7 @@
 // they should be, a classifier ends in a softmax.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -102,6 +103,53 @@ TEST(OnnxExport, TheInputConversionIsTheFirstNodes) {
   p = exported(m, {});  // data.scale 1, no normalization: the features go straight in
   EXPECT_EQ(p.graph().node(0).op_type(), "Gemm");
   EXPECT_EQ(p.graph().node(0).input(0), "features");
+}
+
+// Exports m, runs ONNX's strict shape inference (every node's inference errors thrown) and checks
+// that the output of every node k, the tensor "layers.k", has the shape dptrain gives it: the
+// kernel, stride, padding, scale and crop attributes mean in ONNX what they mean in dptrain.
+std::vector<std::string> check_inferred_shapes(const Model& m) {
+  const std::string bytes = export_onnx(m, {});
+  EXPECT_NO_THROW(check_onnx(bytes, "m.onnx"));
+  onnx::ModelProto p;
+  EXPECT_TRUE(p.ParseFromString(bytes));
+  onnx::ShapeInferenceOptions opts{true, 1, true};
+  onnx::shape_inference::InferShapes(p, onnx::OpSchemaRegistry::Instance(), opts);
+  std::map<std::string, std::vector<int64_t>> inferred;
+  for (const auto& v : p.graph().value_info()) {
+    std::vector<int64_t> dims;
+    for (const auto& d : v.type().tensor_type().shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    inferred[v.name()] = dims;
+  }
+  for (size_t k = 0; k + 1 < m.graph().size(); ++k) {
+    std::vector<int64_t> want = {-1};  // the batch axis N
+    for (int64_t d : m.graph().out_shape(k)) want.push_back(d);
+    EXPECT_EQ(inferred["layers." + std::to_string(k)], want) << "node " << k << " (" << m.graph().spec(k).type << ")";
+  }
+  return ops(p);
+}
+
+TEST(OnnxExport, SignalLayersHaveTheirShapesInOnnx) {
+  Model m(YAML::Load("[{type: batchnorm}, {type: maxpool1d, kernel_size: 3, stride: 2, padding: 1}, {type: relu},"
+                     " {type: avgpool1d, kernel_size: 2, padding: 1}, {type: upsample, scale_factor: 3},"
+                     " {type: pad, padding: 2}, {type: crop, crop: 3}, {type: layernorm, elementwise_affine: false},"
+                     " {type: global_avgpool}, {type: dense, units: 3}]"),
+          {2, 16}, 2, "signal.yaml");
+  m.init(1);
+  EXPECT_EQ(check_inferred_shapes(m),
+            (std::vector<std::string>{"BatchNormalization", "MaxPool", "Relu", "AveragePool", "Resize", "Pad", "Slice",
+                                      "LayerNormalization", "GlobalAveragePool", "Flatten", "Gemm", "Softmax"}));
+}
+
+TEST(OnnxExport, VolumeLayersHaveTheirShapesInOnnx) {
+  Model m(YAML::Load("[{type: maxpool3d, kernel_size: 2}, {type: avgpool3d, kernel_size: 3, stride: 1, padding: 1},"
+                     " {type: batchnorm}, {type: upsample}, {type: pad, padding: 1}, {type: crop, crop: 2},"
+                     " {type: layernorm}, {type: global_avgpool}, {type: dense, units: 2}]"),
+          {2, 8, 6, 4}, 2, "volume.yaml");
+  m.init(1);
+  const auto o = check_inferred_shapes(m);
+  EXPECT_EQ(std::count(o.begin(), o.end(), "MaxPool"), 1);
+  EXPECT_EQ(std::count(o.begin(), o.end(), "LayerNormalization"), 1);
 }
 
 TEST(OnnxExport, ACorruptFileFailsTheCheckNamingIt) {

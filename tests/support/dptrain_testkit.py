@@ -42,6 +42,14 @@ GRAPH = [{"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "
          {"type": "conv2d", "out_channels": 4, "kernel_size": 1, "inputs": ["stem"], "name": "side"},
          {"type": "concat", "inputs": ["body", "side"]},
          {"type": "global_avgpool2d"}, {"type": "dense", "units": 4}]
+# An encoder-decoder: pooling down, nearest upsampling, zero padding then a valid convolution, a
+# skip connection (concat), a center crop, layernorm, global average pooling of any rank.
+UNET = [{"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1, "name": "enc"}, {"type": "relu"},
+        {"type": "maxpool2d", "kernel_size": 2}, {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+        {"type": "upsample", "scale_factor": 2}, {"type": "pad", "padding": 1},
+        {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "name": "dec"},
+        {"type": "concat", "inputs": ["dec", "enc"]}, {"type": "crop", "crop": 1},
+        {"type": "layernorm", "eps": 1e-4}, {"type": "relu"}, {"type": "global_avgpool"}, {"type": "dense", "units": 4}]
 # images.h5's class names: a quote and a backslash, which metadata written as JSON must escape.
 CLASSES = ['top "left"', "top\\right", "bottom left", "bottom right"]
 REGRESSION = [{"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 2}]

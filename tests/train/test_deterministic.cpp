@@ -199,6 +199,22 @@ TEST_F(DeterministicTest, ResidualGraphWithAugmentationIsBitIdenticalOnEveryRank
   EXPECT_FALSE(test::bitwise_equal(plain.params, train(augmented, world, {"", false, true}).params));
 }
 
+// The layers of encoder-decoders: nearest upsampling, zero padding, a valid convolution, a center crop,
+// layernorm (its statistics and parameter gradients), global average pooling of any rank.
+TEST_F(DeterministicTest, EncoderDecoderLayersAreBitIdenticalOnEveryRankCount) {
+  const Comm world;
+  const std::string unet = R"(
+model:
+  layers: [{type: conv2d, out_channels: 4, kernel_size: 3, padding: 1}, {type: batchnorm}, {type: relu},
+           {type: upsample}, {type: pad, padding: 1}, {type: conv2d, out_channels: 4, kernel_size: 3},
+           {type: crop, crop: 1}, {type: layernorm}, {type: relu}, {type: maxpool2d, kernel_size: 2},
+           {type: global_avgpool}, {type: dense, units: 4}]
+optimizer: {name: adam, lr: 0.01}
+train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 10}
+)";
+  expect_same_on_every_rank_count(make_config(synth_file(world, "det_unet", 250), unet), 50);
+}
+
 TEST_F(DeterministicTest, ResidualGraphResumesOnAnotherRankCountBitIdentically) {
   expect_resume_on_another_rank_count_is_bit_identical("det_graph_resume", kResidual);
 }
