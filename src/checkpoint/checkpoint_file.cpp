@@ -20,6 +20,12 @@ namespace dpt {
 namespace {
 using ckpt::ArrayPart;
 
+// comm_state: row comm_rank of (comm_ranks, comm_row).
+ArrayPart comm_part(const CheckpointArrays& a) {
+  const int64_t r = a.comm_rank;
+  return {"comm_state", a.comm_state, a.comm_ranks * a.comm_row, {{r * a.comm_row, (r + 1) * a.comm_row}}, true};
+}
+
 std::vector<ArrayPart> arrays_of(const CheckpointArrays& a) {
   ArrayPart opt{"optimizer", a.optimizer, a.n_optimizer, {{0, a.n_optimizer}}, a.opt_sharded};
   if (a.opt_sharded) {  // slot k of parameter i is element k * n + i
@@ -154,6 +160,7 @@ void write_checkpoint(const std::string& path, const CheckpointMeta& mine, const
   const hid_t f = h5::create_collective(tmp, comm.native_handle(), err);
   agree(f < 0 ? failure(fmt::format("{}: cannot create checkpoint", tmp), err) : Failure{}, tmp, comm);
   for (const ArrayPart& arr : arrays_of(a)) agree(write_array(f, arr, comm, tmp), tmp, comm);
+  if (a.comm_row > 0) agree(write_array(f, comm_part(a), comm, tmp), tmp, comm);
   write_attrs(f, meta, comm);
   const bool closed = h5::close_file(f, err);  // collective: flushes the metadata
   agree(closed ? Failure{} : write_failure(fmt::format("{}: writing the file failed", tmp), err, tmp, 0), tmp, comm);
@@ -200,7 +207,8 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
 
 void verify_checkpoint_data(const std::string& path) {
   h5::Handle f = h5::open_read(path);
-  for (const char* name : {"params", "optimizer", "buffers"}) {
+  for (const char* name : {"params", "optimizer", "buffers", "comm_state"}) {
+    if (std::string(name) == "comm_state" && !h5::exists(f.get(), name)) continue;  // optional
     h5::Handle d = h5::open_dataset(f.get(), path, std::string("/") + name, "checkpoint");
     const int64_t n = h5::element_count(d.get());
     bool ok = true;
@@ -210,6 +218,40 @@ void verify_checkpoint_data(const std::string& path) {
       fail("{}: checksum mismatch in '{}' (corrupt file)", path, name);
   }
 }
+
+namespace {
+// See read_checkpoint_arrays.
+void read_comm_state(hid_t f, const std::string& path, CheckpointArrays& a) {
+  if (!h5::exists(f, "comm_state")) {
+    a.comm_restored = "none in the checkpoint: the compressor starts afresh";
+    return;
+  }
+  h5::Handle d = h5::open_dataset(f, path, "/comm_state", "checkpoint");
+  const int64_t n = h5::element_count(d.get()), row = a.comm_row;
+  if (n % row != 0)
+    fail("{}: 'comm_state' holds {} values, not whole rows of the {} this run's compressor keeps (another model or "
+         "comm.powersgd_rank?)",
+         path, n, row);
+  bool ok = true;
+  int64_t crc = 0;
+  if (n == a.comm_ranks * row) {
+    crc = ckpt::read_streamed(d.get(), comm_part(a), ok);  // this rank's row
+    a.comm_restored = "each rank its own row (bit-exact)";
+  } else {
+    std::vector<float> all(static_cast<size_t>(n));
+    ok = h5::read_f32(d.get(), all.data());
+    if (ok) crc = ckpt::crc32_of(all.data(), n);
+    std::fill(a.comm_state, a.comm_state + row, 0.0f);
+    for (int64_t r = 0; r < n / row && a.comm_rank == 0; ++r)
+      for (int64_t i = 0; i < a.comm_additive; ++i) a.comm_state[i] += all[static_cast<size_t>(r * row + i)];
+    std::copy(all.begin() + a.comm_additive, all.begin() + row, a.comm_state + a.comm_additive);
+    a.comm_restored = fmt::format("written by {} ranks: their error feedback summed into rank 0", n / row);
+  }
+  if (!ok) fail("{}: reading 'comm_state' failed (truncated or corrupt file)", path);
+  if (crc != h5::read_i64_attr(d.get(), "crc32", path).at(0))
+    fail("{}: checksum mismatch in 'comm_state' (corrupt file)", path);
+}
+}  // namespace
 
 void read_checkpoint_arrays(const std::string& path, CheckpointArrays& a) {
   h5::Handle f = h5::open_read(path);
@@ -231,6 +273,7 @@ void read_checkpoint_arrays(const std::string& path, CheckpointArrays& a) {
     const int64_t want = h5::read_i64_attr(d.get(), "crc32", path).at(0);
     if (crc != want) fail("{}: checksum mismatch in '{}' (corrupt file)", path, arr.name);
   }
+  if (a.comm_row > 0) read_comm_state(f.get(), path, a);
 }
 
 }  // namespace dpt

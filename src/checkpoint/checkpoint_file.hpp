@@ -3,6 +3,9 @@
 //   /params     float32 (n)  all parameters, flat, in the model's ParamStore order
 //   /optimizer  float32 (m)  optimizer state, flat (e.g. SGD velocity; Adam m then v)
 //   /buffers    float32 (k)  non-trained state (batchnorm running statistics)
+//   /comm_state float32 (P x c) comm.compress: powersgd only: row r is rank r's compressor state
+//               (its error feedback, whose rows add up over the ranks, then the factors, the same on
+//               every rank); read back row by row on P ranks, else summed into rank 0 (see below)
 //   each dataset: attribute crc32 (of its float32 bytes)
 //   root attributes: format = "dptrain-checkpoint", format_version, step, architecture (text),
 //   config (resolved YAML), trainer_state (JSON: epoch, position in the epoch, counters, ...),
@@ -43,6 +46,13 @@ struct CheckpointArrays {  // views; sizes must match on write and read
   // that (true on every rank alike). Otherwise every rank holds the whole array.
   bool opt_sharded = false;
   int64_t opt_slots = 1, opt_begin = 0, opt_end = 0;
+  // comm.compress: powersgd: this rank's compressor state, comm_row floats (the same count on every
+  // rank), of which the first comm_additive add up over the ranks; comm_rank of comm_ranks. 0: none.
+  float* comm_state = nullptr;
+  int64_t comm_row = 0, comm_additive = 0;
+  int comm_rank = 0, comm_ranks = 1;
+  // Set by read_checkpoint_arrays: how comm_state was restored ("" when comm_row = 0).
+  std::string comm_restored;
 };
 
 constexpr int64_t kCheckpointVersion = 1;
@@ -69,6 +79,10 @@ void verify_checkpoint_data(const std::string& path);
 // Reads the arrays into `a` (sizes checked against the file) and verifies the checksums. A sharded
 // optimizer state is streamed through in chunks (its checksum is of the whole array) and only this
 // rank's ranges are kept. Not collective: every rank reads the same bytes and fails alike.
+// comm_state (a.comm_row > 0): written by as many ranks: this rank's row (bit-exact resume);
+// by another rank count: rank 0 gets the rows' sum of the additive part, every rank row 0's rest,
+// the other ranks zeros (the same sum: the next steps match up to rounding); absent (a run without
+// powersgd): left as it is. a.comm_restored says which.
 void read_checkpoint_arrays(const std::string& path, CheckpointArrays& a);
 
 }  // namespace dpt

@@ -19,9 +19,15 @@ const OptionTable& comm_options() {
                   "layers (slower)",
                   {"poll", "thread"}),
       choice_spec("comm.compress", "none",
-                  "gradients on the wire: none (float32), or bf16 (bfloat16: half the bytes, each partial sum "
-                  "rounded to 8 significant bits; for slow networks; not with train.deterministic)",
-                  {"none", "bf16"}),
+                  "gradients on the wire: none (float32); bf16 (bfloat16: half the bytes, each partial sum "
+                  "rounded to 8 significant bits); powersgd (each weight matrix's sum as a rank-r product, "
+                  "with error feedback: (n + m) r floats instead of n m; PowerSGD, docs/scaling.md). For slow "
+                  "networks; neither with train.deterministic",
+                  {"none", "bf16", "powersgd"}),
+      option_spec("comm.powersgd_rank", OptType::Int, "4",
+                  "comm.compress: powersgd: the rank r of each compressed matrix (higher: closer to the exact "
+                  "sum, more bytes); a matrix is compressed only when that at least halves it",
+                  1, 1024),
   };
   return t;
 }
@@ -44,6 +50,8 @@ const OptionTable& watchdog_options() {
 CommSettings read_comm_settings(const Config& c) {
   CommSettings s;
   s.compress_bf16 = c.get_string("comm.compress") == "bf16";
+  s.compress_powersgd = c.get_string("comm.compress") == "powersgd";
+  s.powersgd_rank = c.get_int("comm.powersgd_rank");
   s.watchdog_timeout = c.get_float("runtime.watchdog_timeout");
   s.heartbeat_timeout = c.get_float("runtime.heartbeat_timeout");
   for (const char* key : {"runtime.watchdog_timeout", "runtime.heartbeat_timeout"}) {

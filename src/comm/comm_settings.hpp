@@ -16,6 +16,8 @@ struct CommSettings {
   int64_t bucket_floats;     // gradient bucket size for overlap
   bool comm_thread;          // overlap: a communication thread drives the sums (else MPI polling)
   bool compress_bf16;        // comm.compress: bf16: the gradient sums carry bfloat16
+  bool compress_powersgd;    // comm.compress: powersgd: low-rank sums with error feedback (train/powersgd)
+  int64_t powersgd_rank;     // comm.powersgd_rank
   double watchdog_timeout;   // 0: off
   double heartbeat_timeout;  // 0: off
 };

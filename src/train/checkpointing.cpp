@@ -27,11 +27,15 @@ nlohmann::json state_json(const TrainState& s, int64_t optimizer_steps, const st
           {"optimizer_steps", optimizer_steps}};
 }
 
-CheckpointArrays arrays(Model& m, Optimizer& opt) {
+CheckpointArrays arrays(Model& m, Optimizer& opt, PowerSgd* psgd, const Comm* comm) {
   CheckpointArrays a{m.store().params(), m.store().size(),     opt.state().data(),
                      opt.slots() * opt.n_params(), m.buffers().params(), m.buffers().size()};
   a.opt_sharded = opt.sharded();  // optimizer.shard: this rank's part of the state only
   a.opt_slots = opt.slots(), a.opt_begin = opt.shard().begin, a.opt_end = opt.shard().end;
+  if (psgd && comm) {
+    a.comm_state = psgd->state(), a.comm_row = psgd->state_size(), a.comm_additive = psgd->errors_size();
+    a.comm_rank = comm->rank(), a.comm_ranks = comm->size();
+  }
   return a;
 }
 }  // namespace
@@ -46,7 +50,7 @@ std::string param_index(const Model& model) {
 }
 
 std::string save_checkpoint(const std::string& dir, int keep, Model& model, Optimizer& opt, const TrainState& st,
-                            const std::string& config_yaml, const Comm& comm) {
+                            const std::string& config_yaml, const Comm& comm, PowerSgd* psgd) {
   const std::string path = checkpoint_path(dir, st.step);
   const double t_write = wall_time();
   // Inside an epoch, local batchnorm's running statistics differ per rank (the epoch's end averages
@@ -57,7 +61,7 @@ std::string save_checkpoint(const std::string& dir, int keep, Model& model, Opti
   CheckpointMeta meta{
       st.step,    model.architecture(), config_yaml, state_json(st, opt.steps(), opt.name()).dump(), param_index(model),
       comm.size()};
-  write_checkpoint(path, meta, arrays(model, opt), comm);
+  write_checkpoint(path, meta, arrays(model, opt, psgd, &comm), comm);
   std::copy(own.begin(), own.end(), b.params());
   if (comm.rank() == 0) {
     std::error_code ec;
@@ -77,7 +81,7 @@ void average_buffers(ParamStore& b, const Comm& comm) {
   for (int64_t i = 0; i < b.size(); ++i) b.params()[i] = static_cast<float>(v[i] / comm.size());
 }
 
-TrainState load_checkpoint(const std::string& path, Model& model, Optimizer& opt) {
+TrainState load_checkpoint(const std::string& path, Model& model, Optimizer& opt, PowerSgd* psgd, const Comm* comm) {
   const CheckpointMeta meta = read_checkpoint_meta(path);
   nlohmann::json j;
   try {
@@ -88,8 +92,10 @@ TrainState load_checkpoint(const std::string& path, Model& model, Optimizer& opt
   if (j.value("optimizer", "") != opt.name())
     fail("{}: holds '{}' optimizer state but this run uses optimizer.name = {}", path, j.value("optimizer", "?"),
          opt.name());
-  CheckpointArrays a = arrays(model, opt);
+  CheckpointArrays a = arrays(model, opt, psgd, comm);
   read_checkpoint_arrays(path, a);
+  if (!a.comm_restored.empty() && comm && comm->rank() == 0)
+    spdlog::info("comm.compress powersgd: compressor state from {}: {}", path, a.comm_restored);
   opt.set_steps(j.at("optimizer_steps").get<int64_t>());
   TrainState s;
   s.epoch = j.at("epoch"), s.step_in_epoch = j.at("step_in_epoch"), s.step = j.at("step");

@@ -7,6 +7,7 @@
 #include "comm/comm.hpp"
 #include "model/model.hpp"
 #include "optim/optimizer.hpp"
+#include "train/powersgd.hpp"
 
 namespace dpt {
 
@@ -26,12 +27,14 @@ void average_buffers(ParamStore& buffers, const Comm& comm);
 
 // Collective: all ranks write DIR/ckpt-<step>.h5 (see checkpoint_file.hpp) with the ranks' average
 // running statistics (the model keeps its own); rank 0 logs its size and write time and keeps the
-// newest `keep`. Returns the path.
+// newest `keep`. Returns the path. psgd: comm.compress: powersgd's state (each rank its row), or null.
 std::string save_checkpoint(const std::string& dir, int keep, Model& model, Optimizer& opt, const TrainState& st,
-                            const std::string& config_yaml, const Comm& comm);
+                            const std::string& config_yaml, const Comm& comm, PowerSgd* psgd = nullptr);
 
-// Loads `path` into model, optimizer and state (every rank reads the file).
-TrainState load_checkpoint(const std::string& path, Model& model, Optimizer& opt);
+// Loads `path` into model, optimizer, the PowerSGD state when psgd is not null (rank 0 logs how:
+// checkpoint_file.hpp) and state (every rank reads the file).
+TrainState load_checkpoint(const std::string& path, Model& model, Optimizer& opt, PowerSgd* psgd = nullptr,
+                           const Comm* comm = nullptr);
 
 // JSON index of the tensors in /params and /buffers (name, offset, shape) for h5py users.
 std::string param_index(const Model& model);

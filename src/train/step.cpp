@@ -1,5 +1,8 @@
 #include "train/step.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -41,7 +44,21 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
     }
   }
   exact_ = make_exact();
+  if (s.comm.compress_powersgd && comm.size() > 1) make_powersgd();
   plan_shards();  // after exact_: the exact sum keeps the gradient sums whole
+}
+
+void StepRunner::make_powersgd() {
+  std::vector<PowerSgd::Range> ranges;
+  for (const Bucket& b : buckets_) ranges.push_back({b.offset, b.count});
+  psgd_ = std::make_unique<PowerSgd>(model_.store(), ranges, s_.comm.powersgd_rank, s_.seed);
+  const int64_t n = model_.store().size(), wire = psgd_->wire_floats();
+  if (comm_.rank() == 0)
+    spdlog::info(
+        "comm.compress powersgd: {} weight matrices ({} of {} parameters) summed at rank {}: {} floats on the wire "
+        "per step instead of {} ({:.1f}x fewer)",
+        psgd_->compressed_tensors(), psgd_->compressed_floats(), n, s_.comm.powersgd_rank, wire, n,
+        static_cast<double>(n) / static_cast<double>(std::max<int64_t>(wire, 1)));
 }
 
 void StepRunner::Laps::lap(double& acc, const char* name) {
@@ -53,8 +70,9 @@ void StepRunner::Laps::lap(double& acc, const char* name) {
 
 void StepRunner::start_bucket(size_t k) {
   const Bucket& b = buckets_[k];
-  if (spans_) spans_->push_back({"allreduce", wall_time(), 0, 1, b.count});
+  if (spans_) spans_->push_back({"allreduce", wall_time(), 0, 1, psgd_ ? psgd_->bucket_wire(k) : b.count});
   if (exact_) return exact_->start(async_, k, {model_.store().grads(), model_.buffers().grads()});
+  if (psgd_) return psgd_->start(async_, k, model_.store().grads());
   float* grads = model_.store().grads() + b.offset;
   if (scatter_) return async_.start_scatter(grads, shard_grads_.data() + b.recv_at, b.split);
   if (wire_.empty()) return async_.start(grads, b.count);
@@ -105,7 +123,7 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
                                 overlap && last ? layer_done_ : no_hook_);
     r.loss_sum += lr_.loss_sum, r.correct += lr_.correct, r.samples += hi - lo;
   }
-  if (overlap || !wire_.empty() || scatter_) {
+  if (overlap || !wire_.empty() || scatter_ || psgd_) {
     while (started_ < buckets_.size()) start_bucket(started_++);  // not started in backward (an empty slice)
     async_.wait_all("gradients");
     if (!wire_.empty()) kern::from_bf16(wire_.data(), store.grads(), store.size());
@@ -133,6 +151,7 @@ StepResult StepRunner::finish(StepResult r, int64_t global_step, float lr, StepT
           "train.clip_grad_norm, or set train.nonfinite=skip. Earlier checkpoints are untouched.",
           global_step + 1, r.skipped ? std::numeric_limits<double>::infinity() : r.grad_norm, r.loss_sum);
     r.skipped = true;
+    if (psgd_) psgd_->reset();  // its errors hold the step's NaN or inf
     return r;
   }
   if (s_.clip_grad_norm > 0 && r.grad_norm > s_.clip_grad_norm)  // torch.nn.utils.clip_grad_norm_ (own_: all

@@ -17,6 +17,7 @@
 #include "optim/optimizer.hpp"
 #include "train/exact_sum.hpp"
 #include "train/overlap_auto.hpp"
+#include "train/powersgd.hpp"
 #include "train/train_config.hpp"
 
 namespace dpt {
@@ -33,7 +34,7 @@ struct Span {
   const char* name;    // "data", "forward", "backward", "comm wait", "optimizer", "allreduce"
   double begin, end;   // wall_time() seconds
   int lane = 0;        // 0: the step's phases; 1: a gradient bucket's sum, from its start to the wait's end
-  int64_t floats = 0;  // a bucket's size
+  int64_t floats = 0;  // a bucket's floats on the wire (its size; with comm.compress: powersgd its P and Q)
 };
 
 // Seconds spent in the parts of one step (filled when run() gets a pointer).
@@ -48,6 +49,8 @@ class StepRunner {
   // Step `st` of `plan` over `shard` (this rank's samples of the epoch); global_step counts from 0.
   StepResult run(const SampleRows& shard, const EpochPlan& plan, int64_t st, int64_t global_step, float lr,
                  StepTimes* times = nullptr);
+  // comm.compress: powersgd on several ranks: the compressor, whose state checkpoints keep; else null.
+  PowerSgd* powersgd() { return psgd_.get(); }
 
  private:
   struct Laps {  // adds the seconds since the last lap() to one of StepTimes' fields (and a Span)
@@ -64,6 +67,7 @@ class StepRunner {
   // The ExactSum of train.deterministic (null when off), after checking its constraints; with
   // comm.overlap its chunks are the buckets.
   std::unique_ptr<ExactSum> make_exact() const;
+  void make_powersgd();  // comm.compress: powersgd: the compressor over the buckets, and its log line
   // The gradient norm, the non-finite check, clipping and the optimizer update.
   StepResult finish(StepResult r, int64_t global_step, float lr, StepTimes& t, Laps& laps);
   // optimizer.shard (step_shard.cpp): the ranks' parameter ranges and each bucket's part of them.
@@ -98,6 +102,7 @@ class StepRunner {
   std::vector<int64_t> pass_rows_;   // train.deterministic: sizes of the step's forward passes
   Buffer<float> dout_, x_;           // (max local batch, outputs), (max local batch, input features)
   std::vector<uint16_t> wire_;       // comm.compress: bf16: the gradients as sent (parameters)
+  std::unique_ptr<PowerSgd> psgd_;   // comm.compress: powersgd, on several ranks
   std::vector<int32_t> y_;
   // optimizer.shard on several ranks: gather_ (the update covers this rank's range, then the
   // parameters are gathered); scatter_ (the gradients are reduce-scattered: not with

@@ -135,6 +135,12 @@ TrainSettings read_settings(const Config& c) {
   if (s.deterministic && s.comm.compress_bf16)
     fail("config: comm.compress = bf16 cannot be combined with train.deterministic = true (the exact sum adds the "
          "gradients without rounding; bfloat16 rounds every partial sum); set one of them off");
+  if (s.deterministic && s.comm.compress_powersgd)
+    fail("config: comm.compress = powersgd cannot be combined with train.deterministic = true (the low-rank sum "
+         "depends on how the batch is split over the ranks); set one of them off");
+  if (s.optim.shard && s.comm.compress_powersgd)
+    fail("config: comm.compress = powersgd cannot be combined with optimizer.shard = true (the low-rank sum needs "
+         "each gradient matrix whole on every rank); set one of them off");
   return s;
 }
 

@@ -125,7 +125,7 @@ void Trainer::log_setup() const {
 }
 
 void Trainer::restore(const std::string& path) {
-  st_ = load_checkpoint(path, model_, *opt_);
+  st_ = load_checkpoint(path, model_, *opt_, runner_.powersgd(), &comm_);
   if (!st_.early.is_null()) early_.from_json(st_.early);
   if (early_.best_epoch() > 0 && std::filesystem::exists(dir_.file("best_model.h5"))) {
     // The best weights so far live in best_model.h5: load them through the model, keep a copy.
@@ -175,7 +175,8 @@ void Trainer::checkpoint() {
   st.elapsed_s += wall_time() - t0_;
   st.early = early_.to_json();
   const double t_write = wall_time();
-  save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt.keep), model_, *opt_, st, cfg_.to_yaml(), comm_);
+  save_checkpoint(dir_.checkpoints(), static_cast<int>(s_.ckpt.keep), model_, *opt_, st, cfg_.to_yaml(), comm_,
+                  runner_.powersgd());
   last_ckpt_time_ = wall_time();
   timeline_.span("checkpoint", t_write, last_ckpt_time_);
 }
