@@ -48,7 +48,6 @@ echo "ok: bf16 killed at collective call $call and resumed: bit-identical"
 # bit-identical (each rank's error feedback and factors are in the checkpoint).
 run --out psgd --set comm.compress=powersgd --set comm.powersgd_rank=2 > psgd.log 2>&1 || { cat psgd.log; fail "powersgd run"; }
 same_params plain/model.h5 psgd/model.h5 && fail "powersgd gave the float32 run's bits: nothing was compressed"
-grep -q "comm.compress powersgd: .* weight matrices" psgd.log || { cat psgd.log; fail "powersgd: no log line of what it compresses"; }
 python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); assert b < 0.9 * a, (a, b)' \
   "$(loss_of psgd/metrics.jsonl 0)" "$(loss_of psgd/metrics.jsonl 7)" || fail "powersgd: the training loss did not fall"
 call=$(( 40 + RANDOM % 30 ))
@@ -57,6 +56,5 @@ DPTRAIN_FAULT="kill:rank=1:call=$call" run --out psgd_crash --set comm.compress=
 ls psgd_crash/checkpoints/ckpt-*.h5 > /dev/null 2>&1 || { cat psgd_crash.log; fail "powersgd: no checkpoint before the crash (call $call)"; }
 run --out psgd_crash --set comm.compress=powersgd --set comm.powersgd_rank=2 --resume auto > psgd_resume.log 2>&1 \
   || { cat psgd_resume.log; fail "powersgd resume"; }
-grep -q "each rank its own row" psgd_resume.log || { cat psgd_resume.log; fail "powersgd resume: the state was not restored row by row"; }
 same_params psgd/model.h5 psgd_crash/model.h5 || fail "powersgd: killed at call $call and resumed: other bits than uninterrupted"
 echo "ok: powersgd trains, differs from float32, killed at collective call $call and resumed: bit-identical"
