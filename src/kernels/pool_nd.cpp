@@ -39,8 +39,41 @@ void windows(const PoolNdGeom& g, F&& f) {
   }
 }
 
+bool is_2x2x2(const PoolNdGeom& g) {
+  for (int a = 0; a < 3; ++a)
+    if (g.k[a] != 2 || g.stride[a] != 2 || g.pad[a] != 0) return false;
+  return true;
+}
+
+// The common 2x2x2 / stride 2 / no padding volume case without bounds checks or branches (the
+// comparisons of real activations are unpredictable): the first maximum in (d, h, w) order wins,
+// as in the general path.
+template <bool Relu, class T>
+void max_plane_2x2x2(const PoolNdGeom& g, const T* x, T* y, int32_t* arg) {
+  const int64_t H = g.in[1], W = g.in[2], OH = g.out(1), OW = g.out(2);
+  const int64_t off[4] = {0, W, H * W, H * W + W};  // the window's rows: (d, h) = (0, 0), (0, 1), (1, 0), (1, 1)
+  for (int64_t od = 0; od < g.out(0); ++od)
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const int64_t base = (2 * od * H + 2 * oh) * W, o = (od * OH + oh) * OW;
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int64_t at0 = base + 2 * ow;
+        T best = Relu ? relu(x[at0]) : x[at0];
+        int64_t at = at0;
+        for (int q = 0; q < 4; ++q)
+          for (int l = q == 0 ? 1 : 0; l < 2; ++l) {
+            const int64_t i = at0 + off[q] + l;
+            const T v = Relu ? relu(x[i]) : x[i];
+            at = v > best ? i : at, best = v > best ? v : best;
+          }
+        if (Relu && !(best > T(0))) at = -1;
+        y[o + ow] = best, arg[o + ow] = static_cast<int32_t>(at);
+      }
+    }
+}
+
 template <bool Relu, class T>
 void max_plane(const PoolNdGeom& g, const T* x, T* y, int32_t* arg) {
+  if (is_2x2x2(g)) return max_plane_2x2x2<Relu>(g, x, y, arg);
   const int64_t H = g.in[1], W = g.in[2];
   windows(g, [&](int64_t o, Span d, Span h, Span w) {
     T best = -std::numeric_limits<T>::infinity();
