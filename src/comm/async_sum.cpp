@@ -59,7 +59,34 @@ Kind kind_of(AsyncSum::Op op) {
   }
 }
 
-// One entry of the queue: a collective over buf[0, n), or a local step.
+// What a collective item runs: the flat collective, or one stage of a hierarchical sum.
+enum class Stage : uint8_t { whole, node_reduce, cross_sum, node_bcast };
+
+// One stage of a hierarchical sum of p[0, count) (hierarchy.hpp); non-blocking when req is given
+// (*req stays MPI_REQUEST_NULL when this rank has nothing to do in that stage).
+int run_stage(const NodeGroups& g, Stage s, void* p, int count, const Kind& k, MPI_Request* req) {
+  if (req) *req = MPI_REQUEST_NULL;
+  const bool leader = g.node.rank() == 0;
+  if (s == Stage::cross_sum) {
+    if (!leader || g.cross.size() == 1) return MPI_SUCCESS;
+    const MPI_Comm c = mpi_comm(g.cross);
+    return req ? MPI_Iallreduce(MPI_IN_PLACE, p, count, k.type, k.op, c, req)
+               : MPI_Allreduce(MPI_IN_PLACE, p, count, k.type, k.op, c);
+  }
+  if (g.node.size() == 1) return MPI_SUCCESS;
+  const MPI_Comm c = mpi_comm(g.node);
+  if (s == Stage::node_bcast) return req ? MPI_Ibcast(p, count, k.type, 0, c, req) : MPI_Bcast(p, count, k.type, 0, c);
+  const void* send = leader ? MPI_IN_PLACE : p;  // the leader sums into p; the others' results are unused
+  void* recv = leader ? p : nullptr;
+  return req ? MPI_Ireduce(send, recv, count, k.type, k.op, 0, c, req)
+             : MPI_Reduce(send, recv, count, k.type, k.op, 0, c);
+}
+const char* stage_name(Stage s) {
+  return s == Stage::node_reduce ? "node Reduce" : s == Stage::cross_sum ? "leaders' Allreduce" : "node Bcast";
+}
+
+// One entry of the queue: a collective over buf[0, n), or a local step (none: a fence that only
+// waits for the collectives before it).
 struct Item {
   AsyncSum::Op op = AsyncSum::Op::sum_f32;
   void* buf = nullptr;
@@ -67,6 +94,7 @@ struct Item {
   std::function<void()> step;
   float* recv = nullptr;              // start_scatter: this rank's block of the sum
   const BlockSplit* split = nullptr;  // start_scatter: the blocks of the ranks
+  Stage stage = Stage::whole;         // poll mode, hierarchical: the stage this item starts
 };
 
 // The items not yet taken, in order: a vector and the index of the next one (cleared when drained,
@@ -141,6 +169,7 @@ struct AsyncSum::Worker {
   std::string run_allreduce(const Item& it) {
     int rc = MPI_SUCCESS;
     const Kind k = kind_of(it.op);
+    if (hier && !it.split) return run_hierarchical(it, k);
     if (it.split) rc = MPI_Reduce_scatter(it.buf, it.recv, it.split->counts.data(), MPI_FLOAT, MPI_SUM, mpi_comm(comm));
     for (int64_t off = 0; !it.split && off < it.n && rc == MPI_SUCCESS; off += kChunk)
       rc = MPI_Allreduce(MPI_IN_PLACE, static_cast<char*>(it.buf) + off * static_cast<int64_t>(k.bytes),
@@ -150,7 +179,20 @@ struct AsyncSum::Worker {
                        it.split ? "Reduce_scatter" : "Allreduce", it.n, k.name, detail::mpi_error_text(rc));
   }
 
+  std::string run_hierarchical(const Item& it, const Kind& k) {
+    for (int64_t off = 0; off < it.n; off += kChunk)
+      for (Stage s : {Stage::node_reduce, Stage::cross_sum, Stage::node_bcast}) {
+        const int rc = run_stage(*hier, s, static_cast<char*>(it.buf) + off * static_cast<int64_t>(k.bytes),
+                                 static_cast<int>(std::min(kChunk, it.n - off)), k, nullptr);
+        if (rc != MPI_SUCCESS)
+          return fmt::format("MPI {} of a hierarchical gradient sum ({} {}) failed in the communication thread: {}",
+                             stage_name(s), it.n, k.name, detail::mpi_error_text(rc));
+      }
+    return {};
+  }
+
   Comm comm;  // duplicate of the caller's communicator: the thread's collectives never meet the caller's
+  std::unique_ptr<NodeGroups> hier;  // set (before the first push) when the sums are hierarchical
   std::mutex m;
   std::condition_variable cv, done_cv;
   Queue queue;
@@ -164,19 +206,30 @@ struct AsyncSum::Impl {
   std::vector<MPI_Request> requests;  // poll: started, not known finished
   Queue pending;                      // poll: items behind a step that has not run yet
   std::unique_ptr<Worker> worker;     // thread
-  int64_t items = 0;                  // started since the last wait_all
+  std::unique_ptr<NodeGroups> hier;   // poll, hierarchical: the node and leader communicators
+  Topology topo;
+  int64_t items = 0;  // started since the last wait_all
 };
 
-AsyncSum::AsyncSum(const Comm& comm, Progress progress) : comm_(comm), impl_(std::make_unique<Impl>()) {
+AsyncSum::AsyncSum(const Comm& comm, Progress progress, Hierarchy hierarchy)
+    : comm_(comm), impl_(std::make_unique<Impl>()) {
   (void)bf16_sum_op();  // made here, on the calling thread: a failure is an error line, not a terminate
-  if (progress != Progress::thread || comm.size() == 1) return;
-  int provided = 0;
-  MPI_Query_thread(&provided);
-  if (provided < MPI_THREAD_MULTIPLE) {  // every rank runs the same MPI library: all fall back alike
-    spdlog::warn("comm.progress=thread: this MPI does not provide MPI_THREAD_MULTIPLE; polling instead");
-    return;
+  if (comm.size() == 1) return;
+  if (progress == Progress::thread) {
+    int provided = 0;
+    MPI_Query_thread(&provided);
+    if (provided >= MPI_THREAD_MULTIPLE)
+      impl_->worker = std::make_unique<Worker>(comm.split(0));  // collective: same ranks, same order
+    else  // every rank runs the same MPI library: all fall back alike
+      spdlog::warn("comm.progress=thread: this MPI does not provide MPI_THREAD_MULTIPLE; polling instead");
   }
-  impl_->worker = std::make_unique<Worker>(comm.split(0));  // collective: same ranks, same order
+  if (hierarchy == Hierarchy::off) return;
+  // The node groups split the communicator the sums run on: the thread's duplicate (whose thread
+  // makes no MPI call before the first push) or the caller's.
+  auto groups = std::make_unique<NodeGroups>(node_groups(impl_->worker ? impl_->worker->comm : comm, hierarchy));
+  impl_->topo = groups->topo;
+  if (!hierarchy_used(hierarchy, groups->topo)) return;
+  (impl_->worker ? impl_->worker->hier : impl_->hier) = std::move(groups);
 }
 
 AsyncSum::~AsyncSum() {
@@ -193,6 +246,8 @@ AsyncSum::~AsyncSum() {
 }
 
 AsyncSum::Progress AsyncSum::progress() const { return impl_->worker ? Progress::thread : Progress::poll; }
+bool AsyncSum::hierarchical() const { return impl_->hier || (impl_->worker && impl_->worker->hier); }
+const Topology& AsyncSum::topology() const { return impl_->topo; }
 
 void AsyncSum::start(float* buf, int64_t n) { start_any(buf, n, Op::sum_f32); }
 void AsyncSum::start_bf16(uint16_t* buf, int64_t n) { start_any(buf, n, Op::sum_bf16); }
@@ -200,7 +255,19 @@ void AsyncSum::start_max(float* buf, int64_t n) { start_any(buf, n, Op::max_f32)
 void AsyncSum::start_sum(int32_t* buf, int64_t n) { start_any(buf, n, Op::sum_i32); }
 
 namespace {
-void start_request(const Item& it, MPI_Comm c, std::vector<MPI_Request>& requests) {
+void start_request(const Item& it, MPI_Comm c, const NodeGroups* g, std::vector<MPI_Request>& requests) {
+  if (it.stage != Stage::whole) {
+    const Kind kind = kind_of(it.op);
+    for (int64_t off = 0; off < it.n; off += kChunk) {
+      MPI_Request r;
+      const int k = static_cast<int>(std::min(kChunk, it.n - off));
+      const int rc =
+          run_stage(*g, it.stage, static_cast<char*>(it.buf) + off * static_cast<int64_t>(kind.bytes), k, kind, &r);
+      detail::check_mpi(rc, stage_name(it.stage));
+      if (r != MPI_REQUEST_NULL) requests.push_back(r);
+    }
+    return;
+  }
   if (it.split) {  // split.of() checked that every count fits an int
     MPI_Request r;
     detail::check_mpi(MPI_Ireduce_scatter(it.buf, it.recv, it.split->counts.data(), MPI_FLOAT, MPI_SUM, c, &r),
@@ -231,8 +298,20 @@ void AsyncSum::start_any(void* buf, int64_t n, Op op, float* recv, const BlockSp
   ++impl_->items;
   Item it{op, buf, n, {}, recv, split};
   if (impl_->worker) return impl_->worker->push(std::move(it));
-  if (!impl_->pending.empty()) return impl_->pending.items.push_back(std::move(it));  // after a step
-  start_request(it, mpi_comm(comm_), impl_->requests);
+  Queue& q = impl_->pending;
+  if (!impl_->hier || split) {
+    if (!q.empty()) return q.items.push_back(std::move(it));  // after a step
+    return start_request(it, mpi_comm(comm_), nullptr, impl_->requests);
+  }
+  // Hierarchical: each stage starts once the one before has finished (a fence: a step of nothing).
+  for (Stage s : {Stage::node_reduce, Stage::cross_sum, Stage::node_bcast}) {
+    it.stage = s;
+    if (q.empty())
+      start_request(it, mpi_comm(comm_), impl_->hier.get(), impl_->requests);
+    else
+      q.items.push_back(it);
+    if (s != Stage::node_bcast) q.items.push_back({Op::step, nullptr, 0, {}, nullptr, nullptr});
+  }
 }
 
 void AsyncSum::then(std::function<void()> step) {
@@ -260,9 +339,9 @@ void AsyncSum::advance(bool block) {
         if (!done) return;
         req.clear();
       }
-      it.step();
+      if (it.step) it.step();
     } else {
-      start_request(it, mpi_comm(comm_), req);
+      start_request(it, mpi_comm(comm_), impl_->hier.get(), req);
     }
     ++q.head;
   }

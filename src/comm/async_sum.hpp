@@ -31,19 +31,29 @@
 // before it has finished (thread: on the communication thread, while the caller computes; poll:
 // inside poll() or wait_all()), and a collective started after a step begins after it. Integer sums
 // and maxima are exact, so these give the same bits in either mode and at any rank count.
+// Hierarchical sums (comm.hierarchical, comm/hierarchy.hpp): with Hierarchy::on, or ::automatic on
+// several nodes of which some has several ranks, every sum but start_scatter's runs as a reduce to
+// the node's leader, an all-reduce among the leaders and a broadcast on the node (thread: three
+// blocking calls per bucket; poll: MPI_Ireduce, MPI_Iallreduce, MPI_Ibcast, each stage started once
+// every collective before it has finished). Float sums then add in another order than the flat
+// all-reduce (within rounding of it); bf16 words are rounded at every partial sum as before; the
+// exact int32 sums and maxima give the same bits. start_scatter stays flat (a reduce-scatter over
+// every rank: each rank's block goes to that rank, which a node-level form would route twice).
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <memory>
 
 #include "comm/comm.hpp"
+#include "comm/hierarchy.hpp"
 
 namespace dpt {
 
 class AsyncSum {
  public:
   enum class Progress { poll, thread };
-  explicit AsyncSum(const Comm& comm, Progress progress = Progress::poll);  // collective for thread
+  // Collective when progress is thread or hierarchy is not off (it splits the communicator).
+  explicit AsyncSum(const Comm& comm, Progress progress = Progress::poll, Hierarchy hierarchy = Hierarchy::off);
   ~AsyncSum();
   AsyncSum(const AsyncSum&) = delete;
   AsyncSum& operator=(const AsyncSum&) = delete;
@@ -60,9 +70,11 @@ class AsyncSum {
   // above). A step that throws makes wait_all() throw its message. A lambda of up to two pointers
   // or integers is stored in std::function without allocating.
   void then(std::function<void()> step);
-  void poll();                      // poll: let MPI progress the started sums (MPI_Testall), run due steps
-  void wait_all(const char* what);  // finish every started sum and step (one watched collective call)
-  Progress progress() const;        // the mode that runs (thread may have fallen back to poll)
+  void poll();                       // poll: let MPI progress the started sums (MPI_Testall), run due steps
+  void wait_all(const char* what);   // finish every started sum and step (one watched collective call)
+  Progress progress() const;         // the mode that runs (thread may have fallen back to poll)
+  bool hierarchical() const;         // the sums run over the nodes (see above)
+  const Topology& topology() const;  // the job's nodes (measured unless Hierarchy::off or one rank)
 
   enum class Op : uint8_t { sum_f32, sum_bf16, max_f32, sum_i32, step };
 

@@ -126,6 +126,15 @@ Comm Comm::split(int color) const {
   return Comm(std::move(impl));
 }
 
+Comm Comm::split_shared() const {
+  auto impl = std::make_shared<Impl>();
+  {
+    Collective c(Op::split, "", 0, nullptr);
+    check(MPI_Comm_split_type(impl_->comm, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &impl->comm), "Comm_split_type");
+  }
+  return Comm(std::move(impl));
+}
+
 void Comm::allreduce_sum(float* buf, int64_t n, const char* what) const {
   Collective c(Op::allreduce_sum, "float", n, what);
   chunked(buf, n, [c = impl_->comm](float* p, int k) {

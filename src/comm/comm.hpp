@@ -62,6 +62,8 @@ class Comm {
   Comm();  // MPI_COMM_WORLD
   // The ranks that pass the same color form a new communicator (MPI_Comm_split), ordered by rank.
   Comm split(int color) const;
+  // The ranks that share memory with this one (MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)): its node.
+  Comm split_shared() const;
   int rank() const { return rank_; }
   int size() const { return size_; }
   int local_size() const { return local_size_; }  // ranks on this node

@@ -1,5 +1,7 @@
 #include "comm/comm_settings.hpp"
 
+#include <string>
+
 #include "core/error.hpp"
 
 namespace dpt {
@@ -28,6 +30,13 @@ const OptionTable& comm_options() {
                   "comm.compress: powersgd: the rank r of each compressed matrix (higher: closer to the exact "
                   "sum, more bytes); a matrix is compressed only when that at least halves it",
                   1, 1024),
+      choice_spec("comm.hierarchical", "auto",
+                  "gradient sums in two levels: a reduce to one leader per node over shared memory, an all-reduce "
+                  "among the leaders, a broadcast on the node; auto: when the job spans several nodes and some "
+                  "node has several ranks (logged with the topology); on: whenever there are several ranks; off: "
+                  "one flat all-reduce over all ranks. Same bits as flat with train.deterministic, within float "
+                  "rounding otherwise; optimizer.shard's reduce-scatter stays flat",
+                  {"auto", "on", "off"}),
   };
   return t;
 }
@@ -63,6 +72,8 @@ CommSettings read_comm_settings(const Config& c) {
   s.overlap = s.overlap_auto || c.get_string("comm.overlap") == "true";
   s.bucket_floats = c.get_int("comm.bucket_kb") * 1024 / 4;
   s.comm_thread = c.get_string("comm.progress") == "thread";
+  const std::string h = c.get_string("comm.hierarchical");
+  s.hierarchy = h == "on" ? Hierarchy::on : h == "off" ? Hierarchy::off : Hierarchy::automatic;
   return s;
 }
 

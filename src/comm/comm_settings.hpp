@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "comm/hierarchy.hpp"
 #include "core/config.hpp"
 
 namespace dpt {
@@ -18,6 +19,7 @@ struct CommSettings {
   bool compress_bf16;        // comm.compress: bf16: the gradient sums carry bfloat16
   bool compress_powersgd;    // comm.compress: powersgd: low-rank sums with error feedback (train/powersgd)
   int64_t powersgd_rank;     // comm.powersgd_rank
+  Hierarchy hierarchy;       // comm.hierarchical
   double watchdog_timeout;   // 0: off
   double heartbeat_timeout;  // 0: off
 };

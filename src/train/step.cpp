@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include <spdlog/spdlog.h>
+
 #include "core/error.hpp"
 #include "kernels/bf16.hpp"
 #include "kernels/elementwise.hpp"
@@ -18,7 +20,8 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
       opt_(opt),
       comm_(comm),
       s_(s),
-      async_(comm, s.comm.overlap && s.comm.comm_thread ? AsyncSum::Progress::thread : AsyncSum::Progress::poll),
+      async_(comm, s.comm.overlap && s.comm.comm_thread ? AsyncSum::Progress::thread : AsyncSum::Progress::poll,
+             s.comm.hierarchy),
       overlap_(comm, s.comm.overlap_auto && !s.deterministic, s.comm.overlap),
       augment_(s.data.augment, model.input_shape(), s.seed),
       dout_(static_cast<size_t>(model.max_batch() * numel(model.output_shape()))),
@@ -46,6 +49,24 @@ StepRunner::StepRunner(Model& model, const Loss<float>& loss, Optimizer& opt, co
   exact_ = make_exact();
   if (s.comm.compress_powersgd && comm.size() > 1) make_powersgd();
   plan_shards();  // after exact_: the exact sum keeps the gradient sums whole
+  log_hierarchy();
+}
+
+void StepRunner::log_hierarchy() const {
+  if (s_.comm.hierarchy == Hierarchy::off || comm_.size() == 1) return;
+  const char* mode = s_.comm.hierarchy == Hierarchy::on ? "on" : "auto";
+  const Topology& t = async_.topology();
+  if (!async_.hierarchical())
+    return spdlog::info("comm.hierarchical: {}: flat all-reduce ({}: a leaders' all-reduce would be the flat one)",
+                        mode, t.describe());
+  spdlog::info(
+      "comm.hierarchical: {}: {}: gradient sums reduce to each node's leader, all-reduce among the {} leaders, "
+      "broadcast on the node{}",
+      mode, t.describe(), t.nodes,
+      scatter_ ? "; except optimizer.shard's reduce-scatter, which stays flat (each rank receives only its own "
+                 "block: a node-level form would carry the blocks of the node's other ranks through its leader "
+                 "twice)"
+               : "");
 }
 
 void StepRunner::make_powersgd() {
@@ -123,7 +144,7 @@ StepResult StepRunner::run(const SampleRows& shard, const EpochPlan& plan, int64
                                 overlap && last ? layer_done_ : no_hook_);
     r.loss_sum += lr_.loss_sum, r.correct += lr_.correct, r.samples += hi - lo;
   }
-  if (overlap || !wire_.empty() || scatter_ || psgd_) {
+  if (overlap || !wire_.empty() || scatter_ || psgd_ || async_.hierarchical()) {  // (else flat: one allreduce)
     while (started_ < buckets_.size()) start_bucket(started_++);  // not started in backward (an empty slice)
     async_.wait_all("gradients");
     if (!wire_.empty()) kern::from_bf16(wire_.data(), store.grads(), store.size());

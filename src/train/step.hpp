@@ -72,6 +72,7 @@ class StepRunner {
   StepResult finish(StepResult r, int64_t global_step, float lr, StepTimes& t, Laps& laps);
   // optimizer.shard (step_shard.cpp): the ranks' parameter ranges and each bucket's part of them.
   void plan_shards();
+  void log_hierarchy() const;  // comm.hierarchical's choice and the topology, once
   // The global gradient norm's square: the whole buffer's, or from the ranks' block sums when each
   // rank holds only its range of summed gradients (the same bits either way).
   double grad_norm_squared();

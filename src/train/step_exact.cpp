@@ -44,8 +44,10 @@ std::unique_ptr<ExactSum> StepRunner::make_exact() const {
         "batchnorm with sync: true sums statistics across ranks, which train.deterministic cannot make independent "
         "of the rank count; use sync: false (each micro-shard then normalizes with its own statistics)");
   model_.context().defer_running_stats = true;
-  std::vector<ExactSum::Range> chunks;  // comm.overlap: summed bucket by bucket as backward completes them
-  if (s_.comm.overlap)
+  // comm.overlap: summed bucket by bucket as backward completes them; hierarchical sums run only
+  // through AsyncSum (without comm.overlap: its buckets started after backward)
+  std::vector<ExactSum::Range> chunks;
+  if (s_.comm.overlap || async_.hierarchical())
     for (const Bucket& b : buckets_) chunks.push_back({b.offset, b.count});
   return std::make_unique<ExactSum>(std::vector<int64_t>{model_.store().size(), model_.buffers().size()}, S / P, S,
                                     chunks);
@@ -70,7 +72,7 @@ StepResult StepRunner::run_micro_shards(const SampleRows& shard, const EpochPlan
     for (int64_t m = 0; m < k; ++m) {  // train.grad_accumulation splits a micro-shard further
       const auto [lo, hi] = block_range(g1 - g0, static_cast<int>(m), static_cast<int>(k));
       if (hi == lo) continue;
-      const bool hook = exact_->overlapped() && s == s1 - 1 && m == k - 1;  // the gradients become final
+      const bool hook = s_.comm.overlap && exact_->overlapped() && s == s1 - 1 && m == k - 1;  // gradients final
       const LossResult res = pass(shard, off + g0 - slice_offset + lo, hi - lo, g0 + lo, grad_scale, t, laps,
                                   hook ? layer_done_ : no_hook_);
       r.loss_sum += res.loss_sum, r.correct += res.correct, r.samples += hi - lo;
