@@ -14,6 +14,10 @@
 # WAIT_IDLE (seconds, default 0: before each run wait up to this long for 2 s in which the CPUs
 # are >= 80 % idle; on a shared machine other work otherwise decides the numbers; the log says
 # how many runs started without such a window).
+# PER_HOST=2: instead, the hierarchical sum (comm.hierarchical) against the flat one with 2 ranks on
+# each host (4 ranks, per-rank batch 64, shared memory within a host, TCP between them): for each
+# model and rate (RATES, default "10gbit 1gbit"), comm.hierarchical=off and =on in interleaved
+# rounds; medians of samples/s and their ratio, and the load average at each run's start.
 # Needs root (network namespaces), iproute2 (cluster/install-deps.sh --slurm), a built dptrain
 # (DPTRAIN_BIN), data/fashion_mnist.h5 (made when missing). Leaves h1/h2 down unless they were up.
 set -euo pipefail
@@ -76,6 +80,48 @@ run_one() {  # run_one KEY ROUND: one measurement into $work/KEY.ROUND.json
          "$root/cluster/nsrun.sh" h1 "${tcp[@]}" "${CMD[@]}" < /dev/null > "$out" 2>> "$work/log" ;;
   esac
 }
+if [ "${PER_HOST:-1}" = 2 ]; then  # hierarchical vs flat, 2 ranks per host
+  # ranks 0, 1 on h1 and 2, 3 on h2, unbound (4 ranks, 2 cores: waiting ranks must yield); vader: shared
+  # memory within a host
+  tcp4=(mpirun -np 4 --host h1:2,h2:2 --map-by ppr:2:node --bind-to none --mca mpi_yield_when_idle 1 --mca plm_rsh_agent "$root/cluster/netns-rsh.sh"
+        --mca btl tcp,vader,self --mca btl_tcp_if_include 10.99.0.0/24 --mca oob_tcp_if_include 10.99.0.0/24
+        -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM)
+  keys=()
+  for m in ${MODELS:-mlp cnn}; do
+    for rate in ${RATES:-10gbit 1gbit}; do for h in off on; do keys+=("$m:$rate:$h"); done; done
+  done
+  for r in $(seq "$rounds"); do
+    for k in "${keys[@]}"; do
+      IFS=: read -r model rate h <<<"$k"
+      wait_idle
+      set_rate "$rate"
+      cmd_for "$model" 256 comm.hierarchical="$h"
+      echo "$k.$r $(cut -d' ' -f1 /proc/loadavg)" >> "$work/load"
+      "$root/cluster/nsrun.sh" h1 "${tcp4[@]}" "${CMD[@]}" < /dev/null > "$work/$k.$r.json" 2>> "$work/log" \
+        || { tail -20 "$work/log"; exit 1; }
+    done
+  done
+  set_rate none
+  grep -m1 "comm.hierarchical" "$work/log" || true
+  python3 - "$work" "$rounds" "$steps" "${keys[@]}" <<'PY'
+import json, statistics, sys
+work, rounds, steps, keys = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+load = dict(l.split() for l in open(f"{work}/load"))
+def runs(k):
+    return [json.load(open(f"{work}/{k}.{r}.json"))["samples_per_s"] for r in range(1, rounds + 1)]
+print(f"2 hosts x 2 ranks (per-rank batch 64, 1 thread per rank), {rounds} interleaved rounds x {steps} steps, medians")
+print(f"{'model':5} {'link':8} {'flat':>9} {'hier.':>9} {'hier./flat':>10}  load at start (flat | hier.)")
+for k in keys:
+    model, rate, h = k.split(":")
+    if h != "off":
+        continue
+    on = f"{model}:{rate}:on"
+    f, o = statistics.median(runs(k)), statistics.median(runs(on))
+    loads = lambda key: " ".join(load[f"{key}.{r}"] for r in range(1, rounds + 1))
+    print(f"{model:5} {rate:8} {f:9.0f} {o:9.0f} {o / f:10.2f}  {loads(k)} | {loads(on)}")
+PY
+  exit 0
+fi
 predict=${PREDICT:-1}
 keys=()
 for m in ${MODELS:-mlp cnn}; do
