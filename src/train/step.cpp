@@ -56,9 +56,10 @@ void StepRunner::log_hierarchy() const {
   if (s_.comm.hierarchy == Hierarchy::off || comm_.size() == 1) return;
   const char* mode = s_.comm.hierarchy == Hierarchy::on ? "on" : "auto";
   const Topology& t = async_.topology();
-  if (!async_.hierarchical())
-    return spdlog::info("comm.hierarchical: {}: flat all-reduce ({}: a leaders' all-reduce would be the flat one)",
-                        mode, t.describe());
+  if (!async_.hierarchical())  // on one node (most runs) only at debug level
+    return spdlog::log(t.nodes > 1 ? spdlog::level::info : spdlog::level::debug,
+                       "comm.hierarchical: {}: flat all-reduce ({}: a leaders' all-reduce would be the flat one)", mode,
+                       t.describe());
   spdlog::info(
       "comm.hierarchical: {}: {}: gradient sums reduce to each node's leader, all-reduce among the {} leaders, "
       "broadcast on the node{}",
