@@ -1,7 +1,7 @@
 // comm.hierarchical through training, with DPTRAIN_FAKE_NODES making nodes of groups of ranks (one
 // machine is one node): train.deterministic gives the flat run's bits on every layout (2 x 2, 1 + 3,
 // ...), both progress modes, with and without comm.overlap; plain float training stays within
-// rounding of flat; bfloat16 trains; optimizer.shard keeps its flat reduce-scatter (flat bits);
+// rounding of flat; bfloat16 and PowerSGD train; optimizer.shard keeps its flat reduce-scatter (flat bits);
 // the choice and the topology are logged once; a wrong value is one error line.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -69,11 +69,12 @@ TEST_F(HierarchicalTraining, DeterministicIsTheFlatBitsOnEveryLayoutAndMode) {
       }
 }
 
-TEST_F(HierarchicalTraining, FloatSumsStayWithinRoundingOfFlatAndBf16Trains) {
+TEST_F(HierarchicalTraining, FloatSumsStayWithinRoundingOfFlatAndCompressionTrains) {
   const Comm world;
   const std::string file = test::synth_file(world, "hier_float");
   const TrainOutcome flat = run(file, "hierarchical: off", "max_steps: 20");
   const TrainOutcome flat_bf16 = run(file, "hierarchical: off, compress: bf16", "max_steps: 20");
+  const TrainOutcome flat_psgd = run(file, "hierarchical: off, compress: powersgd", "max_steps: 20");
   for (const std::string& layout : layouts(world.size()))
     for (const char* progress : {"thread", "poll"}) {
       FakeNodes f(layout);
@@ -84,6 +85,10 @@ TEST_F(HierarchicalTraining, FloatSumsStayWithinRoundingOfFlatAndBf16Trains) {
           run(file, std::string("hierarchical: on, compress: bf16, progress: ") + progress, "max_steps: 20");
       EXPECT_LT(test::max_rel_diff(hb.params, flat_bf16.params), 5e-2);  // bf16 partial sums in another order
       EXPECT_LT(hb.test.loss, 2.0 * flat.test.loss);
+      // PowerSGD's sums (of its factors) through the hierarchy: within rounding of its flat run
+      const TrainOutcome hp =
+          run(file, std::string("hierarchical: on, compress: powersgd, progress: ") + progress, "max_steps: 20");
+      EXPECT_LT(test::max_rel_diff(hp.params, flat_psgd.params), 1e-3);
     }
 }
 
