@@ -99,6 +99,11 @@ def _stride(o):
     return o["stride"] if o["stride"] > 0 else o["kernel_size"]
 
 
+def _axes(v):
+    """A per-axis option as torch takes it: an int, or a tuple with one value per axis."""
+    return tuple(v) if isinstance(v, list) else v
+
+
 def _layer(node, in_shapes):
     """The torch module of one node of the stored graph."""
     t, o, shape = node["type"], node["options"], in_shapes[0]
@@ -109,6 +114,15 @@ def _layer(node, in_shapes):
     if t == "conv2d":
         return nn.Conv2d(shape[0], o["out_channels"], o["kernel_size"], stride=o["stride"], padding=o["padding"],
                          dilation=o["dilation"], groups=o["groups"], bias=o["bias"])
+    if t in ("conv1d", "conv3d"):
+        conv = nn.Conv1d if t == "conv1d" else nn.Conv3d
+        return conv(shape[0], o["out_channels"], _axes(o["kernel_size"]), stride=_axes(o["stride"]),
+                    padding=_axes(o["padding"]), dilation=_axes(o["dilation"]), groups=o["groups"], bias=o["bias"])
+    if t in ("conv_transpose2d", "conv_transpose3d"):
+        conv = nn.ConvTranspose2d if t == "conv_transpose2d" else nn.ConvTranspose3d
+        return conv(shape[0], o["out_channels"], _axes(o["kernel_size"]), stride=_axes(o["stride"]),
+                    padding=_axes(o["padding"]), output_padding=_axes(o["output_padding"]),
+                    dilation=_axes(o["dilation"]), groups=o["groups"], bias=o["bias"])
     if t == "maxpool2d":
         return nn.MaxPool2d(o["kernel_size"], _stride(o), o["padding"])
     if t == "avgpool2d":
@@ -140,8 +154,9 @@ def _layer(node, in_shapes):
                      f"(known: {', '.join(sorted(list(simple) + _OTHER_TYPES))})")
 
 
-_OTHER_TYPES = ["add", "concat", "dense", "conv2d", "maxpool2d", "avgpool2d", "batchnorm", "gelu", "leaky_relu",
-                "dropout", "maxpool1d", "maxpool3d", "avgpool1d", "avgpool3d", "upsample", "pad", "crop", "layernorm"]
+_OTHER_TYPES = ["add", "concat", "dense", "conv2d", "conv1d", "conv3d", "conv_transpose2d", "conv_transpose3d",
+                "maxpool2d", "avgpool2d", "batchnorm", "gelu", "leaky_relu", "dropout", "maxpool1d", "maxpool3d",
+                "avgpool1d", "avgpool3d", "upsample", "pad", "crop", "layernorm"]
 
 
 class InputTransform(nn.Module):

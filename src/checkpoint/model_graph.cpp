@@ -22,6 +22,8 @@ nlohmann::json options_of(const NodeSpec& n) {
     if (s.type == OptType::Float) o[s.key] = c.get_float(s.key);
     if (s.type == OptType::Bool) o[s.key] = c.get_bool(s.key);
     if (s.type == OptType::String) o[s.key] = c.get_string(s.key);
+    if (s.type == OptType::Ints && c.get_node(s.key).IsSequence()) o[s.key] = c.get_ints(s.key);  // per axis
+    if (s.type == OptType::Ints && !c.get_node(s.key).IsSequence()) o[s.key] = c.get_int(s.key);
   }
   return o;
 }

@@ -63,6 +63,24 @@ static void check_range(const OptionSpec& s, double v, const std::string& origin
     fail("{}: {} = {} is out of range: must be {}", origin, s.key, text, describe_constraint(s));
 }
 
+// An Ints value given as a list: non-empty, every element an integer within the option's range.
+static void check_int_list(const OptionSpec& s, const YAML::Node& v, const std::string& origin) {
+  bool ok = v.size() > 0;
+  std::vector<std::string> items;
+  for (const auto& e : v) {
+    items.push_back(scalar_text(e));
+    size_t used = 0;
+    try {
+      ok = ok && e.IsScalar() && (std::stoll(e.Scalar(), &used), used == e.Scalar().size());
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  const std::string text = fmt::format("[{}]", fmt::join(items, ", "));
+  if (!ok) fail("{}: {} must be an int or a non-empty list of ints (e.g. 3 or [3, 5]), got '{}'", origin, s.key, text);
+  for (const auto& e : v) check_range(s, static_cast<double>(std::stoll(e.Scalar())), origin, text);
+}
+
 void Config::set(const std::string& key, const YAML::Node& value, const std::string& origin) {
   bool known = false;
   for (const auto& s : table_) known |= s.key == key;
@@ -85,6 +103,11 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
     return;
   }
   const std::string text = scalar_text(value);
+  if (s.type == OptType::Ints && value.IsSequence()) {
+    check_int_list(s, value, origin);
+    put(key, YAML::Clone(value), origin);
+    return;
+  }
   if (s.type == OptType::List) {
     if (!value.IsSequence()) fail("{}: {} must be a list, got '{}'", origin, key, text);
   } else if (!value.IsScalar()) {
@@ -92,7 +115,8 @@ void Config::set(const std::string& key, const YAML::Node& value, const std::str
   }
   try {
     switch (s.type) {
-      case OptType::Int: {
+      case OptType::Int:
+      case OptType::Ints: {
         size_t used = 0;
         const long long v = std::stoll(text, &used);
         if (used != text.size()) throw std::invalid_argument(text);
@@ -226,6 +250,14 @@ std::vector<std::string> Config::get_strings(const std::string& key) const {
   if (!v.IsSequence()) return {v.Scalar()};
   std::vector<std::string> out;
   for (const auto& e : v) out.push_back(e.Scalar());
+  return out;
+}
+
+std::vector<int64_t> Config::get_ints(const std::string& key) const {
+  const YAML::Node v = get_node(key);
+  if (!v.IsSequence()) return {v.as<int64_t>()};
+  std::vector<int64_t> out;
+  for (const auto& e : v) out.push_back(e.as<int64_t>());
   return out;
 }
 

@@ -38,6 +38,8 @@ class Config {
   std::string get_string(const std::string& key) const;  // throws for a list value
   // A StringList option: a single string gives one element, a YAML list its elements in order.
   std::vector<std::string> get_strings(const std::string& key) const;
+  // An Ints option: a single integer gives one element, a YAML list its elements in order.
+  std::vector<int64_t> get_ints(const std::string& key) const;
   YAML::Node get_node(const std::string& key) const;
   // Where a value came from ("default", "run.yaml:12", "--set").
   std::string origin(const std::string& key) const;

@@ -21,6 +21,8 @@ const char* type_name(OptType t) {
       return "list";
     case OptType::StringList:
       return "string or list";
+    case OptType::Ints:
+      return "int or list";
   }
   return "?";
 }

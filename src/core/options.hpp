@@ -8,7 +8,8 @@
 namespace dpt {
 
 // StringList: one string or a YAML list of strings (e.g. data.file: a path, a glob or [a.h5, b.h5]).
-enum class OptType { Int, Float, String, Bool, List, StringList };
+// Ints: one integer or a list of integers, each within [min, max] (per-axis layer sizes: 3 or [3, 5, 5]).
+enum class OptType { Int, Float, String, Bool, List, StringList, Ints };
 
 struct OptionSpec {
   std::string key;  // dotted path, e.g. "optimizer.lr"

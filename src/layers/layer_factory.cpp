@@ -7,6 +7,7 @@
 #include "layers/activation.hpp"
 #include "layers/batchnorm.hpp"
 #include "layers/conv2d.hpp"
+#include "layers/conv_factory.hpp"
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
 #include "layers/layer_factory_nd.hpp"
@@ -46,6 +47,10 @@ const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
          1, inf},
         {"bias", OptType::Bool, "true", "add a learned bias per output channel"},
         {"init", OptType::String, "torch_default", "weight initializer", -inf, inf, false, kInits}}},
+      {"conv1d", conv_nd_options(false)},
+      {"conv3d", conv_nd_options(false)},
+      {"conv_transpose2d", conv_nd_options(true)},
+      {"conv_transpose3d", conv_nd_options(true)},
       {"maxpool2d",
        {{"kernel_size", OptType::Int, "", "square window", 1, inf, false, {}, true},
         {"stride", OptType::Int, "0", "stride (0: the kernel size)", 0, inf},
@@ -139,6 +144,7 @@ std::unique_ptr<Layer<T>> build(const std::string& type, const Config& c, size_t
     return std::make_unique<Conv2d<T>>(
         in, Conv2dSpec{out, k, k, s, p, c.get_bool("bias"), parse_init(c.get_string("init")), d, groups});
   }
+  if (is_conv_nd(type)) return build_conv_nd<T>(type, c, in, where);
   if (type == "maxpool2d" || type == "avgpool2d") {
     need_image(where, in);
     const int64_t k = c.get_int("kernel_size"), p = c.get_int("padding");

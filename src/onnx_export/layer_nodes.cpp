@@ -40,6 +40,28 @@ std::string conv(const NodeCtx& c) {
                    Attr::Int("group", c.opt.get_int("groups"))});
 }
 
+// A per-axis option of an N-d layer as `rank` values (one int stands for every axis).
+std::vector<int64_t> per_axis(const NodeCtx& c, const std::string& key, size_t rank) {
+  std::vector<int64_t> v = c.opt.get_ints(key);
+  if (v.size() == 1) v.assign(rank, v[0]);
+  return v;
+}
+
+// conv1d / conv3d (ONNX Conv) and conv_transpose2d / 3d (ONNX ConvTranspose, weight (C_in, C_out, k...)
+// as PyTorch's): per-axis kernel_shape, strides, pads (begins, then ends), dilations.
+std::string conv_nd(const NodeCtx& c, size_t rank, bool transposed) {
+  std::vector<int64_t> pads = per_axis(c, "padding", rank);
+  pads.insert(pads.end(), pads.begin(), pads.end());
+  std::vector<std::string> in = {c.in[0], param(c, "weight")};
+  if (const std::string b = param(c, "bias"); !b.empty()) in.push_back(b);
+  std::vector<Attr> a = {Attr::Ints("kernel_shape", per_axis(c, "kernel_size", rank)),
+                         Attr::Ints("strides", per_axis(c, "stride", rank)), Attr::Ints("pads", pads),
+                         Attr::Ints("dilations", per_axis(c, "dilation", rank)),
+                         Attr::Int("group", c.opt.get_int("groups"))};
+  if (transposed) a.push_back(Attr::Ints("output_padding", per_axis(c, "output_padding", rank)));
+  return c.g.node(transposed ? "ConvTranspose" : "Conv", in, c.base, a);
+}
+
 // maxpool/avgpool over the in.size() - 1 spatial axes of in (C, ...)
 std::string pool(const NodeCtx& c, bool max, const Shape& in) {
   const size_t n = in.size() - 1;
@@ -153,6 +175,8 @@ std::string emit_node(OnnxGraph& g, const Model& model, size_t k, const std::vec
   if (merge_node) return merge(c, t);
   if (t == "dense") return dense(c, in);
   if (t == "conv2d") return conv(c);
+  if (t == "conv1d" || t == "conv3d") return conv_nd(c, t == "conv1d" ? 1 : 3, false);
+  if (t == "conv_transpose2d" || t == "conv_transpose3d") return conv_nd(c, t == "conv_transpose2d" ? 2 : 3, true);
   if (t == "maxpool2d" || t == "avgpool2d" || t == "maxpool1d" || t == "avgpool1d" || t == "maxpool3d" ||
       t == "avgpool3d")
     return pool(c, t.rfind("max", 0) == 0, in);

@@ -13,10 +13,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "checkpoint/model_file.hpp"
+#include "checkpoint/model_graph.hpp"
 #include "support/synth_data.hpp"
 #include "support/test_util.hpp"
 
@@ -78,6 +80,29 @@ TEST(ModelFile, RoundTripIsBitExact) {
   EXPECT_TRUE(bitwise_equal(params_of(loaded.buffers()), params_of(saved.buffers())));
   EXPECT_TRUE(temporaries_in(dir).empty());
   fs::remove_all(dir);
+}
+
+// The graph attribute stores per-axis options as given: one int, or a list with one per axis
+// (tools/dptrain_torch.py hands both to PyTorch as they are).
+TEST(ModelFile, GraphKeepsPerAxisOptionsAsGiven) {
+  Model m(YAML::Load("[{type: conv3d, out_channels: 2, kernel_size: [3, 1, 3], padding: 1},"
+                     " {type: conv_transpose3d, out_channels: 1, kernel_size: 2, stride: [2, 1, 2],"
+                     " output_padding: [1, 0, 0]}, {type: dense, units: 2}]"),
+          {1, 4, 5, 6}, 2, "nd.yaml");
+  const nlohmann::json g = nlohmann::json::parse(graph_json(m));
+  const nlohmann::json& conv = g[0]["options"];
+  EXPECT_EQ(g[0]["type"], "conv3d");
+  EXPECT_EQ(conv["kernel_size"], nlohmann::json({3, 1, 3}));
+  EXPECT_EQ(conv["padding"], 1);
+  EXPECT_EQ(conv["stride"], 1);
+  EXPECT_EQ(conv["groups"], 1);
+  EXPECT_EQ(g[0]["output_shape"], nlohmann::json({2, 4, 7, 6}));
+  const nlohmann::json& up = g[1]["options"];
+  EXPECT_EQ(up["kernel_size"], 2);
+  EXPECT_EQ(up["stride"], nlohmann::json({2, 1, 2}));
+  EXPECT_EQ(up["output_padding"], nlohmann::json({1, 0, 0}));
+  EXPECT_EQ(g[1]["output_shape"], nlohmann::json({1, 9, 8, 12}));
+  EXPECT_EQ(g[1]["params"], nlohmann::json({"layers.1.weight", "layers.1.bias"}));
 }
 
 TEST(ModelFile, OneDatasetPerTensorWithItsShape) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -342,6 +343,31 @@ TEST_F(ConfigFile, ADirectoryIsNotAConfigFile) {
   std::filesystem::create_directory(dir);
   const std::string msg = error_of([&] { c.load_file(dir); });
   EXPECT_NE(msg.find(dir + ": is a directory, not a config file"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace dpt
+
+namespace dpt {
+namespace {
+
+// Ints: one integer or a list of integers (per-axis layer sizes), each element range-checked.
+TEST(Config, IntsTakeOneIntOrAListOfInts) {
+  Config c({{.key = "k", .type = OptType::Ints, .default_value = "3", .help = "kernel", .min = 1, .max = 9}});
+  EXPECT_EQ(c.get_ints("k"), (std::vector<int64_t>{3}));
+  EXPECT_EQ(c.get_int("k"), 3);
+  c.set("k", YAML::Load("[3, 1, 5]"), "net.yaml:4");
+  EXPECT_EQ(c.get_ints("k"), (std::vector<int64_t>{3, 1, 5}));
+  EXPECT_NE(c.to_yaml().find("k:"), std::string::npos);
+  EXPECT_EQ(std::string(type_name(OptType::Ints)), "int or list");
+  const auto err = [&](const char* v) { return test::error_of([&] { c.set("k", YAML::Load(v), "net.yaml:4"); }); };
+  EXPECT_EQ(err("[3, 0, 5]"), "net.yaml:4: k = [3, 0, 5] is out of range: must be [1, 9]");
+  EXPECT_EQ(err("[3, x]"), "net.yaml:4: k must be an int or a non-empty list of ints (e.g. 3 or [3, 5]), got '[3, x]'");
+  EXPECT_EQ(err("[]"), "net.yaml:4: k must be an int or a non-empty list of ints (e.g. 3 or [3, 5]), got '[]'");
+  EXPECT_EQ(err("[2.5]"), "net.yaml:4: k must be an int or a non-empty list of ints (e.g. 3 or [3, 5]), got '[2.5]'");
+  EXPECT_EQ(err("12"), "net.yaml:4: k = 12 is out of range: must be [1, 9]");
+  EXPECT_EQ(err("two"), "net.yaml:4: k = 'two' is not a valid int or list");
+  EXPECT_EQ(c.get_ints("k"), (std::vector<int64_t>{3, 1, 5}));  // a refused value leaves the last one
 }
 
 }  // namespace

@@ -121,7 +121,16 @@ const char* const kCases[] = {"conv2d_k3_s1_p0",
                               "batchnorm1d_signal_train",
                               "batchnorm1d_signal_eval",
                               "batchnorm3d_train",
-                              "batchnorm3d_eval"};
+                              "batchnorm3d_eval",
+                              "conv1d_k5_s2_p2",
+                              "conv1d_k3_d2_g2_nobias",
+                              "conv3d_k3_s1_p1",
+                              "conv3d_per_axis",
+                              "conv3d_k3_s2_g2_nobias",
+                              "conv_transpose2d_k2_s2",
+                              "conv_transpose2d_k3_s2_p1_op1",
+                              "conv_transpose3d_k2_s2",
+                              "conv_transpose3d_per_axis_nobias"};
 
 class LayerGolden : public ::testing::TestWithParam<const char*> {};
 

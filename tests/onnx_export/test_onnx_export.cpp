@@ -150,6 +150,74 @@ TEST(OnnxExport, VolumeLayersHaveTheirShapesInOnnx) {
   const auto o = check_inferred_shapes(m);
   EXPECT_EQ(std::count(o.begin(), o.end(), "MaxPool"), 1);
   EXPECT_EQ(std::count(o.begin(), o.end(), "LayerNormalization"), 1);
+// The attribute `name` (a list of ints) of the node whose op is `op`.
+std::vector<int64_t> ints_of(const onnx::ModelProto& p, const std::string& op, const std::string& name) {
+  for (const auto& n : p.graph().node())
+    if (n.op_type() == op)
+      for (const auto& a : n.attribute())
+        if (a.name() == name) return {a.ints().begin(), a.ints().end()};
+  ADD_FAILURE() << op << " has no attribute " << name;
+  return {};
+}
+
+// conv1d, conv3d (ONNX Conv) and conv_transpose2d / 3d (ONNX ConvTranspose) with per-axis attributes:
+// ONNX's shape inference gives every node's output the shape dptrain's graph has.
+TEST(OnnxExport, NdConvolutionsHavePerAxisAttributesAndDptrainsShapes) {
+  struct Case {
+    const char* yaml;
+    Shape in;
+  } cases[] = {
+      {"[{type: conv3d, out_channels: 4, kernel_size: [3, 2, 3], stride: [1, 2, 1], padding: [1, 0, 1], "
+       "dilation: [1, 1, 2]}, {type: relu}, {type: conv_transpose3d, out_channels: 3, kernel_size: 2, stride: 2, "
+       "output_padding: [1, 0, 1]}, {type: flatten}, {type: dense, units: 2}]",
+       {2, 5, 6, 7}},
+      {"[{type: conv1d, out_channels: 4, kernel_size: 5, stride: 2, padding: 2, groups: 1}, {type: dense, units: 2}]",
+       {3, 20}},
+      {"[{type: conv_transpose2d, out_channels: 3, kernel_size: 3, stride: 2, padding: 1, output_padding: 1,"
+       " bias: false}, {type: dense, units: 2}]",
+       {2, 6, 5}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    Model m(YAML::Load(c.yaml), c.in, 2, "nd.yaml");
+    m.init(3);
+    const std::string bytes = export_onnx(m, {});
+    EXPECT_NO_THROW(check_onnx(bytes, "nd.onnx"));
+    onnx::ModelProto p;
+    ASSERT_TRUE(p.ParseFromString(bytes));
+    onnx::shape_inference::InferShapes(p);
+    std::map<std::string, std::vector<int64_t>> inferred;
+    for (const auto& v : p.graph().value_info()) {
+      std::vector<int64_t> dims;
+      for (const auto& d : v.type().tensor_type().shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+      inferred[v.name()] = dims;
+    }
+    std::vector<std::string> conv_outputs;  // in graph order
+    for (const auto& n : p.graph().node())
+      if (n.op_type() == "Conv" || n.op_type() == "ConvTranspose") conv_outputs.push_back(n.output(0));
+    const Graph<float>& g = m.graph();
+    size_t next = 0;
+    for (size_t k = 0; k < g.size(); ++k) {
+      if (g.spec(k).type.find("conv") == std::string::npos) continue;
+      ASSERT_LT(next, conv_outputs.size());
+      const std::string out = conv_outputs[next++];
+      ASSERT_TRUE(inferred.count(out)) << out;
+      std::vector<int64_t> want{-1};  // the dynamic batch axis
+      for (int64_t d : g.out_shape(k)) want.push_back(d);
+      EXPECT_EQ(inferred[out], want) << g.spec(k).type;
+    }
+    EXPECT_EQ(next, conv_outputs.size());
+  }
+  Model m(YAML::Load(cases[0].yaml), cases[0].in, 2, "nd.yaml");
+  m.init(3);
+  const onnx::ModelProto p = exported(m, {});
+  EXPECT_EQ(ops(p)[0], "Conv");
+  EXPECT_EQ(ints_of(p, "Conv", "kernel_shape"), (std::vector<int64_t>{3, 2, 3}));
+  EXPECT_EQ(ints_of(p, "Conv", "strides"), (std::vector<int64_t>{1, 2, 1}));
+  EXPECT_EQ(ints_of(p, "Conv", "pads"), (std::vector<int64_t>{1, 0, 1, 1, 0, 1}));
+  EXPECT_EQ(ints_of(p, "Conv", "dilations"), (std::vector<int64_t>{1, 1, 2}));
+  EXPECT_EQ(ints_of(p, "ConvTranspose", "kernel_shape"), (std::vector<int64_t>{2, 2, 2}));
+  EXPECT_EQ(ints_of(p, "ConvTranspose", "output_padding"), (std::vector<int64_t>{1, 0, 1}));
 }
 
 TEST(OnnxExport, ACorruptFileFailsTheCheckNamingIt) {

@@ -11,7 +11,8 @@ Models: synthetic ones using every layer type (tests/support/dptrain_testkit.py:
 with stored zscore normalization (times data.scale 0.5) and every activation, a CNN with batchnorm, dropout, padded
 pooling, strided/dilated/grouped/depthwise convolutions, a residual graph with add and concat, an
 encoder-decoder with upsample (Resize), pad (Pad), crop (Slice), layernorm (LayerNormalization) and
-global_avgpool, a regression MLP), and the example configs on the real Fashion-MNIST (fashion_mlp, fashion_cnn,
+global_avgpool, transposed convolutions (a U-Net's upsampling, per-axis sizes, output_padding), a
+regression MLP), and the example configs on the real Fashion-MNIST (fashion_mlp, fashion_cnn,
 fashion_cnn_bn with batchnorm and dropout, fashion_resnet), trained a few steps.
 """
 import json
@@ -30,7 +31,7 @@ except ImportError as e:
 MPIEXEC, DPTRAIN, ORT_DIR, EXAMPLES = sys.argv[1:5]
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from dptrain_testkit import CLASSES, CNN, GRAPH, MLP, REGRESSION, UNET, Kit  # noqa: E402
+from dptrain_testkit import CLASSES, CNN, GRAPH, MLP, REGRESSION, UNET, UPSAMPLE, Kit  # noqa: E402
 
 if not os.path.isfile(os.path.join(ORT_DIR, "node_modules", "onnxruntime-node", "package.json")):
     sys.exit(f"FAIL: ONNX Runtime is not in {ORT_DIR}: run tests/onnx_export/install_onnxruntime.sh {ORT_DIR} "
@@ -81,7 +82,8 @@ def synthetic(kit):
     images, table, reg = kit.path("images.h5"), kit.path("table.h5"), kit.path("reg.h5")
     for name, data, layers, scale, shape in (("mlp", table, MLP, 0.5, (12,)), ("cnn", images, CNN, "1/255", (1, 8, 8)),
                                              ("graph", images, GRAPH, "1/255", (1, 8, 8)),
-                                             ("unet", images, UNET, "1/255", (1, 8, 8))):
+                                             ("unet", images, UNET, "1/255", (1, 8, 8)),
+                                             ("upsample", images, UPSAMPLE, "1/255", (1, 8, 8))):
         model = kit.train(name, data, layers, scale)
         m, probs = check(kit, name, model, data, "/test/x", "/test/y", shape)
         if data == images:  # class names with a quote and a backslash survive as JSON

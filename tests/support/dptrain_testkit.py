@@ -50,6 +50,15 @@ UNET = [{"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1, "n
         {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "name": "dec"},
         {"type": "concat", "inputs": ["dec", "enc"]}, {"type": "crop", "crop": 1},
         {"type": "layernorm", "eps": 1e-4}, {"type": "relu"}, {"type": "global_avgpool"}, {"type": "dense", "units": 4}]
+# Transposed convolutions, a U-Net's upsampling (kernel 2, stride 2) joined by concat to the stem, then
+# one with per-axis kernel, dilation and output_padding.
+UPSAMPLE = [{"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1, "name": "stem"},
+            {"type": "relu"}, {"type": "maxpool2d", "kernel_size": 2},
+            {"type": "conv_transpose2d", "out_channels": 4, "kernel_size": 2, "stride": 2, "name": "up"},
+            {"type": "concat", "inputs": ["up", "stem"]},
+            {"type": "conv_transpose2d", "out_channels": 3, "kernel_size": [3, 2], "stride": 2, "padding": 1,
+             "output_padding": [1, 0], "dilation": [1, 2], "bias": False},
+            {"type": "relu"}, {"type": "global_avgpool2d"}, {"type": "dense", "units": 4}]
 # images.h5's class names: a quote and a backslash, which metadata written as JSON must escape.
 CLASSES = ['top "left"', "top\\right", "bottom left", "bottom right"]
 REGRESSION = [{"type": "dense", "units": 8}, {"type": "relu"}, {"type": "dense", "units": 2}]

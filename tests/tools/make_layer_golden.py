@@ -92,6 +92,41 @@ def conv_case(out, seed, name, B, C, H, W, O, k, s, p, bias, d=1, groups=1):
     write(out, name, f"{call}, x ({B}, {C}, {H}, {W})", layer, (C, H, W), B, False, t)
 
 
+def _yaml(v):
+    return f"[{', '.join(str(a) for a in v)}]" if isinstance(v, tuple) else str(v)
+
+
+def convnd_case(out, seed, name, kind, B, C, spatial, O, k, s, p, bias, d=1, groups=1, op=0):
+    """kind: conv1d, conv3d (weight (O, C/groups, k...)), conv_transpose2d, conv_transpose3d
+    (weight (C, O, k...)); k, s, p, d, op: an int or a tuple with one value per axis."""
+    g = torch.Generator().manual_seed(seed)
+    n = len(spatial)
+    ks = k if isinstance(k, tuple) else (k,) * n
+    transposed = kind.startswith("conv_transpose")
+    x = rand(g, B, C, *spatial).requires_grad_()
+    w = rand(g, *((C, O) if transposed else (O, C // groups)), *ks, lo=-0.5, hi=0.5).requires_grad_()
+    b = rand(g, O).requires_grad_() if bias else None
+    fn = getattr(F, kind)
+    if transposed:
+        y = fn(x, w, b, stride=s, padding=p, output_padding=op, groups=groups, dilation=d)
+        call = f"F.{kind}(x, weight, bias, stride={s}, padding={p}, output_padding={op}, dilation={d})"
+    else:
+        y = fn(x, w, b, stride=s, padding=p, dilation=d, groups=groups)
+        call = f"F.{kind}(x, weight, bias, stride={s}, padding={p}, dilation={d}, groups={groups})"
+    dy = rand(g, *y.shape)
+    y.backward(dy)
+    t = {"x": x, "dy": dy, "weight": w}
+    if bias:
+        t["bias"] = b
+    t.update({"y": y, "dx": x.grad, "grad_weight": w.grad})
+    if bias:
+        t["grad_bias"] = b.grad
+    extra = f", output_padding: {_yaml(op)}" if transposed else f", groups: {groups}"
+    layer = (f"{{type: {kind}, out_channels: {O}, kernel_size: {_yaml(k)}, stride: {_yaml(s)}, padding: {_yaml(p)}, "
+             f"dilation: {_yaml(d)}{extra}, bias: {str(bias).lower()}}}")
+    write(out, name, f"{call}, x {tuple(x.shape)}", layer, (C, *spatial), B, False, t)
+
+
 def pool_case(out, seed, name, kind, B, C, H, W, k, s, p):
     g = torch.Generator().manual_seed(seed)
     x = (distinct(g, B, C, H, W) if kind == "max" else rand(g, B, C, H, W)).requires_grad_()
@@ -196,6 +231,18 @@ def main():
     conv_case(out, 20, "conv2d_k3_s1_p2_d2", 2, 2, 8, 7, 3, 3, 1, 2, True, d=2)
     conv_case(out, 21, "conv2d_k3_s1_p1_g2", 2, 4, 6, 5, 6, 3, 1, 1, True, groups=2)
     conv_case(out, 22, "conv2d_depthwise_k3_s2_p1", 2, 3, 7, 6, 3, 3, 2, 1, True, groups=3)
+    # N-d and transposed: name, kind, B, C_in, spatial, C_out, kernel, stride, padding, bias, ...
+    convnd_case(out, 30, "conv1d_k5_s2_p2", "conv1d", 2, 3, (13,), 4, 5, 2, 2, True)
+    convnd_case(out, 31, "conv1d_k3_d2_g2_nobias", "conv1d", 2, 4, (11,), 6, 3, 1, 2, False, d=2, groups=2)
+    convnd_case(out, 32, "conv3d_k3_s1_p1", "conv3d", 2, 2, (4, 5, 6), 3, 3, 1, 1, True)
+    convnd_case(out, 33, "conv3d_per_axis", "conv3d", 2, 2, (5, 6, 7), 3, (3, 2, 2), (2, 1, 2), (1, 0, 1), True,
+                d=(1, 2, 1))
+    convnd_case(out, 34, "conv3d_k3_s2_g2_nobias", "conv3d", 1, 4, (5, 5, 5), 4, 3, 2, 1, False, groups=2)
+    convnd_case(out, 35, "conv_transpose2d_k2_s2", "conv_transpose2d", 2, 4, (3, 4), 3, 2, 2, 0, True)
+    convnd_case(out, 36, "conv_transpose2d_k3_s2_p1_op1", "conv_transpose2d", 2, 3, (4, 3), 2, 3, 2, 1, True, op=1)
+    convnd_case(out, 37, "conv_transpose3d_k2_s2", "conv_transpose3d", 2, 3, (2, 3, 2), 2, 2, 2, 0, True)
+    convnd_case(out, 38, "conv_transpose3d_per_axis_nobias", "conv_transpose3d", 2, 2, (3, 2, 3), 3, (3, 2, 3),
+                (2, 1, 2), (1, 0, 1), False, d=(1, 1, 2), op=(1, 0, 1))
     # kind, B, C, H, W, kernel, stride, padding
     pool_case(out, 5, "maxpool2d_k2_s2_p0", "max", 2, 3, 7, 5, 2, 2, 0)  # dptrain's 2x2 fast path
     pool_case(out, 6, "maxpool2d_k3_s2_p1", "max", 2, 2, 7, 5, 3, 2, 1)

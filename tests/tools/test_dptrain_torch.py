@@ -5,10 +5,12 @@
 On synthetic HDF5 data, trains tiny models for a few steps on 2 ranks: an MLP (stored feature
 normalization, gelu/leaky_relu/sigmoid/tanh), a CNN (batchnorm, dropout, pooling with padding,
 strided, dilated, grouped and depthwise convolutions), a residual graph (a repeated block with add,
-a concat, global average pooling), an encoder-decoder (upsample, pad, crop, layernorm, global_avgpool)
+a concat, global average pooling), an encoder-decoder (upsample, pad, crop, layernorm, global_avgpool),
+transposed convolutions (a U-Net's upsampling joined by concat, per-axis sizes, output_padding)
 and a regression MLP (loss mse, 2 targets); first, the modules of the layers over signals and volumes
 (maxpool1d/3d, avgpool1d/3d, global_avgpool, upsample, pad, crop, layernorm, batchnorm 1d/3d) on the
-PyTorch golden files of tests/golden/layers (y to 1e-12). For each, `dptrain
+PyTorch golden files of tests/golden/layers (y to 1e-12), and those of conv1d, conv3d,
+conv_transpose2d and conv_transpose3d. For each, `dptrain
 predict` and dptrain_torch.load() must give the same probabilities (regression: outputs) to a max
 abs diff < 1e-5. Then the round trip PyTorch -> dptrain: state_dict -> HDF5 -> train.init_from
 (every layer `trainable: false`, batchnorm momentum 0, one step) -> evaluate gives the same
@@ -33,7 +35,7 @@ MPIEXEC, DPTRAIN, TOOLS = sys.argv[1:4]
 sys.path.insert(0, TOOLS)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import dptrain_torch  # noqa: E402
-from dptrain_testkit import CNN, GRAPH, MLP, REGRESSION, UNET, Kit  # noqa: E402
+from dptrain_testkit import CNN, GRAPH, MLP, REGRESSION, UNET, UPSAMPLE, Kit  # noqa: E402
 
 kit = None  # the Kit of main()'s work directory
 
@@ -116,8 +118,11 @@ GOLDEN_CASES = ["maxpool1d_k3_s2_p1", "maxpool1d_k2_s2_p0", "avgpool1d_k4_s2_p2"
                 "maxpool3d_k3_s2_p1", "avgpool3d_k3_s2_p1", "avgpool3d_k2_s1_p0", "global_avgpool_1d",
                 "global_avgpool_3d", "upsample_1d_x2", "upsample_2d_x3", "upsample_3d_x2", "pad_1d", "pad_3d",
                 "crop_2d", "crop_3d", "layernorm_2d", "layernorm_1d_eps", "layernorm_3d_noaffine",
-                "batchnorm1d_signal_train", "batchnorm1d_signal_eval", "batchnorm3d_train", "batchnorm3d_eval"]
-DEFAULTS = {"maxpool1d": {"stride": 0, "padding": 0}, "upsample": {"scale_factor": 2},
+                "batchnorm1d_signal_train", "batchnorm1d_signal_eval", "batchnorm3d_train", "batchnorm3d_eval",
+                "conv1d_k5_s2_p2", "conv1d_k3_d2_g2_nobias", "conv3d_k3_s1_p1", "conv3d_per_axis",
+                "conv3d_k3_s2_g2_nobias", "conv_transpose2d_k2_s2", "conv_transpose2d_k3_s2_p1_op1",
+                "conv_transpose3d_k2_s2", "conv_transpose3d_per_axis_nobias"]
+DEFAULTS = {"conv_transpose2d": {"groups": 1}, "conv_transpose3d": {"groups": 1},"maxpool1d": {"stride": 0, "padding": 0}, "upsample": {"scale_factor": 2},
             "layernorm": {"eps": 1e-5, "elementwise_affine": True},
             "batchnorm": {"momentum": 0.1, "eps": 1e-5, "sync": False}}
 
@@ -169,7 +174,8 @@ def main():
         kit.make_data()
         images, table = os.path.join(work, "images.h5"), os.path.join(work, "table.h5")
         for name, data, layers, scale in (("mlp", table, MLP, 1), ("cnn", images, CNN, "1/255"),
-                                          ("graph", images, GRAPH, "1/255"), ("unet", images, UNET, "1/255")):
+                                          ("graph", images, GRAPH, "1/255"), ("unet", images, UNET, "1/255"),
+                                          ("upsample", images, UPSAMPLE, "1/255")):
             model = train(work, name, data, layers, scale)
             net = check_predict(work, name, model, data)
             if name != "mlp":
