@@ -17,31 +17,46 @@ inline void valid(int64_t x0, int64_t s, int64_t size, int64_t n, int64_t& lo, i
   hi = x0 >= size ? lo : std::max(lo, std::min(n, (size - 1 - x0) / s + 1));
 }
 
-// One row of col for tap (c, i, j, l) over samples [b0, b0 + nb): out (nb*OD*OH*OW).
+constexpr int64_t kPadRow = 2048;  // widest zero-padded input row the fast paths handle (on the stack)
+
+// The KW rows of col for taps (c, i, j, 0..KW-1) over samples [b0, b0 + nb), out: the first of them
+// (rows N apart). Stride 1 along W: each input row is copied once into a zero-padded row, and tap l
+// is the OW values from l*DW on. Otherwise each value is read through its index.
 template <class T>
-void fill_row(const VolGeom& g, const T* x, int64_t b0, int64_t nb, int64_t c, int64_t i, int64_t j, int64_t l,
-              T* out) {
-  const int64_t OD = g.out(0), OH = g.out(1), OW = g.out(2), H = g.in[1], W = g.in[2];
-  const int64_t z0 = i * g.d[0] - g.p[0], y0 = j * g.d[1] - g.p[1], x0 = l * g.d[2] - g.p[2];
-  int64_t lo = 0, hi = 0;
-  valid(x0, g.s[2], W, OW, lo, hi);
+void fill_rows(const VolGeom& g, const T* x, int64_t b0, int64_t nb, int64_t c, int64_t i, int64_t j, int64_t N,
+               T* out) {
+  const int64_t OD = g.out(0), OH = g.out(1), OW = g.out(2), H = g.in[1], W = g.in[2], KW = g.k[2];
+  const int64_t z0 = i * g.d[0] - g.p[0], y0 = j * g.d[1] - g.p[1];
+  const bool padded = g.s[2] == 1 && W + 2 * g.p[2] <= kPadRow;
+  T pad[kPadRow];
+  if (padded) std::fill(pad, pad + W + 2 * g.p[2], T(0));
+  int64_t n = 0;
   for (int64_t s = 0; s < nb; ++s) {
     const T* plane = x + ((b0 + s) * g.C + c) * g.in_size();
     for (int64_t oz = 0; oz < OD; ++oz) {
       const int64_t z = oz * g.s[0] + z0;
-      for (int64_t oy = 0; oy < OH; ++oy, out += OW) {
+      for (int64_t oy = 0; oy < OH; ++oy, n += OW) {
         const int64_t y = oy * g.s[1] + y0;
         if (z < 0 || z >= g.in[0] || y < 0 || y >= H) {
-          std::fill(out, out + OW, T(0));
+          for (int64_t l = 0; l < KW; ++l) std::fill(out + l * N + n, out + l * N + n + OW, T(0));
           continue;
         }
         const T* row = plane + (z * H + y) * W;
-        std::fill(out, out + lo, T(0));
-        if (g.s[2] == 1 && hi > lo)
-          std::memcpy(out + lo, row + lo + x0, static_cast<size_t>(hi - lo) * sizeof(T));
-        else
-          for (int64_t ox = lo; ox < hi; ++ox) out[ox] = row[ox * g.s[2] + x0];
-        std::fill(out + hi, out + OW, T(0));
+        if (padded) {
+          std::memcpy(pad + g.p[2], row, static_cast<size_t>(W) * sizeof(T));
+          for (int64_t l = 0; l < KW; ++l)
+            std::memcpy(out + l * N + n, pad + l * g.d[2], static_cast<size_t>(OW) * sizeof(T));
+          continue;
+        }
+        for (int64_t l = 0; l < KW; ++l) {
+          const int64_t x0 = l * g.d[2] - g.p[2];
+          int64_t lo = 0, hi = 0;
+          valid(x0, g.s[2], W, OW, lo, hi);
+          T* o = out + l * N + n;
+          std::fill(o, o + lo, T(0));
+          for (int64_t ox = lo; ox < hi; ++ox) o[ox] = row[ox * g.s[2] + x0];
+          std::fill(o + hi, o + OW, T(0));
+        }
       }
     }
   }
@@ -79,7 +94,7 @@ void vol2col_range(const VolGeom& g, const T* x, int64_t b0, int64_t nb, T* col)
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows), [&](const tbb::blocked_range<int64_t>& r) {
     for (int64_t q = r.begin(); q < r.end(); ++q) {
       const int64_t c = q / (g.k[0] * g.k[1]), i = q / g.k[1] % g.k[0], j = q % g.k[1];
-      for (int64_t l = 0; l < g.k[2]; ++l) fill_row(g, x, b0, nb, c, i, j, l, col + (q * g.k[2] + l) * N);
+      fill_rows(g, x, b0, nb, c, i, j, N, col + q * g.k[2] * N);
     }
   });
 }

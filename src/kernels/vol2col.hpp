@@ -3,10 +3,11 @@
 //   x:   (B, C, D, H, W)
 //   col: (C*KD*KH*KW, nb*OD*OH*OW) for samples [b0, b0 + nb): row (c, i, j, l), column (s, oz, oy, ox) =
 //        x[b0 + s, c, oz*SD - PD + i*DD, oy*SH - PH + j*DH, ox*SW - PW + l*DW]  (0 outside the volume)
-// vol2col is TBB-parallel over rows (c, i, j) (each task owns KW rows, written front to back);
-// col2vol over (sample, input channel) volumes (each task owns its volume of dx, taps added in
-// (i, j, l) order as in ref::), so results never depend on the number of threads. ref:: twins are
-// plain loops with the same order of additions (the tests compare bits).
+// vol2col is TBB-parallel over rows (c, i, j) (each task owns KW rows, written front to back; at
+// stride 1 along W each input row is copied once into a zero-padded row and each tap is one copy of
+// it); col2vol over (sample, input channel) volumes (each task owns its volume of dx, taps added in
+// (i, j, l) order as in ref::); results never depend on the number of threads. ref:: twins are plain loops with the same order
+// of additions (the tests compare bits).
 #pragma once
 #include <array>
 #include <cstdint>
