@@ -215,6 +215,23 @@ train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 10}
   expect_same_on_every_rank_count(make_config(synth_file(world, "det_unet", 250), unet), 50);
 }
 
+// Transposed convolutions (a U-Net's 2x2 stride-2 upsampling joined by concat, then one with
+// per-axis kernel, padding and output_padding): vol2col / col2vol and the GEMMs of their blocks.
+TEST_F(DeterministicTest, TransposedConvolutionsAreBitIdenticalOnEveryRankCount) {
+  const Comm world;
+  const std::string up = R"(
+model:
+  layers: [{type: conv2d, out_channels: 4, kernel_size: 3, padding: 1, name: stem}, {type: relu},
+           {type: maxpool2d, kernel_size: 2}, {type: conv_transpose2d, out_channels: 4, kernel_size: 2, stride: 2, name: up},
+           {type: concat, inputs: [up, stem]},
+           {type: conv_transpose2d, out_channels: 3, kernel_size: [3, 2], stride: 2, padding: 1, output_padding: [1, 0]},
+           {type: relu}, {type: global_avgpool}, {type: dense, units: 4}]
+optimizer: {name: adam, lr: 0.01}
+train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 10}
+)";
+  expect_same_on_every_rank_count(make_config(synth_file(world, "det_convt", 250), up), 50);
+}
+
 TEST_F(DeterministicTest, ResidualGraphResumesOnAnotherRankCountBitIdentically) {
   expect_resume_on_another_rank_count_is_bit_identical("det_graph_resume", kResidual);
 }
