@@ -56,7 +56,8 @@ def fields(n, D, rng):
 def main():
     a, size = parse_args(__doc__, "cosmo3d", 2048, 256, "--size", 32, 8, "grid points per side (D)")
     generate(a, size, fields, "cosmo3d.py", {"k_pivot": size / 8, "k_cut": size / 3},
-             {"param_names": NAMES, "param_low": LOW, "param_high": HIGH, "task": "regression (N, 2)"})
+             {"param_names": NAMES, "param_low": LOW, "param_high": HIGH, "task": "regression (N, 2)"},
+             layout="NCDHW")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Layout, the one dptrain's `data.*` options read: /train/x, /train/y, /test/x, /test/y (features
 first, one sample per row along axis 0), chunked by samples, plus root attributes that say how the
 file was made (generator, its version, seed, every parameter, the command line) so a file can be
-regenerated and a result traced back to its data.
+regenerated and a result traced back to its data. The features datasets carry a string attribute
+`layout` naming their axes (NCL, NCHW, NCDHW): dptrain views each sample as the dims after N.
 """
 import argparse
 import json
@@ -22,14 +23,18 @@ def chunk_rows(shape, itemsize, target_bytes=1 << 20):
     return max(1, min(shape[0], target_bytes // max(per_sample, 1)))
 
 
-def write_split(f, split, x, y):
+def write_split(f, split, x, y, layout):
     g = f.create_group(split)
     for name, a in (("x", x), ("y", y)):
         chunks = (chunk_rows(a.shape, a.dtype.itemsize),) + tuple(a.shape[1:])
         g.create_dataset(name, data=a, chunks=chunks)
+    if layout:
+        if len(layout) != x.ndim:
+            raise ValueError(f"layout {layout} does not name the {x.ndim} axes of {x.shape}")
+        g["x"].attrs["layout"] = layout
 
 
-def write(path, generator, seed, params, splits, extra_attrs=None):
+def write(path, generator, seed, params, splits, extra_attrs=None, layout=None):
     """splits: {"train": (x, y), "test": (x, y)}; params: the generator's settings (JSON-able).
     Written under PATH.tmp and renamed: an interrupted run never leaves a partial file at PATH."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
@@ -43,7 +48,7 @@ def write(path, generator, seed, params, splits, extra_attrs=None):
         for k, v in (extra_attrs or {}).items():
             f.attrs[k] = v
         for split, (x, y) in splits.items():
-            write_split(f, split, x, y)
+            write_split(f, split, x, y, layout)
     os.replace(tmp, path)
 
 
@@ -64,14 +69,15 @@ def parse_args(doc, name, n_train, n_test, size_flag, size_default, size_min, si
     return a, size
 
 
-def generate(a, size, make, script, params, attrs):
+def generate(a, size, make, script, params, attrs, layout=None):
     """Draws the train split, then the test split, with make(n, size, rng) from one generator
-    seeded by --seed, and writes them with the command line's settings plus `params`."""
+    seeded by --seed, and writes them with the command line's settings plus `params`; `layout`
+    (e.g. "NCL") becomes the features datasets' `layout` attribute."""
     rng = np.random.default_rng(a.seed)
     train, test = make(a.n_train, size, rng), make(a.n_test, size, rng)
     settings = {"n_train": a.n_train, "n_test": a.n_test, "size": size, **params}
     try:
-        write(a.out, f"datasets/{script}", a.seed, settings, {"train": train, "test": test}, attrs)
+        write(a.out, f"datasets/{script}", a.seed, settings, {"train": train, "test": test}, attrs, layout)
     except OSError as e:  # one line, not a traceback: the directory or file cannot be written
         sys.exit(f"{script}: error: cannot write {a.out}: {e.strerror or e}")
     print(f"{a.out}: train x {train[0].shape} y {train[1].shape}, test x {test[0].shape} y {test[1].shape}")

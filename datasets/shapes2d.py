@@ -54,7 +54,8 @@ def make(n, S, rng):
 
 def main():
     a, size = parse_args(__doc__, "shapes2d", 4096, 512, "--size", 64, 16, "image side S in pixels")
-    generate(a, size, make, "shapes2d.py", {}, {"class_names": CLASSES, "task": "segmentation (N, S, S) uint8"})
+    generate(a, size, make, "shapes2d.py", {}, {"class_names": CLASSES, "task": "segmentation (N, S, S) uint8"},
+             layout="NCHW")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,8 @@ def make(n, L, rng):
 
 def main():
     a, size = parse_args(__doc__, "signal1d", 8192, 1024, "--length", 256, 128, "samples per trace L")
-    generate(a, size, make, "signal1d.py", {}, {"class_names": CLASSES, "task": "classification (N,) of 4"})
+    generate(a, size, make, "signal1d.py", {}, {"class_names": CLASSES, "task": "classification (N,) of 4"},
+             layout="NCL")
 
 
 if __name__ == "__main__":

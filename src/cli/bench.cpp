@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string_view>
 
 #include "core/partition.hpp"
@@ -49,20 +50,28 @@ double peak_rss_mb(const Comm& comm) {
   return *std::max_element(all.begin(), all.end());
 }
 
-// In-memory data: one global batch of B random samples of D features and C classes, the same every
+// In-memory data: one global batch of B random samples of D features and `slots` targets per
+// sample (class labels in [0, K), or with regression float32 values in [0, 1)), the same every
 // step; returns this rank's slice of it. The plan indexes rows of the global batch; this rank's
 // slice starts at step_begin[0] = 0.
-Shard rank_batch(int64_t B, int64_t D, int64_t C, uint64_t seed, const EpochPlan& plan) {
+Shard rank_batch(int64_t B, int64_t D, int64_t slots, int64_t K, bool regression, uint64_t seed,
+                 const EpochPlan& plan) {
   Shard data;
-  data.rows = B, data.D = D;
-  data.x.resize(static_cast<size_t>(B * D)), data.y.resize(static_cast<size_t>(B));
+  data.rows = B, data.D = D, data.slots = slots;
+  data.x.resize(static_cast<size_t>(B * D)), data.y.resize(static_cast<size_t>(B * slots));
   Rng rng(derive_seed(seed, 0xbe4c, 0));
   for (auto& v : data.x) v = static_cast<float>(rng.uniform01());
-  for (auto& v : data.y) v = static_cast<int32_t>(rng.below(static_cast<uint64_t>(C)));
+  for (auto& v : data.y) {
+    const auto f = static_cast<float>(rng.uniform01());
+    if (regression)
+      std::memcpy(&v, &f, sizeof v);
+    else
+      v = static_cast<int32_t>(rng.below(static_cast<uint64_t>(K)));
+  }
   Shard mine;
-  mine.D = D, mine.rows = plan.local_size(0);
+  mine.D = D, mine.rows = plan.local_size(0), mine.slots = slots;
   mine.x.assign(data.x.begin() + plan.indices[0] * D, data.x.begin() + (plan.indices[0] + mine.rows) * D);
-  mine.y.assign(data.y.begin() + plan.indices[0], data.y.begin() + plan.indices[0] + mine.rows);
+  mine.y.assign(data.y.begin() + plan.indices[0] * slots, data.y.begin() + (plan.indices[0] + mine.rows) * slots);
   return mine;
 }
 
@@ -115,14 +124,17 @@ perf::StepProfile step_profile(StepRunner& runner, const Shard& mine, const Epoc
 
 nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOptions& o) {
   configure_threads(s, comm);
-  const Shape input = SampleSource(s.data.train, s.data.scale).sample_shape();
+  const SampleSource src(s.data.train, s.data.scale);
+  const Shape input = src.sample_shape();
   const int64_t P = comm.size(), B = s.batch_size, local = per_rank_batch(B, comm.size());
   Model model(s.layers, input, local, s.layers_origin);
   model.init(s.seed);
-  auto loss = make_loss<float>(s.loss);
+  auto loss = make_loss<float>(s.loss, loss_options(s, src.target_slots()));
   auto opt = make_run_optimizer(s, model.store().size(), comm);
   const EpochPlan plan = Sampler(B, B, s.seed, false).plan(0, comm.rank(), comm.size());
-  const Shard mine = rank_batch(B, numel(input), numel(model.output_shape()), s.seed, plan);
+  const int64_t C = numel(model.output_shape()), slots = loss->target_slots(C);
+  const Shard mine = rank_batch(B, numel(input), slots, loss->regression() ? C : C / slots, loss->regression(), s.seed,
+                                plan);
   StepRunner runner(model, *loss, *opt, comm, s);
   std::vector<double> step_s;
   std::vector<std::array<double, 3>> phases;  // per timed step: data + forward, backward, optimizer

@@ -6,8 +6,11 @@
 #include "comm/comm.hpp"
 #include "core/memory.hpp"
 #include "eval/predictor.hpp"
+#include "core/error.hpp"
 #include "h5/prediction_file.hpp"
+#include "h5/sample_layout.hpp"
 #include "layers/loss.hpp"
+#include "train/train_config.hpp"
 
 namespace dpt::cli {
 
@@ -34,7 +37,9 @@ Run add_predict(CLI::App& app) {
   cmd->add_option("--out,-o", a->out,
                   "FILE.h5: /probabilities (N, C) float32 and /predicted (N) int32; FILE.csv: header "
                   "row,predicted,p0,...; regression (loss mse): /predicted (N) or (N, T) float32, CSV row,predicted "
-                  "(or predicted0,...); rows in the order of the data set; an existing file is replaced")
+                  "(or predicted0,...); dense outputs (K, ...) (.h5 only): /probabilities (N, K, ...) and with class "
+                  "maps /predicted (N, ...) int32 (the arg-max over K), regression /predicted (N, T, ...); rows in the "
+                  "order of the data set; an existing file is replaced")
       ->required();
   cmd->footer(model_config_help());
   return [a] {
@@ -43,12 +48,20 @@ Run add_predict(CLI::App& app) {
     auto [m, src, lo, hi] = open_eval_input(*a, world);
     const int64_t C = m.classes();
     const bool regression = is_regression_loss(m.settings.loss);
-    check_prediction_memory(world, a->out, src.size(), C, regression);
-    Predictions p = predict(*m.model, src, lo, hi, regression, world);
+    const int64_t S = loss_options(m.settings, src.target_slots()).positions;
+    if (S > 1) (void)check_target_shape(src.paths(), src.paths().file, src.target_shape(), m.model->output_shape());
+    if (m.model->output_shape().size() >= 2 && prediction_format(a->out) == PredictionFormat::csv)
+      fail("{}: the model's outputs are {} per sample; dense predictions are written to HDF5 only (name the file .h5)",
+           a->out, shape_str(m.model->output_shape()));
+    check_prediction_memory(world, a->out, src.size(), C + (regression ? 0 : S - 1), regression);
+    Predictions p = predict(*m.model, src, lo, hi, regression, S, world);
     if (world.rank() != 0) return 0;
     p.provenance = {{"model", a->model}, {"data", src.paths().file}, {"features", src.paths().features}};
     write_predictions(a->out, p);
-    if (regression)
+    if (S > 1)
+      spdlog::info("wrote {}: {} samples x {} class probabilities and the class map {}", a->out, p.rows,
+                   shape_str(p.output_shape), shape_str(p.map_shape));
+    else if (regression)
       spdlog::info("wrote {}: {} samples x {} predicted value(s)", a->out, p.rows, p.classes);
     else
       spdlog::info("wrote {}: {} samples x {} class probabilities and the predicted class", a->out, p.rows, p.classes);

@@ -70,9 +70,60 @@ nlohmann::json eval_json(const ClassEval& e, const EvalReportInfo& info) {
 }
 
 std::string regression_text(const EvalResult& e, const EvalReportInfo& info) {
-  return fmt::format("{}: {} samples of {}: mse {:.6g}, rmse {:.6g}, mae {:.6g}, r2 {:.4f}\n", info.model, e.samples,
-                     info.data, e.mse, e.rmse, e.mae, e.r2);
+  std::string s = fmt::format("{}: {} samples of {}: mse {:.6g}, rmse {:.6g}, mae {:.6g}, r2 {:.4f}\n", info.model,
+                              e.samples, info.data, e.mse, e.rmse, e.mae, e.r2);
+  for (size_t t = 0; t < e.outputs.size() && e.outputs.size() > 1; ++t)
+    s += fmt::format("  output {}: mse {:.6g}, mae {:.6g}, r2 {:.4f}\n", t, e.outputs[t].mse, e.outputs[t].mae,
+                     e.outputs[t].r2);
+  return s;
 }
+
+namespace {
+nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+std::string class_label(const EvalReportInfo& info, size_t c) {
+  return c < info.class_names.size() ? info.class_names[c] : std::to_string(c);
+}
+}  // namespace
+
+std::string segmentation_text(const EvalResult& e, const EvalReportInfo& info) {
+  const auto K = static_cast<int64_t>(e.iou.size());
+  std::string s = fmt::format("{}: {} samples ({} labeled positions) of {}: loss {:.4f}, pixel accuracy {:.4f}, mean "
+                              "IoU {:.4f}\n{:>12}  {:>7}  {:>12}  {:>12}\n",
+                              info.model, e.samples, e.positions, info.data, e.loss, e.accuracy, e.miou, "class",
+                              "IoU", "true pos.", "predicted");
+  for (int64_t c = 0; c < K; ++c) {
+    int64_t truth = 0, predicted = 0;
+    for (int64_t j = 0; j < K; ++j) truth += e.confusion[c * K + j], predicted += e.confusion[j * K + c];
+    const std::string iou = std::isnan(e.iou[c]) ? std::string("-") : fmt::format("{:.4f}", e.iou[c]);
+    s += fmt::format("{:>12}  {:>7}  {:>12}  {:>12}\n", class_label(info, static_cast<size_t>(c)), iou, truth,
+                     predicted);
+  }
+  return s;
+}
+
+nlohmann::json segmentation_json(const EvalResult& e, const EvalReportInfo& info) {
+  const auto K = static_cast<int64_t>(e.iou.size());
+  nlohmann::json iou = nlohmann::json::array(), confusion = nlohmann::json::array();
+  for (int64_t c = 0; c < K; ++c) {
+    iou.push_back(num(e.iou[c]));
+    confusion.push_back(std::vector<int64_t>(e.confusion.begin() + c * K, e.confusion.begin() + (c + 1) * K));
+  }
+  nlohmann::json j = {{"model", info.model},  {"data", info.data},         {"features", info.features},
+                      {"samples", e.samples}, {"positions", e.positions},  {"loss", e.loss},
+                      {"accuracy", e.accuracy}, {"miou", num(e.miou)},     {"per_class_iou", iou},
+                      {"confusion", confusion}};
+  if (!info.class_names.empty()) j["class_names"] = info.class_names;
+  return j;
+}
+
+namespace {
+nlohmann::json per_output_json(const EvalResult& e) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const OutputMetrics& m : e.outputs) a.push_back({{"mse", m.mse}, {"mae", m.mae}, {"r2", num(m.r2)}});
+  return a;
+}
+}  // namespace
 
 nlohmann::json regression_json(const EvalResult& e, const EvalReportInfo& info) {
   return {{"model", info.model},
@@ -83,7 +134,8 @@ nlohmann::json regression_json(const EvalResult& e, const EvalReportInfo& info) 
           {"mse", e.mse},
           {"rmse", e.rmse},
           {"mae", e.mae},
-          {"r2", std::isfinite(e.r2) ? nlohmann::json(e.r2) : nlohmann::json()}};
+          {"r2", std::isfinite(e.r2) ? nlohmann::json(e.r2) : nlohmann::json()},
+          {"per_output", per_output_json(e)}};
 }
 
 }  // namespace dpt::cli

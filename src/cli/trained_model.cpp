@@ -46,6 +46,7 @@ SampleSource open_eval_split(const TrainedModel& m, const std::string& data, con
     paths.file = from.file, paths.files = from.files;
   }
   paths.float_targets = m.settings.data.train.float_targets;  // regression targets with loss mse
+  paths.sample_shape = m.settings.data.train.sample_shape;    // the view the model was trained on
   return open_split_for(m, paths);
 }
 

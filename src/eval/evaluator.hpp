@@ -1,6 +1,8 @@
 // Evaluation of a model on a sharded split: each rank runs its block, the sums are all-reduced.
-// Classification reports the mean loss and the accuracy; regression (a loss with regression())
-// the mean squared error (= the mse loss), its root, the mean absolute error and R^2.
+// Classification reports the mean loss and the accuracy; segmentation (cross_entropy with class
+// maps) the per-position accuracy, the IoU of each class and their mean (eval/dense_metrics.hpp);
+// regression (a loss with regression()) the mean squared error (= the mse loss), its root, the mean
+// absolute error and R^2, overall and per output (per channel T of a field output (T, ...)).
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "comm/comm.hpp"
+#include "eval/dense_metrics.hpp"
 #include "input/sample_rows.hpp"
 #include "layers/loss.hpp"
 #include "model/model.hpp"
@@ -23,6 +26,15 @@ struct EvalResult {
   // r2 = 1 - sum of squared errors / sum over outputs of the squared deviations from the output's
   // mean (sklearn's r2_score, multioutput='variance_weighted'; NaN for constant targets).
   double mse = 0, rmse = 0, mae = 0, r2 = 0;
+  std::vector<OutputMetrics> outputs;  // regression: per output, or per channel of a field output
+  // Segmentation: accuracy is over the scored positions (ignored labels excluded); the confusion
+  // matrix (K, K) [truth][predicted] of those positions, each class's IoU (NaN: absent from truth
+  // and prediction) and the mean over the classes present.
+  bool segmentation = false;
+  int64_t positions = 0;  // scored positions
+  std::vector<int64_t> confusion;
+  std::vector<double> iou;
+  double miou = 0;
 };
 
 // Runs forward passes over `shard` in batches of at most model.max_batch(); every rank must call it.
@@ -47,14 +59,15 @@ ClassEval evaluate_classes(Model& model, const Loss<float>& loss, const Shard& s
 ClassEval evaluate_classes(Model& model, const Loss<float>& loss, const SampleSource& src, int64_t lo, int64_t hi,
                            const Comm& comm);
 
-// The metrics.jsonl fields of a split's result: `<split>_loss` and `<split>_accuracy`, or for
-// regression `<split>_loss` (the mse), `<split>_rmse`, `<split>_mae`, `<split>_r2`.
+// The metrics.jsonl fields of a split's result: `<split>_loss` and `<split>_accuracy` (plus
+// `<split>_miou` for segmentation), or for regression `<split>_loss` (the mse), `<split>_rmse`,
+// `<split>_mae`, `<split>_r2` and, with several outputs, `<split>_r2_per_output` (a list).
 void put_eval_fields(nlohmann::json& rec, const std::string& split, const EvalResult& e);
 // For log lines: "loss 0.1234 acc 0.9000" or "mse 0.1234 rmse 0.3513 mae 0.2700 r2 0.8700".
 std::string eval_text(const EvalResult& e);
 
-// Early stopping metrics: val_loss, val_accuracy (classification), val_rmse, val_mae, val_r2
-// (regression). The value of `metric` in `e`; throws for a metric the task does not have.
+// Early stopping metrics: val_loss, val_accuracy (classification), val_miou (segmentation),
+// val_rmse, val_mae, val_r2 (regression). The value of `metric` in `e`; throws for a metric the task does not have.
 double metric_value(const EvalResult& e, const std::string& metric);
 // Throws naming the option when `metric` does not fit the loss (e.g. val_accuracy with mse).
 void check_metric_for_loss(const std::string& metric, const std::string& loss);

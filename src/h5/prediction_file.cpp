@@ -1,6 +1,7 @@
 #include "h5/prediction_file.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -34,14 +35,22 @@ void write_dataset(hid_t file, const char* name, const std::vector<hsize_t>& dim
     fail("{}: writing '{}' failed (disk full?)", path, name);
 }
 
+// (n) followed by `shape`.
+std::vector<hsize_t> rows_of(hsize_t n, const std::vector<int64_t>& shape) {
+  std::vector<hsize_t> d{n};
+  for (int64_t v : shape) d.push_back(static_cast<hsize_t>(v));
+  return d;
+}
+
 void write_h5(hid_t f, const std::string& tmp, const Predictions& p) {
   const auto n = static_cast<hsize_t>(p.rows), c = static_cast<hsize_t>(p.classes);
+  const std::vector<hsize_t> out = dense_predictions(p) ? rows_of(n, p.output_shape) : std::vector<hsize_t>{n, c};
   if (p.regression) {
-    const std::vector<hsize_t> dims = c == 1 ? std::vector<hsize_t>{n} : std::vector<hsize_t>{n, c};
+    const std::vector<hsize_t> dims = c == 1 ? std::vector<hsize_t>{n} : out;
     write_dataset(f, "predicted", dims, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.values.data(), tmp);
   } else {
-    write_dataset(f, "probabilities", {n, c}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.probabilities.data(), tmp);
-    write_dataset(f, "predicted", {n}, H5T_STD_I32LE, H5T_NATIVE_INT32, p.predicted.data(), tmp);
+    write_dataset(f, "probabilities", out, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p.probabilities.data(), tmp);
+    write_dataset(f, "predicted", rows_of(n, p.map_shape), H5T_STD_I32LE, H5T_NATIVE_INT32, p.predicted.data(), tmp);
   }
   for (const auto& [name, value] : p.provenance) h5::write_attr(f, name.c_str(), value);
 }
@@ -72,8 +81,14 @@ void write_csv(const std::string& tmp, const Predictions& p) {
 }
 }  // namespace
 
+bool dense_predictions(const Predictions& p) { return p.output_shape.size() >= 2 || !p.map_shape.empty(); }
+
 void write_predictions(const std::string& path, const Predictions& p) {
-  if (prediction_format(path) == PredictionFormat::hdf5)
+  const PredictionFormat format = prediction_format(path);
+  if (format == PredictionFormat::csv && dense_predictions(p))
+    fail("{}: the model's outputs are {} per sample; dense predictions are written to HDF5 only (name the file .h5)",
+         path, fmt::format("({})", fmt::join(p.output_shape, ", ")));
+  if (format == PredictionFormat::hdf5)
     h5::write_h5_atomically(path, [&](hid_t f, const std::string& tmp) { write_h5(f, tmp, p); });
   else
     h5::write_atomically(path, [&](const std::string& tmp) { write_csv(tmp, p); });

@@ -12,6 +12,7 @@
 #include "h5/arrays.hpp"
 #include "h5/file_list.hpp"
 #include "h5/finite_scan.hpp"
+#include "h5/sample_layout.hpp"
 
 namespace dpt {
 
@@ -71,38 +72,27 @@ Opened open_file(const SplitPaths& p, const std::string& path) {
   return o;
 }
 
-// Regression targets: (N) or (N, T) integers or floats (read as float32).
-void check_targets(const SplitPaths& p, const std::string& path, H5T_class_t lc, const std::vector<int64_t>& ld) {
-  if (lc != H5T_INTEGER && lc != H5T_FLOAT)
-    fail("{}: dataset '{}' ({}) has {} elements; regression targets (loss mse) must be floats or integers", path,
-         p.labels, p.labels_option, class_name(lc));
-  if (ld.size() != 1 && ld.size() != 2)
-    fail("{}: dataset '{}' ({}) has shape {}; regression targets must be (N) or (N, T)", path, p.labels,
-         p.labels_option, shape_str(ld));
-}
-
 // Checks one file's datasets; returns the features' dims.
 std::vector<int64_t> check_file(const SplitPaths& p, const std::string& path, const Opened& o) {
   const auto fd = h5::dims(o.feat.get()), ld = h5::dims(o.lab.get());
-  if (fd.size() < 2 || fd.size() > 4)
-    fail("{}: dataset '{}' ({}) has shape {}; features must be (N, D), (N, H, W) or (N, C, H, W)", path, p.features,
-         p.features_option, shape_str(fd));
+  if (fd.size() < 2 || fd.size() > 5)
+    fail(
+        "{}: dataset '{}' ({}) has shape {}; features must be (N, D), (N, H, W), (N, C, L), (N, C, H, W) or (N, C, D, "
+        "H, W)",
+        path, p.features, p.features_option, shape_str(fd));
   const auto fc = class_of(o.feat.get()), lc = class_of(o.lab.get());
   if (fc != H5T_INTEGER && fc != H5T_FLOAT)
     fail("{}: dataset '{}' ({}) has {} elements; features must be integers or floats", path, p.features,
          p.features_option, class_name(fc));
-  if (p.float_targets) {
-    check_targets(p, path, lc, ld);
-  } else {
-    if (lc != H5T_INTEGER)
-      fail(
-          "{}: dataset '{}' ({}) has {} elements; class labels must be integers (loss cross_entropy; for "
-          "regression targets set loss: mse)",
-          path, p.labels, p.labels_option, class_name(lc));
-    if (!(ld.size() == 1 || (ld.size() == 2 && ld[1] == 1)))
-      fail("{}: dataset '{}' ({}) has shape {}; labels must be (N) or (N, 1)", path, p.labels, p.labels_option,
-           shape_str(ld));
-  }
+  if (p.float_targets && lc != H5T_INTEGER && lc != H5T_FLOAT)
+    fail("{}: dataset '{}' ({}) has {} elements; regression targets (loss mse) must be floats or integers", path,
+         p.labels, p.labels_option, class_name(lc));
+  if (!p.float_targets && lc != H5T_INTEGER)
+    fail(
+        "{}: dataset '{}' ({}) has {} elements; class labels must be integers (loss cross_entropy; for "
+        "regression targets set loss: mse)",
+        path, p.labels, p.labels_option, class_name(lc));
+  check_label_dims(p, path, p.float_targets ? "regression targets" : "class labels", ld);
   if (ld[0] != fd[0])
     fail("{}: '{}' has {} samples but '{}' has {} labels ({} / {})", path, p.features, fd[0], p.labels, ld[0],
          p.features_option, p.labels_option);
@@ -154,8 +144,10 @@ void SampleSource::add_file(const std::string& path) {
   const SplitPaths& p = paths_;
   Opened o = open_file(p, path);
   const auto fd = check_file(p, path, o);
-  Shape shape(fd.begin() + 1, fd.end());
-  if (fd.size() == 3) shape.insert(shape.begin(), 1);  // (N, H, W): one channel
+  const std::string layout = h5::has_attr(o.feat.get(), "layout")
+                                 ? h5::read_string_attr(o.feat.get(), "layout", path + ": '" + p.features + "'")
+                                 : std::string();
+  const Shape shape = sample_view(p, path, fd, layout);
   h5::Handle ftype(H5Dget_type(o.feat.get()), H5Tclose);
   h5::Handle mem(H5Tget_native_type(ftype.get(), H5T_DIR_ASCEND), H5Tclose);
   const H5T_class_t cls = class_of(o.feat.get());
@@ -163,11 +155,11 @@ void SampleSource::add_file(const std::string& path) {
   const size_t size = H5Tget_size(mem.get());
   FeatureNorm norm = read_feature_norm(o.feat.get(), path, p.features, numel(shape));
   const auto ld = h5::dims(o.lab.get());
-  const int64_t slots = p.float_targets && ld.size() == 2 ? ld[1] : 1;
-  if (!h_->parts.empty() && slots != target_slots_)
-    fail("{}: '{}' ({}) has {} targets per sample but {} has {}; all files of a data set must agree", path, p.labels,
-         p.labels_option, slots, files_[0], target_slots_);
-  target_slots_ = slots;
+  const Shape target(ld.begin() + 1, ld.end());
+  if (!h_->parts.empty() && target != target_shape_)
+    fail("{}: '{}' ({}) has targets of shape {} per sample but {} has {}; all files of a data set must agree", path,
+         p.labels, p.labels_option, shape_str(target), files_[0], shape_str(target_shape_));
+  target_shape_ = target, target_slots_ = numel(target);
   if (h_->parts.empty()) {
     if (size != 1 && size != 2 && size != 4 && size != 8)
       fail("{}: dataset '{}' ({}) has {}-byte elements; supported: 1, 2, 4 or 8 bytes", path, p.features,
@@ -207,6 +199,9 @@ size_t SampleSource::part_of(int64_t row) const {
       std::upper_bound(parts.begin(), parts.end(), row, [](int64_t r, const Handles::Part& q) { return r < q.begin; });
   return static_cast<size_t>(it - parts.begin()) - 1;  // the last file starting at or before `row`
 }
+
+const std::string& SampleSource::part_path(size_t part) const { return h_->parts[part].path; }
+int64_t SampleSource::part_begin(size_t part) const { return h_->parts[part].begin; }
 
 int64_t SampleSource::window_end(int64_t row) const {
   const auto& q = h_->parts[part_of(row)];
@@ -293,15 +288,6 @@ void SampleSource::read_labels(size_t part, int64_t first, int64_t count, LabelR
          local + count - 1, paths_.labels);
 }
 
-template <class F>
-void SampleSource::for_windows(int64_t begin, int64_t end, F&& f) const {
-  for (int64_t first = begin; first < end;) {
-    const int64_t count = std::min(window_end(first), end) - first;
-    f(part_of(first), first, count);
-    first += count;
-  }
-}
-
 void SampleSource::read(const std::vector<int64_t>& idx, float* x, int32_t* y) const {
   const int64_t D = sample_numel();
   std::vector<int64_t> order(idx.size());
@@ -337,20 +323,6 @@ void SampleSource::read_raw(int64_t begin, int64_t end, unsigned char* raw, int3
   });
 }
 
-void SampleSource::check_labels(int64_t begin, int64_t end, int64_t classes) const {
-  if (paths_.float_targets) return check_targets(begin, end, classes);
-  std::vector<int64_t> y;  // at full width: an out-of-range label is reported as stored
-  for_windows(begin, end, [&](size_t part, int64_t first, int64_t count) {
-    const auto& q = h_->parts[part];
-    y.resize(static_cast<size_t>(count));
-    read_labels(part, first, count, LabelRead::I64, y.data());
-    for (int64_t i = 0; i < count; ++i)
-      if (y[i] < 0 || y[i] >= classes)
-        fail("{}: '{}' ({}) row {} has label {}, outside [0, {}) for a model with {} outputs", q.path, paths_.labels,
-             paths_.labels_option, first - q.begin + i, y[i], classes, classes);
-  });
-}
-
 void SampleSource::check_features(int64_t begin, int64_t end) const {
   if (h_->cls != H5T_FLOAT) return;
   std::vector<unsigned char> x;
@@ -359,22 +331,6 @@ void SampleSource::check_features(int64_t begin, int64_t end) const {
     x.resize(static_cast<size_t>(count * row_bytes()));
     y.resize(static_cast<size_t>(count * target_slots_));
     read_window(part, first, count, x.data(), y.data());  // checks the rows it read
-  });
-}
-
-void SampleSource::check_targets(int64_t begin, int64_t end, int64_t outputs) const {
-  if (target_slots_ != outputs)
-    fail("{}: '{}' ({}) has {} regression target(s) per sample but the model has {} outputs", paths_.file,
-         paths_.labels, paths_.labels_option, target_slots_, outputs);
-  std::vector<float> y;
-  for_windows(begin, end, [&](size_t part, int64_t first, int64_t count) {
-    const auto& q = h_->parts[part];
-    y.resize(static_cast<size_t>(count * target_slots_));
-    read_labels(part, first, count, LabelRead::F32, y.data());
-    for (int64_t i = 0; i < count * target_slots_; ++i)
-      if (!std::isfinite(y[i]))
-        fail("{}: '{}' ({}) row {} has target {}; regression targets must be finite (as float32)", q.path,
-             paths_.labels, paths_.labels_option, first - q.begin + i / target_slots_, y[i]);
   });
 }
 

@@ -35,6 +35,10 @@ const OptionTable& data_options() {
       option_spec("data.test_labels", OptType::String, "/test/labels", "test labels dataset"),
       option_spec("data.scale", OptType::Float, "1",
                   "features are multiplied by this after conversion to float32 (e.g. 1/255)", 0, inf, true),
+      option_spec("data.sample_shape", OptType::List, "[]",
+                  "the shape each sample is viewed as, e.g. [C, L] for signals (N, C, L) or [C, D, H, W]; its "
+                  "element count must be the stored row's ([]: the features' `layout` attribute, else (N, D) -> (D), "
+                  "(N, H, W) -> (1, H, W), (N, C, H, W) -> (C, H, W), (N, C, D, H, W) -> (C, D, H, W))"),
       option_spec("data.shuffle", OptType::Bool, "true", "draw a new global sample order every epoch"),
       option_spec("data.memory_budget", OptType::String, "0",
                   "bytes of training samples each rank may hold (64MiB, 1GiB); > 0 streams blocks from the file "
@@ -69,6 +73,34 @@ bool read_files(const Config& c, const std::string& key, SplitPaths& p) {
   return true;
 }
 
+std::string flow_text(const YAML::Node& n) {
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+// data.sample_shape: a list of positive integers (empty: none).
+Shape read_sample_shape(const Config& c) {
+  const YAML::Node n = c.get_node("data.sample_shape");
+  Shape s;
+  for (const auto& v : n) {
+    int64_t d = 0;
+    try {
+      d = v.as<int64_t>();
+    } catch (const YAML::Exception&) {
+      d = 0;
+    }
+    if (d < 1 || !v.IsScalar())
+      fail("{}: data.sample_shape = {} must be a list of positive integers, e.g. [2, 256]",
+           c.origin("data.sample_shape"), flow_text(n));
+    s.push_back(d);
+  }
+  if (s.size() > 4)
+    fail("{}: data.sample_shape = {} has {} dims; samples have at most 4 (C, D, H, W)", c.origin("data.sample_shape"),
+         flow_text(n), s.size());
+  return s;
+}
+
 SplitPaths split(const Config& c, const std::string& name, const SplitPaths& train) {
   const std::string features = str_or_empty(c, "data." + name + "_features");
   if (features.empty()) return {};
@@ -101,6 +133,7 @@ DataSettings read_data_settings(const Config& c, bool float_targets) {
   s.stream.block_rows = c.get_int("data.block_rows");
   s.stream.shuffle_buffer = c.get_int("data.shuffle_buffer");
   s.train.float_targets = s.val.float_targets = s.test.float_targets = float_targets;
+  s.train.sample_shape = s.val.sample_shape = s.test.sample_shape = read_sample_shape(c);
   s.augment = {c.get_int("data.augment.crop_padding"), c.get_bool("data.augment.hflip")};
   return s;
 }

@@ -57,6 +57,12 @@ RunData::RunData(const DataSettings& d, const RunShape& run, const Comm& comm)
            other == test_src_.get() ? "test" : "validation", other->paths().features, shape_str(other->sample_shape()),
            shape_str(train_.sample_shape()));
   comm.check_same(static_cast<uint64_t>(n), "number of training samples");
+  if (d.augment.any() && train_.target_shape().size() > 1)
+    fail(
+        "config: data.augment.crop_padding = {}, data.augment.hflip = {}: augmentation moves the features but not "
+        "the {} targets per sample of '{}' ({}); turn augmentation off",
+        d.augment.crop_padding, d.augment.hflip, shape_str(train_.target_shape()), d.train.labels,
+        d.train.labels_option);
 }
 
 void RunData::check_memory(int64_t n_val) const {
@@ -97,12 +103,12 @@ void RunData::check_memory(int64_t n_val) const {
   dpt::check_memory(needs, memory_available(comm_.local_size()));
 }
 
-void RunData::check_and_load(int64_t classes) {
+void RunData::check_and_load(const LabelRule& rule) {
   fail_together(
-      comm_, [&] { check_and_load_mine(classes); }, "data checks");
+      comm_, [&] { check_and_load_mine(rule); }, "data checks");
 }
 
-void RunData::check_and_load_mine(int64_t classes) {
+void RunData::check_and_load_mine(const LabelRule& classes) {
   const int r = comm_.rank(), P = comm_.size();
   const auto [a, b] = block_range(train_.size(), r, P);
   train_.check_labels(a, b, classes);

@@ -16,11 +16,11 @@ class RunData {
   // Opens the files and checks shapes, counts and memory (collectively consistent: every rank throws
   // alike).
   RunData(const DataSettings& d, const RunShape& run, const Comm& comm);
-  // Checks every label against the model's output count (each rank checks one block of each split),
+  // Checks every label against the model's output shape (each rank checks one block of each split),
   // in the in-memory mode scans this rank's training block of float features for NaN/Inf (the
   // streaming reader checks each block it reads), and reads this rank's validation and test blocks.
   // An error on any rank is thrown on every rank (fail_together).
-  void check_and_load(int64_t classes);
+  void check_and_load(const LabelRule& rule);
 
   const SampleSource& train_source() const { return train_; }
   // File rows used for training, ascending (all rows when no validation is carved out).
@@ -36,7 +36,7 @@ class RunData {
   // Throws when this rank's share of the node's memory cannot hold what it is about to allocate:
   // the row indices, the training block (or the streaming buffers), the validation and test blocks.
   void check_memory(int64_t n_val) const;
-  void check_and_load_mine(int64_t classes);  // this rank's part of check_and_load
+  void check_and_load_mine(const LabelRule& rule);  // this rank's part of check_and_load
 
   const DataSettings& d_;
   const RunShape run_;

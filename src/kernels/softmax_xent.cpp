@@ -46,6 +46,7 @@ XentResult softmax_xent(const T* z, const int32_t* labels, int64_t B, int64_t C,
   });
   XentResult res;
   for (int64_t i = 0; i < B; ++i) res.loss_sum += row_loss[i], res.correct += row_hit[i];
+  res.counted = B;
   return res;
 }
 
@@ -66,6 +67,7 @@ XentResult softmax_xent(const T* z, const int32_t* labels, int64_t B, int64_t C,
     res.loss_sum += std::log(sum) + mx - row[labels[i]];
     res.correct += arg == labels[i];
   }
+  res.counted = B;
   return res;
 }
 }  // namespace ref

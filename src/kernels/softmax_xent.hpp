@@ -7,6 +7,7 @@ namespace dpt::kern {
 struct XentResult {
   double loss_sum = 0;  // sum over the B rows of -log softmax(z)[label]
   int64_t correct = 0;  // rows whose arg-max equals the label
+  int64_t counted = 0;  // rows (positions) scored: B here; dense_xent.hpp: those not ignored
 };
 
 // z: (B, C) logits, labels: (B) in [0, C). If dz is not null: dz = (softmax(z) - onehot) * grad_scale

@@ -1,6 +1,7 @@
 #include "train/train_config.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 #include "core/error.hpp"
 #include "eval/evaluator.hpp"
@@ -32,6 +33,10 @@ const OptionTable& model_options() {
                   "cross_entropy: classification (integer labels); mse: regression (mean squared error; float or "
                   "integer targets (N) or (N, T), T = the model's outputs)",
                   {"cross_entropy", "mse"}),
+      option_spec("loss_ignore_index", OptType::String, "",
+                  "cross_entropy: labels equal to this integer add no loss, no gradient and no count (PyTorch's "
+                  "ignore_index, e.g. 255 for unlabeled pixels; empty: none). The loss is the sum over the other "
+                  "labels over (global batch x labels per sample) (docs/dense.md)"),
   };
   return t;
 }
@@ -61,9 +66,9 @@ const OptionTable& loop_options() {
       option_spec("train.clip_grad_norm", OptType::Float, "0", "clip the global gradient norm to this (0: off)", 0),
       choice_spec("train.nonfinite", "stop", "a NaN/Inf loss or gradient: stop, or skip the step", {"stop", "skip"}),
       choice_spec("early_stopping.metric", "val_loss",
-                  "validation metric that selects the model (val_accuracy: classification; val_rmse, val_mae, "
-                  "val_r2: mse)",
-                  {"val_loss", "val_accuracy", "val_rmse", "val_mae", "val_r2"}),
+                  "validation metric that selects the model (val_accuracy: classification, per position with "
+                  "class maps; val_miou: cross_entropy with class maps (mean IoU); val_rmse, val_mae, val_r2: mse)",
+                  {"val_loss", "val_accuracy", "val_miou", "val_rmse", "val_mae", "val_r2"}),
       option_spec("early_stopping.patience", OptType::Int, "0",
                   "stop after this many epochs without improvement (0: off)", 0),
       option_spec("early_stopping.min_delta", OptType::Float, "0", "smallest change that counts as an improvement", 0),
@@ -116,10 +121,40 @@ const OptionTable& train_options() {
   return t;
 }
 
+namespace {
+void read_ignore_index(const Config& c, TrainSettings& s) {
+  const std::string v = c.has("loss_ignore_index") ? c.get_string("loss_ignore_index") : "";
+  if (v.empty()) return;
+  size_t used = 0;
+  try {
+    s.ignore_index = std::stoll(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || s.ignore_index < INT32_MIN || s.ignore_index > INT32_MAX)
+    fail("{}: loss_ignore_index = '{}' is not a 32-bit integer (empty: no ignored label)",
+         c.origin("loss_ignore_index"), v);
+  if (is_regression_loss(s.loss))
+    fail("{}: loss_ignore_index = {} applies to loss cross_entropy, not {}", c.origin("loss_ignore_index"), v,
+         s.loss);
+  s.has_ignore = true;
+}
+}  // namespace
+
+LossOptions loss_options(const TrainSettings& s, int64_t target_slots) {
+  LossOptions o;
+  o.has_ignore = s.has_ignore, o.ignore_index = s.ignore_index;
+  o.positions = is_regression_loss(s.loss) ? 1 : target_slots;
+  return o;
+}
+
+LabelRule label_rule(const TrainSettings& s, const Shape& output) { return {output, s.has_ignore, s.ignore_index}; }
+
 TrainSettings read_settings(const Config& c) {
   TrainSettings s;
   s.seed = static_cast<uint64_t>(c.get_int("seed"));
   s.loss = c.get_string("loss");
+  read_ignore_index(c, s);
   s.data = read_data_settings(c, is_regression_loss(s.loss));
   s.layers = c.get_node("model.layers");
   s.layers_origin = c.origin("model.layers");

@@ -13,6 +13,7 @@
 #include "comm/comm_settings.hpp"
 #include "core/config.hpp"
 #include "input/data_settings.hpp"
+#include "layers/loss.hpp"
 #include "optim/optim_settings.hpp"
 
 namespace dpt {
@@ -31,6 +32,8 @@ struct TrainSettings {
   YAML::Node layers;
   std::string layers_origin;
   std::string loss;
+  bool has_ignore = false;   // loss_ignore_index set
+  int64_t ignore_index = 0;  // cross_entropy: this label adds nothing
   OptimSettings optim;
   int64_t epochs, batch_size, eval_batch_size, max_steps, grad_accumulation;
   bool deterministic;    // exact, rank-count independent gradient sums over micro-shards
@@ -51,6 +54,11 @@ struct TrainSettings {
 
   RunShape run_shape() const { return {seed, batch_size, epochs}; }
 };
+
+// The loss's options for data whose rows carry `target_slots` labels (a class map when > 1).
+LossOptions loss_options(const TrainSettings& s, int64_t target_slots);
+// What SampleSource::check_labels checks for a model whose per-sample output is `output`.
+LabelRule label_rule(const TrainSettings& s, const Shape& output);
 
 // Every value read and checked (throws naming the option for the first bad one).
 TrainSettings read_settings(const Config& c);

@@ -94,7 +94,7 @@ Trainer::Trainer(const TrainConfig& tc, const Comm& comm, const TrainOptions& op
       data_(s_.data, s_.run_shape(), comm),
       model_(s_.layers, data_.train_source().sample_shape(),
              checked_model_batch(s_, data_.train_source().sample_shape(), comm), s_.layers_origin),
-      loss_(make_loss<float>(s_.loss)),
+      loss_(make_loss<float>(s_.loss, loss_options(s_, data_.train_source().target_slots()))),
       opt_(make_run_optimizer(s_, model_.store().size(), comm)),
       sampler_(data_.train_size(), s_.batch_size, s_.seed, s_.data.shuffle),
       runner_(model_, *loss_, *opt_, comm_, s_),
@@ -104,7 +104,11 @@ Trainer::Trainer(const TrainConfig& tc, const Comm& comm, const TrainOptions& op
   const int64_t per_epoch = sampler_.steps_per_epoch();
   s_.optim.schedule.total_steps =
       s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * per_epoch) : s_.epochs * per_epoch;
-  data_.check_and_load(numel(model_.output_shape()));
+  if (s_.early_metric == "val_miou" && loss_->target_slots(1) == 1)
+    fail("config: early_stopping.metric = val_miou needs class maps (labels (N, ...) per position); '{}' ({}) holds "
+         "one label per sample: use val_accuracy",
+         s_.data.train.labels, s_.data.train.labels_option);
+  data_.check_and_load(label_rule(s_, model_.output_shape()));
   if (s_.data.stream.budget > 0)
     stream_ = std::make_unique<StreamData>(s_.data, s_.run_shape(), data_.train_source(), data_.train_rows(), comm_);
   else
@@ -251,7 +255,10 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
   counters_.fold(st_.loss_sum, st_.seen, st_.correct);
   const double seen = st_.seen, trained_here = st_.seen - seen_before_;  // this process's part of the epoch
   out.train_loss = st_.loss_sum / std::max(seen, 1.0);
-  const double train_acc = st_.correct / std::max(seen, 1.0);
+  // With class maps `correct` counts positions: the per-position accuracy (ignored labels would
+  // count as misses, so with loss_ignore_index train_accuracy is not reported).
+  const int64_t positions = loss_->target_slots(1);
+  const double train_acc = st_.correct / std::max(seen * static_cast<double>(positions), 1.0);
   st_.loss_sum = st_.seen = st_.correct = 0, seen_before_ = 0;
   average_buffers(model_.buffers(), comm_);
   const double t_eval = wall_time();
@@ -269,6 +276,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
                         {"lr", lr_},
                         {"elapsed_s", st_.elapsed_s + wall_time() - t0_}};
   if (loss_->regression()) rec.erase("train_accuracy"), rec["train_rmse"] = std::sqrt(out.train_loss);
+  if (s_.has_ignore && positions > 1) rec.erase("train_accuracy");
   if (data_.val()) put_eval_fields(rec, "val", out.val);
   if (data_.test()) put_eval_fields(rec, "test", out.test);
   if (st_.skipped) rec["skipped_steps"] = st_.skipped;

@@ -40,6 +40,7 @@ def load(path):
         d = {k: f[k][()] for k in ("train/x", "train/y", "test/x", "test/y")}
         d["chunks"] = f["train/x"].chunks
         d["attrs"] = dict(f.attrs)
+        d["layout"] = (f["train/x"].attrs.get("layout"), f["test/x"].attrs.get("layout"))
     return d
 
 
@@ -57,6 +58,8 @@ def common(tmp, script, args, x_shape, y_shape, x_dtype, y_dtype):
     check(at["generator"] == f"datasets/{script}" and at["seed"] == 1 and "parameters" in at and script in at["command"],
           f"{script}: attributes name the generator, seed, parameters and command")
     json.loads(at["parameters"])
+    want = {3: "NCL", 4: "NCHW", 5: "NCDHW"}[len(x_shape)]
+    check(d["layout"] == (want, want), f"{script}: features carry layout {want} ({d['layout']})")
     check(all(np.array_equal(d[k], same[k]) for k in ("train/x", "train/y", "test/x", "test/y")),
           f"{script}: the same seed gives the same data")
     check(not np.array_equal(d["train/x"], other["train/x"]), f"{script}: another seed gives other data")
