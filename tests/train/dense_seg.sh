@@ -36,6 +36,7 @@ with h5py.File("seg.h5", "w") as f:
         f.create_dataset(f"{name}/bad", data=np.where(y == 255, 7, y).astype(np.uint8))
         f.create_dataset(f"{name}/small", data=y[:, :4, :4])
         f.create_dataset(f"{name}/field", data=np.zeros((n, 2, 8, 8), np.float32))
+        f.create_dataset(f"{name}/field3", data=np.concatenate([2 * x + 1, -x, x * x], axis=1))
 PY
 cat > seg.yaml << 'YAML'
 seed: 3
@@ -112,3 +113,30 @@ timeout 60 "$mpiexec" -n 2 "$dptrain" predict -m r2/model.h5 -o pred.csv < /dev/
   && fail "dense predictions written to CSV"
 one_error csv.log "dense predictions are written to HDF5 only"
 echo "ok: wrong labels, map shape, field size and CSV output: one error line each"
+
+# A field regression: output (3, 8, 8) against targets (N, 3, 8, 8); per-channel metrics.
+train 2 field --set loss=mse --set loss_ignore_index= --set data.train_labels=/train/field3 \
+  --set data.test_labels=/test/field3 --set train.deterministic=false --set train.epochs=4 > field.log 2>&1 \
+  || { cat field.log; fail "field regression"; }
+grep -q '"test_r2_per_output":\[' field/metrics.jsonl || fail "metrics.jsonl has no test_r2_per_output"
+timeout 60 "$mpiexec" -n 2 "$dptrain" evaluate -m field/model.h5 --labels /test/field3 --json < /dev/null > fe.json \
+  2> fe.log || { cat fe.log; fail "evaluate a field model"; }
+timeout 60 "$mpiexec" -n 2 "$dptrain" predict -m field/model.h5 --labels /test/field3 -o fp.h5 < /dev/null > fp.log 2>&1 \
+  || { cat fp.log; fail "predict a field model"; }
+$py - << 'PY' || fail "field metrics disagree with numpy"
+import json, h5py, numpy as np
+e = json.load(open("fe.json"))
+with h5py.File("fp.h5", "r") as f, h5py.File("seg.h5", "r") as d:
+    p, y = f["predicted"][()].astype(np.float64), d["test/field3"][()].astype(np.float64)
+assert p.shape == (16, 3, 8, 8), p.shape
+assert len(e["per_output"]) == 3
+for t in range(3):
+    err = p[:, t] - y[:, t]
+    sse, sst = (err ** 2).sum(), ((y[:, t] - y[:, t].mean()) ** 2).sum()
+    m = e["per_output"][t]
+    assert abs(m["mse"] - (err ** 2).mean()) < 1e-6 * max(1, m["mse"]), (t, m, (err ** 2).mean())
+    assert abs(m["mae"] - np.abs(err).mean()) < 1e-6, (t, m)
+    assert abs(m["r2"] - (1 - sse / sst)) < 1e-6, (t, m, 1 - sse / sst)
+print("per-channel r2", [round(m["r2"], 4) for m in e["per_output"]])
+PY
+echo "ok: field regression: per-channel mse, mae, r2 from evaluate match numpy on predict's (N, 3, 8, 8)"
