@@ -133,8 +133,8 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
   auto opt = make_run_optimizer(s, model.store().size(), comm);
   const EpochPlan plan = Sampler(B, B, s.seed, false).plan(0, comm.rank(), comm.size());
   const int64_t C = numel(model.output_shape()), slots = loss->target_slots(C);
-  const Shard mine = rank_batch(B, numel(input), slots, loss->regression() ? C : C / slots, loss->regression(), s.seed,
-                                plan);
+  const Shard mine =
+      rank_batch(B, numel(input), slots, loss->regression() ? C : C / slots, loss->regression(), s.seed, plan);
   StepRunner runner(model, *loss, *opt, comm, s);
   std::vector<double> step_s;
   std::vector<std::array<double, 3>> phases;  // per timed step: data + forward, backward, optimizer

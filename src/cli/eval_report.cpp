@@ -88,10 +88,11 @@ std::string class_label(const EvalReportInfo& info, size_t c) {
 
 std::string segmentation_text(const EvalResult& e, const EvalReportInfo& info) {
   const auto K = static_cast<int64_t>(e.iou.size());
-  std::string s = fmt::format("{}: {} samples ({} labeled positions) of {}: loss {:.4f}, pixel accuracy {:.4f}, mean "
-                              "IoU {:.4f}\n{:>12}  {:>7}  {:>12}  {:>12}\n",
-                              info.model, e.samples, e.positions, info.data, e.loss, e.accuracy, e.miou, "class",
-                              "IoU", "true pos.", "predicted");
+  std::string s = fmt::format(
+      "{}: {} samples ({} labeled positions) of {}: loss {:.4f}, pixel accuracy {:.4f}, mean "
+      "IoU {:.4f}\n{:>12}  {:>7}  {:>12}  {:>12}\n",
+      info.model, e.samples, e.positions, info.data, e.loss, e.accuracy, e.miou, "class", "IoU", "true pos.",
+      "predicted");
   for (int64_t c = 0; c < K; ++c) {
     int64_t truth = 0, predicted = 0;
     for (int64_t j = 0; j < K; ++j) truth += e.confusion[c * K + j], predicted += e.confusion[j * K + c];
@@ -109,9 +110,9 @@ nlohmann::json segmentation_json(const EvalResult& e, const EvalReportInfo& info
     iou.push_back(num(e.iou[c]));
     confusion.push_back(std::vector<int64_t>(e.confusion.begin() + c * K, e.confusion.begin() + (c + 1) * K));
   }
-  nlohmann::json j = {{"model", info.model},  {"data", info.data},         {"features", info.features},
-                      {"samples", e.samples}, {"positions", e.positions},  {"loss", e.loss},
-                      {"accuracy", e.accuracy}, {"miou", num(e.miou)},     {"per_class_iou", iou},
+  nlohmann::json j = {{"model", info.model},    {"data", info.data},        {"features", info.features},
+                      {"samples", e.samples},   {"positions", e.positions}, {"loss", e.loss},
+                      {"accuracy", e.accuracy}, {"miou", num(e.miou)},      {"per_class_iou", iou},
                       {"confusion", confusion}};
   if (!info.class_names.empty()) j["class_names"] = info.class_names;
   return j;

@@ -17,9 +17,9 @@ namespace dpt {
 namespace {
 // What one evaluation computes, from the model's output shape and the loss.
 struct Task {
-  int64_t C = 0;             // outputs per sample
-  int64_t S = 1, K = 0;      // segmentation: positions per sample and classes (C = K x S)
-  int64_t T = 0, P = 1;      // regression: outputs (channels) and positions per output
+  int64_t C = 0;         // outputs per sample
+  int64_t S = 1, K = 0;  // segmentation: positions per sample and classes (C = K x S)
+  int64_t T = 0, P = 1;  // regression: outputs (channels) and positions per output
   bool regression = false, segmentation = false, confusion = false;
   LossOptions o;
 };
@@ -194,7 +194,9 @@ double metric_value(const EvalResult& e, const std::string& metric) {
   if (e.regression && metric == "val_mae") return e.mae;
   if (e.regression && metric == "val_r2") return e.r2;
   fail("early_stopping.metric = {} is not reported for {}", metric,
-       e.regression ? "regression" : e.segmentation ? "segmentation" : "classification (without class maps)");
+       e.regression     ? "regression"
+       : e.segmentation ? "segmentation"
+                        : "classification (without class maps)");
 }
 
 void check_metric_for_loss(const std::string& metric, const std::string& loss) {

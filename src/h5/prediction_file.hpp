@@ -25,10 +25,10 @@ PredictionFormat prediction_format(const std::string& path);
 
 struct Predictions {
   int64_t rows = 0, classes = 0;
-  std::vector<float> probabilities;                             // (rows, classes)
-  std::vector<int32_t> predicted;                               // (rows)
-  bool regression = false;                                      // then only `values` is written
-  std::vector<float> values;                                    // regression: (rows, classes) predicted values
+  std::vector<float> probabilities;   // (rows, classes)
+  std::vector<int32_t> predicted;     // (rows)
+  bool regression = false;            // then only `values` is written
+  std::vector<float> values;          // regression: (rows, classes) predicted values
   std::vector<int64_t> output_shape;  // per sample (numel = classes); empty: (classes)
   std::vector<int64_t> map_shape;     // segmentation: the positions of `predicted` per sample; empty: one
   std::vector<std::pair<std::string, std::string>> provenance;  // (name, value): model, data, features

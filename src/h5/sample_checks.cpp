@@ -34,8 +34,8 @@ void SampleSource::check_targets(int64_t begin, int64_t end) const {
     for (int64_t i = 0; i < count * S; ++i)
       if (!std::isfinite(y[i]))
         fail("{}: '{}' ({}) row {}{} has target {}; regression targets must be finite (as float32)", part_path(part),
-             paths_.labels, paths_.labels_option, first - part_begin(part) + i / S,
-             position_text(target_shape_, i % S), y[i]);
+             paths_.labels, paths_.labels_option, first - part_begin(part) + i / S, position_text(target_shape_, i % S),
+             y[i]);
   });
 }
 

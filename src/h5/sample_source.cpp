@@ -7,9 +7,9 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "h5/arrays.hpp"
 #include "h5/feature_norm_io.hpp"
 #include "h5/file.hpp"
-#include "h5/arrays.hpp"
 #include "h5/file_list.hpp"
 #include "h5/finite_scan.hpp"
 #include "h5/sample_layout.hpp"

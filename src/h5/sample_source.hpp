@@ -77,7 +77,9 @@ class SampleSource {
   // (check_target_shape); or, first, when the labels' shape does not fit the model's output. Float
   // targets: unless they have the output's number of values per row, all finite.
   void check_labels(int64_t begin, int64_t end, const LabelRule& rule) const;
-  void check_labels(int64_t begin, int64_t end, int64_t classes) const { check_labels(begin, end, LabelRule{Shape{classes}}); }
+  void check_labels(int64_t begin, int64_t end, int64_t classes) const {
+    check_labels(begin, end, LabelRule{Shape{classes}});
+  }
   // Throws naming file, dataset, row and column at the first NaN/Inf float feature in rows
   // [begin, end) (every read checks what it read; this reads them for the check alone). Integer
   // features: nothing to read.
@@ -104,7 +106,7 @@ class SampleSource {
   // f(part, first, count) for the chunk-aligned windows that cover rows [begin, end), in order.
   template <class F>
   void for_windows(int64_t begin, int64_t end, F&& f) const;
-  size_t part_of(int64_t row) const;      // the file holding global row `row`
+  size_t part_of(int64_t row) const;  // the file holding global row `row`
   const std::string& part_path(size_t part) const;
   int64_t part_begin(size_t part) const;  // its first global row
   int64_t window_end(int64_t row) const;  // end of the chunk-aligned window starting at `row`

@@ -80,8 +80,7 @@ XentResult softmax_xent_dense(const T* z, const int32_t* labels, int64_t B, int6
   });
   XentResult res;
   for (int64_t i = 0; i < B; ++i)
-    res.loss_sum += per[i].loss / static_cast<double>(S), res.correct += per[i].correct,
-        res.counted += per[i].counted;
+    res.loss_sum += per[i].loss / static_cast<double>(S), res.correct += per[i].correct, res.counted += per[i].counted;
   return res;
 }
 
@@ -149,12 +148,12 @@ void softmax_channels(const T* z, int64_t B, int64_t K, int64_t S, T* p, int32_t
 }
 }  // namespace ref
 
-#define DPT_DENSE_XENT(T)                                                                                             \
-  template XentResult softmax_xent_dense<T>(const T*, const int32_t*, int64_t, int64_t, int64_t, bool, int64_t, T,     \
-                                            T*);                                                                       \
-  template void softmax_channels<T>(const T*, int64_t, int64_t, int64_t, T*, int32_t*);                               \
-  template XentResult ref::softmax_xent_dense<T>(const T*, const int32_t*, int64_t, int64_t, int64_t, bool, int64_t,   \
-                                                 T, T*);                                                               \
+#define DPT_DENSE_XENT(T)                                                                                            \
+  template XentResult softmax_xent_dense<T>(const T*, const int32_t*, int64_t, int64_t, int64_t, bool, int64_t, T,   \
+                                            T*);                                                                     \
+  template void softmax_channels<T>(const T*, int64_t, int64_t, int64_t, T*, int32_t*);                              \
+  template XentResult ref::softmax_xent_dense<T>(const T*, const int32_t*, int64_t, int64_t, int64_t, bool, int64_t, \
+                                                 T, T*);                                                             \
   template void ref::softmax_channels<T>(const T*, int64_t, int64_t, int64_t, T*, int32_t*);
 DPT_DENSE_XENT(float)
 DPT_DENSE_XENT(double)

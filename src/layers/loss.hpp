@@ -77,6 +77,6 @@ class MeanSquaredError final : public Loss<T> {
 
 template <class T>
 std::unique_ptr<Loss<T>> make_loss(const std::string& name, const LossOptions& o = {});  // "cross_entropy" | "mse"
-bool is_regression_loss(const std::string& name);                                       // "mse"
+bool is_regression_loss(const std::string& name);                                        // "mse"
 
 }  // namespace dpt

@@ -4,7 +4,9 @@
 
 namespace dpt {
 
-bool higher_is_better(const std::string& metric) { return metric == "val_accuracy" || metric == "val_r2" || metric == "val_miou"; }
+bool higher_is_better(const std::string& metric) {
+  return metric == "val_accuracy" || metric == "val_r2" || metric == "val_miou";
+}
 
 EarlyStopping::EarlyStopping(std::string metric, int64_t patience, double min_delta)
     : metric_(std::move(metric)),

@@ -23,7 +23,8 @@ const OptionTable& model_options() {
       {"model.layers",
        OptType::List,
        "",
-       "the layers, in order: [{type: dense, units: 512}, {type: relu}, ...]; each takes the previous one's output unless it names inputs (a graph: docs/model.md)",
+       "the layers, in order: [{type: dense, units: 512}, {type: relu}, ...]; each takes the previous one's output "
+       "unless it names inputs (a graph: docs/model.md)",
        -inf,
        inf,
        false,
@@ -135,8 +136,7 @@ void read_ignore_index(const Config& c, TrainSettings& s) {
     fail("{}: loss_ignore_index = '{}' is not a 32-bit integer (empty: no ignored label)",
          c.origin("loss_ignore_index"), v);
   if (is_regression_loss(s.loss))
-    fail("{}: loss_ignore_index = {} applies to loss cross_entropy, not {}", c.origin("loss_ignore_index"), v,
-         s.loss);
+    fail("{}: loss_ignore_index = {} applies to loss cross_entropy, not {}", c.origin("loss_ignore_index"), v, s.loss);
   s.has_ignore = true;
 }
 }  // namespace

@@ -39,7 +39,7 @@ struct TrainSettings {
   bool deterministic;    // exact, rank-count independent gradient sums over micro-shards
   int64_t micro_shards;  // pieces of each global batch when deterministic
   double clip_grad_norm;
-  std::string init_from;  // HDF5 state_dict to start from (checkpoint/state_dict_file.hpp); empty: none
+  std::string init_from;          // HDF5 state_dict to start from (checkpoint/state_dict_file.hpp); empty: none
   bool init_by_position = false;  // train.init_from_match: position
   bool skip_nonfinite;
   std::string early_metric;  // val_loss | val_accuracy | val_rmse | val_mae | val_r2
@@ -49,7 +49,7 @@ struct TrainSettings {
   double progress_interval;
   bool log_all_ranks;
   TraceSettings trace;  // log.trace*
-  int threads;  // 0: automatic
+  int threads;          // 0: automatic
   CommSettings comm;
 
   RunShape run_shape() const { return {seed, batch_size, epochs}; }

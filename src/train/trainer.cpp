@@ -48,8 +48,8 @@ class Trainer {
   void log_setup() const;
   void restore(const std::string& path);
   TrainOutcome complete_finished_run();
-  bool run_epoch(int64_t epoch, TrainOutcome& out);  // false: stop
-  bool poll_stop_or_checkpoint();                    // collective, every few steps
+  bool run_epoch(int64_t epoch, TrainOutcome& out);     // false: stop
+  bool poll_stop_or_checkpoint();                       // collective, every few steps
   bool report_step(const StepResult& r, int64_t step);  // collective: opts_.on_step's verdict
   void checkpoint();
   void finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOutcome& out);
@@ -105,9 +105,10 @@ Trainer::Trainer(const TrainConfig& tc, const Comm& comm, const TrainOptions& op
   s_.optim.schedule.total_steps =
       s_.max_steps > 0 ? std::min(s_.max_steps, s_.epochs * per_epoch) : s_.epochs * per_epoch;
   if (s_.early_metric == "val_miou" && loss_->target_slots(1) == 1)
-    fail("config: early_stopping.metric = val_miou needs class maps (labels (N, ...) per position); '{}' ({}) holds "
-         "one label per sample: use val_accuracy",
-         s_.data.train.labels, s_.data.train.labels_option);
+    fail(
+        "config: early_stopping.metric = val_miou needs class maps (labels (N, ...) per position); '{}' ({}) holds "
+        "one label per sample: use val_accuracy",
+        s_.data.train.labels, s_.data.train.labels_option);
   data_.check_and_load(label_rule(s_, model_.output_shape()));
   if (s_.data.stream.budget > 0)
     stream_ = std::make_unique<StreamData>(s_.data, s_.run_shape(), data_.train_source(), data_.train_rows(), comm_);

@@ -32,7 +32,9 @@ constexpr int64_t kRows = 37, kT = 2, kP = 6;
 
 // Row r, output t, position p: target and prediction.
 float target(int64_t r, int64_t t, int64_t p) { return static_cast<float>(std::sin(0.7 * r + 1.3 * t + 0.37 * p)); }
-float pred(int64_t r, int64_t t, int64_t p) { return target(r, t, p) + static_cast<float>(0.1 * std::cos(r + 3.0 * p + t)); }
+float pred(int64_t r, int64_t t, int64_t p) {
+  return target(r, t, p) + static_cast<float>(0.1 * std::cos(r + 3.0 * p + t));
+}
 
 std::vector<double> stats_of(int64_t lo, int64_t hi) {
   std::vector<double> s(static_cast<size_t>((hi - lo) * kRowStats * kT));

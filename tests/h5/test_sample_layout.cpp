@@ -78,12 +78,15 @@ TEST(SampleLayout, EveryRankTypeAndStorage) {
     std::string layout;
     Shape want;
   };
-  const std::vector<Case> cases = {
-      {{kN, 2, 40}, "NCL", {2, 40}},        {{kN, 2, 40}, "", {1, 2, 40}},  // no layout: (N, H, W) images
-      {{kN, 40}, "NL", {1, 40}},            {{kN, 40}, "NF", {40}},
-      {{kN, 3, 5, 4}, "", {3, 5, 4}},       {{kN, 5, 4}, "NHW", {1, 5, 4}},
-      {{kN, 2, 3, 4, 5}, "", {2, 3, 4, 5}}, {{kN, 3, 4, 5}, "NDHW", {1, 3, 4, 5}},
-      {{kN, 2, 3, 4, 5}, "NCDHW", {2, 3, 4, 5}}};
+  const std::vector<Case> cases = {{{kN, 2, 40}, "NCL", {2, 40}},
+                                   {{kN, 2, 40}, "", {1, 2, 40}},  // no layout: (N, H, W) images
+                                   {{kN, 40}, "NL", {1, 40}},
+                                   {{kN, 40}, "NF", {40}},
+                                   {{kN, 3, 5, 4}, "", {3, 5, 4}},
+                                   {{kN, 5, 4}, "NHW", {1, 5, 4}},
+                                   {{kN, 2, 3, 4, 5}, "", {2, 3, 4, 5}},
+                                   {{kN, 3, 4, 5}, "NDHW", {1, 3, 4, 5}},
+                                   {{kN, 2, 3, 4, 5}, "NCDHW", {2, 3, 4, 5}}};
   const hid_t types[] = {H5T_STD_U8LE, H5T_STD_I16LE, H5T_IEEE_F32LE, H5T_IEEE_F64LE};
   int k = 0;
   for (const Case& c : cases)
@@ -140,7 +143,8 @@ TEST(SampleLayout, ClassMapsInTheSlotsAndTheirChecks) {
     // Two classes: label 2 first appears in row 0 at position (0, 2).
     std::string msg = error_of([&] { src.check_labels(0, kN, LabelRule{{2, 4, 3}}); });
     EXPECT_NE(msg.find(file + ": '" + labels + "' (data.train_labels) row 0 position (" +
-                       std::string(labels == "/y4" ? "0, " : "") + "0, 2) has label 2, outside [0, 2) for a model "
+                       std::string(labels == "/y4" ? "0, " : "") +
+                       "0, 2) has label 2, outside [0, 2) for a model "
                        "with 2 classes"),
               std::string::npos)
         << msg;
