@@ -150,7 +150,9 @@ TEST(DenseXent, MatchesPyTorchGolden) {
     // The documented relation to torch's 'mean': ours x (B x S) / counted.
     EXPECT_NEAR(r.loss_sum * scale * static_cast<double>(c.B * c.S) / static_cast<double>(r.counted), c.torch_mean,
                 1e-12 * c.torch_mean);
-    if (!has_ignore) EXPECT_NEAR(r.loss_sum * scale, c.torch_mean, 1e-12 * c.torch_mean);
+    if (!has_ignore) {
+      EXPECT_NEAR(r.loss_sum * scale, c.torch_mean, 1e-12 * c.torch_mean);
+    }
     std::vector<float> outf(c.out.begin(), c.out.end()), df(n);
     const LossResult rf = SoftmaxCrossEntropy<float>(o).compute(outf.data(), Targets{c.label.data()}, c.B, c.K * c.S,
                                                                 static_cast<float>(scale), df.data());
