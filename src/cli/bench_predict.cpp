@@ -65,6 +65,7 @@ nlohmann::json predict_report(const perf::StepProfile& prof, const PredictOption
   link["gbytes_per_s"] = L.beta > 0 ? 1e-9 / L.beta : 0.0;
   nlohmann::json buckets = nlohmann::json::array();
   for (const auto& b : prof.buckets) buckets.push_back({{"ready_ms", b.ready * 1e3}, {"bytes", b.bytes}});
+  const perf::NodeLevel node{o.ranks_per_node, perf::shared_memory_link()};
   nlohmann::json rows = nlohmann::json::array();
   for (int64_t n : o.nodes) {
     const int64_t P = n * o.ranks_per_node;
@@ -77,6 +78,10 @@ nlohmann::json predict_report(const perf::StepProfile& prof, const PredictOption
                     {"comm_ms", p.comm_s * 1e3},
                     {"comm_exposed_ms", p.exposed_s * 1e3},
                     {"largest_bucket_algorithm", perf::algo_name(p.largest_algo)}});
+    if (o.ranks_per_node == 1) continue;
+    const perf::Prediction h = perf::predict_step(prof, P, L, &node);  // comm.hierarchical
+    rows.back()["hierarchical"] = {
+        {"step_ms", h.step_s * 1e3}, {"efficiency", h.efficiency}, {"comm_ms", h.comm_s * 1e3}};
   }
   const perf::Prediction self = perf::predict_step(prof, comm.size(), L);
   return {{"link", link},
@@ -101,11 +106,16 @@ std::string prediction_table(const nlohmann::json& pr) {
                               l["gbytes_per_s"].get<double>(), pr["ranks_per_node"].get<int64_t>());
   t += fmt::format("{:>6} {:>6} {:>10} {:>12} {:>10} {:>9} {:>12}  {}\n", "nodes", "ranks", "step ms", "samples/s",
                    "efficiency", "comm ms", "exposed ms", "largest bucket");
-  for (const auto& r : pr["rows"])
-    t += fmt::format("{:>6} {:>6} {:>10.3f} {:>12.0f} {:>9.1f}% {:>9.3f} {:>12.3f}  {}\n", r["nodes"].get<int64_t>(),
+  for (const auto& r : pr["rows"]) {
+    t += fmt::format("{:>6} {:>6} {:>10.3f} {:>12.0f} {:>9.1f}% {:>9.3f} {:>12.3f}  {}", r["nodes"].get<int64_t>(),
                      r["ranks"].get<int64_t>(), r["step_ms"].get<double>(), r["samples_per_s"].get<double>(),
                      100 * r["efficiency"].get<double>(), r["comm_ms"].get<double>(),
                      r["comm_exposed_ms"].get<double>(), r["largest_bucket_algorithm"].get<std::string>());
+    if (r.contains("hierarchical"))  // --ranks-per-node > 1: comm.hierarchical's step beside the flat one
+      t += fmt::format("; hierarchical: step {:.3f} ms, {:.1f}%", r["hierarchical"]["step_ms"].get<double>(),
+                       100 * r["hierarchical"]["efficiency"].get<double>());
+    t += "\n";
+  }
   const auto& j = pr["this_job"];
   t += fmt::format("this job, {} rank(s): measured step {:.3f} ms, predicted {:.3f} ms\n", j["ranks"].get<int64_t>(),
                    j["measured_step_ms"].get<double>(), j["predicted_step_ms"].get<double>());

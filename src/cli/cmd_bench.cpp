@@ -34,7 +34,9 @@ Run add_bench(CLI::App& app) {
                   "with --predict-nodes: the link's latency per message in microseconds (replaces the preset's "
                   "or the calibrated one)");
   cmd->add_option("--ranks-per-node", a->predict.ranks_per_node,
-                  "with --predict-nodes: ranks per node (P = nodes x this; every rank is costed on the link)")
+                  "with --predict-nodes: ranks per node (P = nodes x this; every rank is costed on the link); above 1, "
+                  "each row also predicts comm.hierarchical (node reduce and broadcast over shared memory, assumed "
+                  "1 us and 5 GB/s, around the leaders' all-reduce)")
       ->capture_default_str();
   return [a] {
     const Comm world;

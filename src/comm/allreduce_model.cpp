@@ -74,13 +74,22 @@ Link link_from_fit(double A, double B, int64_t P) {
   return {std::max(A, 0.0) / rounds(P), std::max(B, 0.0) / (2 * (p - 1) / p)};
 }
 
-Prediction predict_step(const StepProfile& prof, int64_t ranks, const Link& link) {
+Cost hierarchical_allreduce(double bytes, int64_t nodes, int64_t per_node, const Link& link, const Link& node) {
+  const Cost leaders = best_allreduce(bytes, nodes, link);
+  const double local = per_node > 1 ? 2 * rounds(per_node) * (node.alpha + bytes * node.beta) : 0;
+  return {leaders.algo, local + leaders.seconds};
+}
+
+Link shared_memory_link() { return {1e-6, 1.0 / 5e9}; }
+
+Prediction predict_step(const StepProfile& prof, int64_t ranks, const Link& link, const NodeLevel* node) {
   Prediction r;
   r.ranks = ranks;
   const double compute_end = prof.before_backward + prof.backward;
   double end = 0, largest = -1;
   auto sum = [&](double ready, double bytes) {
-    const Cost c = best_allreduce(bytes, ranks, link);
+    const Cost c = node ? hierarchical_allreduce(bytes, ranks / node->per_node, node->per_node, link, node->link)
+                        : best_allreduce(bytes, ranks, link);
     end = std::max(end, ready) + c.seconds;
     r.comm_s += c.seconds;
     if (bytes > largest) largest = bytes, r.largest_algo = c.algo;

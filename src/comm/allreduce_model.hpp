@@ -74,9 +74,25 @@ struct Prediction {
   Algo largest_algo = Algo::ring;  // the algorithm of the largest bucket
 };
 
+// comm.hierarchical on N nodes of R ranks: a binomial-tree reduce to the node's leader and a
+// binomial broadcast back, ceil(log2 R) rounds of the whole message each over the node's shared
+// memory (`node`), around the leaders' all-reduce of N ranks on `link`:
+//   2 ceil(log2 R) (node.alpha + n node.beta) + best_allreduce(n, N, link)
+// (algo: the leaders'). R = 1 is the flat all-reduce of the N nodes.
+Cost hierarchical_allreduce(double bytes, int64_t nodes, int64_t per_node, const Link& link, const Link& node);
+// The node level of a hierarchical prediction: ranks per node and the link between them.
+struct NodeLevel {
+  int64_t per_node = 1;
+  Link link;
+};
+// What the --ranks-per-node predictions assume for shared memory within a node (not measured:
+// ~1 us per message, 5 GB/s per copy, a memcpy-bound transfer on one socket).
+Link shared_memory_link();
+
 // The sums run one after another in bucket order, each starting when backward produced it and the
 // previous one ended (one communication thread, one collective at a time). Cost: O(buckets).
-Prediction predict_step(const StepProfile& p, int64_t ranks, const Link& link);
+// With `node`: each sum is hierarchical (ranks / node->per_node nodes).
+Prediction predict_step(const StepProfile& p, int64_t ranks, const Link& link, const NodeLevel* node = nullptr);
 
 // "2,8,64" -> {2, 8, 64}; throws naming `flag` and the value for anything but positive integers.
 std::vector<int64_t> parse_counts(const std::string& text, const std::string& flag);

@@ -52,6 +52,34 @@ done
 out=$(timeout 120 "$mpiexec" -n 2 "$dptrain" "${bench[@]}" 2>"$err" < /dev/null)
 check 2 "$out" "$err" "calibrated: all-reduces on this job's 2 ranks" -
 python3 -c 'import json,sys; f=json.loads(sys.argv[1])["prediction"]["link"]["fit"]; assert len(f["points"]) == 5 and f["A_us"] > 0 and f["B_ns_per_byte"] > 0, f' "$out"
+# --ranks-per-node 4: P = 4 x nodes; each row also predicts comm.hierarchical: per bucket a node
+# reduce and broadcast, 2 ceil(log2 4) x (1 us + n / 5 GB/s), around the leaders' all-reduce.
+out=$(timeout 120 "$mpiexec" -n 1 "$dptrain" "${bench[@]}" --link 10gbit --ranks-per-node 4 2>"$err" < /dev/null)
+python3 - "$out" "$err" <<'PY'
+import json, math, sys
+p, table = json.loads(sys.argv[1])["prediction"], open(sys.argv[2]).read()
+alpha, beta = p["link"]["alpha_us"] * 1e-6, p["link"]["beta_ns_per_byte"] * 1e-9
+def allreduce(n, P):
+    if P == 1:
+        return 0.0
+    k = math.ceil(math.log2(P))
+    return min(k * (alpha + n * beta), 2 * (P - 1) * alpha + 2 * (P - 1) / P * n * beta,
+               2 * k * alpha + 2 * (P - 1) / P * n * beta)
+prof = p["profile"]
+f, b, a = prof["before_backward_ms"] * 1e-3, prof["backward_ms"] * 1e-3, prof["after_ms"] * 1e-3
+assert p["ranks_per_node"] == 4 and [r["ranks"] for r in p["rows"]] == [8, 32], p["rows"]
+for row in p["rows"]:
+    for cost, got in ((lambda n: allreduce(n, row["ranks"]), row),
+                      (lambda n: 2 * 2 * (1e-6 + n / 5e9) + allreduce(n, row["nodes"]), row["hierarchical"])):
+        end = 0.0
+        for bk in prof["buckets"]:
+            end = max(end, f + bk["ready_ms"] * 1e-3) + cost(bk["bytes"])
+        step = max(f + b, end) + a
+        assert abs(got["step_ms"] - step * 1e3) < 1e-6 * step * 1e3, (row, step)
+        assert abs(got["efficiency"] - (f + b + a) / step) < 1e-9, row
+    assert f"hierarchical: step {row['hierarchical']['step_ms']:.3f} ms" in table, table
+print(f"ok: 4 ranks per node: 8 nodes flat {p['rows'][1]['efficiency']:.0%}, hierarchical {p['rows'][1]['hierarchical']['efficiency']:.0%}")
+PY
 # One rank has no link to calibrate: one error line, a non-zero exit.
 rc=0; out=$(timeout 60 "$mpiexec" -n 1 "$dptrain" "${bench[@]}" 2>&1 < /dev/null) || rc=$?
 [ $rc -ne 0 ] && [ $rc -lt 124 ] || { echo "FAIL: 1 rank without --link exited $rc"; echo "$out"; exit 1; }

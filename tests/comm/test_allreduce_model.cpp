@@ -71,6 +71,31 @@ TEST(AllreduceModel, OverlapTimelineKnownAnswer) {
   EXPECT_EQ(predict_step(p, 1, link).efficiency, 1.0);
 }
 
+// comm.hierarchical, 8 nodes x 4 ranks, 1 MB, node link 1 us and 10 GB/s (0.1 ns per byte):
+//   node reduce + broadcast  2 x ceil(log2 4) x (1 us + 100 us)  = 404 us
+//   leaders' all-reduce      8 ranks: rabenseifner (above)        = 1.81 ms   -> 2.214 ms
+// against the flat 32 ranks: rabenseifner 10 x 10 us + 2 x 31/32 x 1 ms = 2.0375 ms (the model gives
+// every rank its own link: no sharing of the node's link). One rank per node: the leaders' alone.
+TEST(AllreduceModel, HierarchicalKnownCosts) {
+  const Link node{1e-6, 0.1e-9};
+  const Cost h = hierarchical_allreduce(1e6, 8, 4, kLink, node);
+  EXPECT_EQ(h.algo, Algo::rabenseifner);
+  EXPECT_NEAR(h.seconds, 2.214e-3, kTol);
+  EXPECT_NEAR(best_allreduce(1e6, 32, kLink).seconds, 2.0375e-3, kTol);
+  EXPECT_NEAR(hierarchical_allreduce(1e6, 8, 1, kLink, node).seconds, 1.81e-3, kTol);
+  EXPECT_NEAR(hierarchical_allreduce(1e6, 1, 4, kLink, node).seconds, 404e-6, kTol);  // one node: no network
+  // The step of the timeline test with 2 nodes x 4 ranks, link 1 ns/B, node link 0.25 ns/B, no
+  // latency: each 1 MB bucket costs 2 x 2 x 0.25 ms + 1 ms (2 leaders) = 2 ms; ready at 3 and 6 ms:
+  // [3, 5], [6, 8], then the update: 9 ms.
+  StepProfile p;
+  p.before_backward = 2e-3, p.backward = 4e-3, p.after = 1e-3;
+  p.buckets = {{1e-3, 1e6}, {4e-3, 1e6}};
+  const NodeLevel level{4, {0, 0.25e-9}};
+  const Prediction r = predict_step(p, 8, {0, 1e-9}, &level);
+  EXPECT_NEAR(r.step_s, 9e-3, kTol);
+  EXPECT_NEAR(r.comm_s, 4e-3, kTol);
+}
+
 // Calibration inverts the model: times made from a known link on P ranks give it back.
 TEST(AllreduceModel, CalibrationRecoversTheLink) {
   for (int64_t P : {2, 4, 16}) {
