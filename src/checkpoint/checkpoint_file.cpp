@@ -237,14 +237,16 @@ void read_comm_state(hid_t f, const std::string& path, CheckpointArrays& a) {
   if (n == a.comm_ranks * row) {
     crc = ckpt::read_streamed(d.get(), comm_part(a), ok);  // this rank's row
     a.comm_restored = "each rank its own row (bit-exact)";
-  } else {
-    std::vector<float> all(static_cast<size_t>(n));
-    ok = h5::read_f32(d.get(), all.data());
-    if (ok) crc = ckpt::crc32_of(all.data(), n);
+  } else {  // row by row (memory: one row), every row checksummed
+    std::vector<float> one(static_cast<size_t>(row));
     std::fill(a.comm_state, a.comm_state + row, 0.0f);
-    for (int64_t r = 0; r < n / row && a.comm_rank == 0; ++r)
-      for (int64_t i = 0; i < a.comm_additive; ++i) a.comm_state[i] += all[static_cast<size_t>(r * row + i)];
-    std::copy(all.begin() + a.comm_additive, all.begin() + row, a.comm_state + a.comm_additive);
+    for (int64_t r = 0; r < n / row && ok; ++r) {
+      ok = h5::read_f32_range(d.get(), r * row, row, one.data());
+      if (!ok) break;
+      crc = ckpt::crc32_of(one.data(), row, crc);
+      for (int64_t i = 0; i < a.comm_additive && a.comm_rank == 0; ++i) a.comm_state[i] += one[static_cast<size_t>(i)];
+      if (r == 0) std::copy(one.begin() + a.comm_additive, one.end(), a.comm_state + a.comm_additive);
+    }
     a.comm_restored = fmt::format("written by {} ranks: their error feedback summed into rank 0", n / row);
   }
   if (!ok) fail("{}: reading 'comm_state' failed (truncated or corrupt file)", path);

@@ -1,7 +1,6 @@
 #include "kernels/lowrank.hpp"
 
 #include <cmath>
-#include <vector>
 
 #include "core/rng.hpp"
 
@@ -11,23 +10,22 @@ namespace {
 constexpr double kDependent = 1e-4;  // a column keeping less of its norm than this is dependent
 }  // namespace
 
-void orthonormalize_columns(float* P, int64_t n, int64_t r) {
-  std::vector<double> col(static_cast<size_t>(n));
+void orthonormalize_columns(float* P, int64_t n, int64_t r, double* col) {
   for (int64_t j = 0; j < r; ++j) {
     double sq0 = 0;
-    for (int64_t i = 0; i < n; ++i) col[static_cast<size_t>(i)] = P[i * r + j], sq0 += static_cast<double>(P[i * r + j]) * P[i * r + j];
+    for (int64_t i = 0; i < n; ++i) col[i] = P[i * r + j], sq0 += static_cast<double>(P[i * r + j]) * P[i * r + j];
     for (int64_t k = 0; k < j; ++k) {  // minus the projection on (finished) column k
       double dot = 0;
-      for (int64_t i = 0; i < n; ++i) dot += col[static_cast<size_t>(i)] * P[i * r + k];
-      for (int64_t i = 0; i < n; ++i) col[static_cast<size_t>(i)] -= dot * P[i * r + k];
+      for (int64_t i = 0; i < n; ++i) dot += col[i] * P[i * r + k];
+      for (int64_t i = 0; i < n; ++i) col[i] -= dot * P[i * r + k];
     }
     double sq = 0;
-    for (int64_t i = 0; i < n; ++i) sq += col[static_cast<size_t>(i)] * col[static_cast<size_t>(i)];
+    for (int64_t i = 0; i < n; ++i) sq += col[i] * col[i];
     const double norm = std::sqrt(sq);
     // NaN/inf stay (the caller's non-finite check must see them). What is left of a column that
     // (nearly) lies in the span of the ones before is float rounding, not a direction: it becomes 0.
     const double inv = !std::isfinite(norm) ? norm : norm > kDependent * std::sqrt(sq0) ? 1.0 / norm : 0.0;
-    for (int64_t i = 0; i < n; ++i) P[i * r + j] = static_cast<float>(col[static_cast<size_t>(i)] * inv);
+    for (int64_t i = 0; i < n; ++i) P[i * r + j] = static_cast<float>(col[i] * inv);
   }
 }
 

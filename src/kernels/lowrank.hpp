@@ -10,7 +10,8 @@ namespace dpt::kern {
 // then scaled to norm 1; a column left with less than 1e-4 of its norm (it lies in the span of the
 // ones before: a rank-deficient P) becomes 0, never a normalized rounding error or NaN; a
 // non-finite P stays non-finite so that the step's norm check sees it.
-void orthonormalize_columns(float* P, int64_t n, int64_t r);
+// scratch: n doubles (the caller's, so that a step allocates nothing).
+void orthonormalize_columns(float* P, int64_t n, int64_t r, double* scratch);
 
 // a[0, n): standard normal values from `seed` (Box-Muller over dpt::Rng), the same on every rank.
 void fill_normal(float* a, int64_t n, uint64_t seed);

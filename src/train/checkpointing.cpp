@@ -13,8 +13,9 @@
 namespace dpt {
 
 namespace {
-nlohmann::json state_json(const TrainState& s, int64_t optimizer_steps, const std::string& optimizer) {
-  return {{"epoch", s.epoch},
+nlohmann::json state_json(const TrainState& s, int64_t optimizer_steps, const std::string& optimizer,
+                          const PowerSgd* psgd) {
+  nlohmann::json j = {{"epoch", s.epoch},
           {"step_in_epoch", s.step_in_epoch},
           {"step", s.step},
           {"loss_sum", s.loss_sum},
@@ -25,6 +26,28 @@ nlohmann::json state_json(const TrainState& s, int64_t optimizer_steps, const st
           {"early_stopping", s.early},
           {"optimizer", optimizer},
           {"optimizer_steps", optimizer_steps}};
+  if (psgd) j["powersgd_layout"] = psgd->layout();  // what /comm_state holds
+  return j;
+}
+
+// The PowerSGD state of the checkpoint `path` (trainer state j) fits `psgd` (this run's)? Else
+// rank 0 says why it is not used: another layout (comm.bucket_kb or comm.powersgd_rank changed),
+// none in the file, or the run does not compress (its pending errors are dropped).
+bool powersgd_fits(const std::string& path, const nlohmann::json& j, const PowerSgd* psgd, const Comm* comm) {
+  const std::string saved = j.value("powersgd_layout", "");
+  const bool log = comm && comm->rank() == 0;
+  if (psgd && saved == psgd->layout()) return true;
+  if (psgd && !saved.empty() && log)
+    spdlog::warn("{}: its PowerSGD state was written for another layout ('{}', this run: '{}'; comm.bucket_kb or "
+                 "comm.powersgd_rank changed): the compressor starts afresh",
+                 path, saved, psgd->layout());
+  else if (psgd && log)
+    spdlog::info("{}: no PowerSGD state in it: the compressor starts afresh", path);
+  else if (!saved.empty() && log)
+    spdlog::warn("{}: holds PowerSGD error feedback that this run does not use (comm.compress is not powersgd, or one "
+                 "rank): the gradient it had left out of earlier steps is dropped",
+                 path);
+  return false;
 }
 
 CheckpointArrays arrays(Model& m, Optimizer& opt, PowerSgd* psgd, const Comm* comm) {
@@ -59,8 +82,8 @@ std::string save_checkpoint(const std::string& dir, int keep, Model& model, Opti
   const std::vector<float> own(b.params(), b.params() + b.size());
   average_buffers(b, comm);
   CheckpointMeta meta{
-      st.step,    model.architecture(), config_yaml, state_json(st, opt.steps(), opt.name()).dump(), param_index(model),
-      comm.size()};
+      st.step,    model.architecture(), config_yaml, state_json(st, opt.steps(), opt.name(), psgd).dump(),
+      param_index(model), comm.size()};
   write_checkpoint(path, meta, arrays(model, opt, psgd, &comm), comm);
   std::copy(own.begin(), own.end(), b.params());
   if (comm.rank() == 0) {
@@ -92,7 +115,7 @@ TrainState load_checkpoint(const std::string& path, Model& model, Optimizer& opt
   if (j.value("optimizer", "") != opt.name())
     fail("{}: holds '{}' optimizer state but this run uses optimizer.name = {}", path, j.value("optimizer", "?"),
          opt.name());
-  CheckpointArrays a = arrays(model, opt, psgd, comm);
+  CheckpointArrays a = arrays(model, opt, powersgd_fits(path, j, psgd, comm) ? psgd : nullptr, comm);
   read_checkpoint_arrays(path, a);
   if (!a.comm_restored.empty() && comm && comm->rank() == 0)
     spdlog::info("comm.compress powersgd: compressor state from {}: {}", path, a.comm_restored);

@@ -1,6 +1,9 @@
 #include "train/powersgd.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "core/error.hpp"
@@ -18,8 +21,8 @@ std::pair<int64_t, int64_t> matrix_of(const ParamView& v) {
 }
 }  // namespace
 
-PowerSgd::PowerSgd(const ParamStore& store, const std::vector<Range>& buckets, int64_t rank, uint64_t seed)
-    : seed_(seed) {
+PowerSgd::PowerSgd(ParamStore& store, const std::vector<Range>& buckets, int64_t rank, uint64_t seed)
+    : seed_(seed), grads_(store.grads()) {
   int64_t stage = 0, q_total = 0;
   std::vector<int64_t> q_sizes;
   for (const Range& br : buckets) {
@@ -56,6 +59,13 @@ PowerSgd::PowerSgd(const ParamStore& store, const std::vector<Range>& buckets, i
   for (Bucket& b : buckets_) b.q_at += errors_;
   state_.assign(static_cast<size_t>(errors_ + q_total), 0.0f);
   stage_.resize(static_cast<size_t>(stage));
+  int64_t max_n = 0, max_m = 0;
+  layout_ = fmt::format("powersgd rank {}:", rank);
+  for (const Tensor& t : tensors_) {
+    max_n = std::max(max_n, t.n), max_m = std::max(max_m, t.m);
+    layout_ += fmt::format(" {}:{}x{}", t.offset, t.n, t.m);
+  }
+  scratch_.resize(static_cast<size_t>(max_n)), column_.resize(static_cast<size_t>(max_m));
   init_factors();
 }
 
@@ -71,9 +81,9 @@ void PowerSgd::reset() {
 
 // On the caller: the bucket's plain values and every tensor's P = (gradient + e) Q into the stage,
 // then the chain of two sums and two local steps.
-void PowerSgd::start(AsyncSum& async, size_t k, float* grads) {
+void PowerSgd::start(AsyncSum& async, size_t k) {
   if (k >= buckets_.size()) fail("internal: PowerSGD bucket {} of {}", k, buckets_.size());
-  grads_ = grads;
+  const float* grads = grads_;
   const Bucket& b = buckets_[k];
   float* stage = stage_.data() + b.stage_at;
   for (const Range& r : b.plain) stage = std::copy(grads + r.offset, grads + r.offset + r.count, stage);
@@ -101,9 +111,27 @@ void PowerSgd::after_p(size_t k) {
     float* M = state_.data() + t.e_at;  // gradient + error
     float* P = stage_.data() + t.p_at;
     float* Q = state_.data() + q_offsets_[i];
-    kern::orthonormalize_columns(P, t.n, t.r);
+    kern::orthonormalize_columns(P, t.n, t.r, scratch_.data());
     kern::gemm<float>(true, false, t.m, t.r, t.n, 1.0f, M, P, 0.0f, Q);    // Q = M^T P: this rank's part
     kern::gemm<float>(false, true, t.n, t.m, t.r, -1.0f, P, Q, 1.0f, M);  // e = M - P Q^T
+  }
+}
+
+void PowerSgd::redraw_zero_columns(size_t i) {
+  const Tensor& t = tensors_[i];
+  float* Q = state_.data() + q_offsets_[i];
+  uint64_t bits = 0;  // of Q's values: the same on every rank, and after a resume
+  for (int64_t e = 0; e < t.m * t.r; ++e) {
+    uint32_t w;
+    std::memcpy(&w, Q + e, 4);
+    bits = bits * 31 + w;
+  }
+  for (int64_t j = 0; j < t.r; ++j) {
+    bool zero = true;
+    for (int64_t c = 0; c < t.m && zero; ++c) zero = Q[c * t.r + j] == 0.0f;
+    if (!zero) continue;
+    kern::fill_normal(column_.data(), t.m, derive_seed(seed_, bits, static_cast<uint64_t>(i * 1024 + j)));
+    for (int64_t c = 0; c < t.m; ++c) Q[c * t.r + j] = column_[static_cast<size_t>(c)];
   }
 }
 
@@ -112,6 +140,7 @@ void PowerSgd::after_q(size_t k) {
     const Tensor& t = tensors_[i];
     kern::gemm<float>(false, true, t.n, t.m, t.r, 1.0f, stage_.data() + t.p_at, state_.data() + q_offsets_[i], 0.0f,
                       grads_ + t.offset);
+    redraw_zero_columns(i);  // the next step's start
   }
 }
 

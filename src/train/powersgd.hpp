@@ -21,6 +21,7 @@
 // State per rank: e and Q (state()), written to checkpoints (each rank its own row).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "comm/async_sum.hpp"
@@ -34,11 +35,11 @@ class PowerSgd {
     int64_t offset, count;
   };
   // buckets: ranges of the flat gradient buffer in the order start() will get them, covering it.
-  PowerSgd(const ParamStore& store, const std::vector<Range>& buckets, int64_t rank, uint64_t seed);
-  // Bucket k of grads is final (all earlier buckets were started): starts its compressed sum. Once
-  // async.wait_all() returns, the bucket holds the approximate sum over the ranks. `grads` must be
-  // the same pointer for every bucket of a step.
-  void start(AsyncSum& async, size_t k, float* grads);
+  // store's gradient buffer is where start() reads the gradients and writes the sums.
+  PowerSgd(ParamStore& store, const std::vector<Range>& buckets, int64_t rank, uint64_t seed);
+  // Bucket k of the gradients is final (all earlier buckets were started): starts its compressed
+  // sum. Once async.wait_all() returns, the bucket holds the approximate sum over the ranks.
+  void start(AsyncSum& async, size_t k);
   void reset();  // errors to 0 and factors to their initial values (after a step with NaN or inf)
 
   // This rank's state, for checkpoints: the errors, then the factors Q.
@@ -49,6 +50,10 @@ class PowerSgd {
   int64_t wire_floats() const { return wire_; }        // floats all-reduced per step
   int64_t bucket_wire(size_t k) const { return buckets_[k].stage_count + buckets_[k].q_count; }  // of bucket k
   int64_t compressed_floats() const { return dense_; }  // the compressed tensors' size
+  // What state() means: the rank and each compressed tensor's place and matrix, in state() order.
+  // A checkpoint's state is used only when its layout is this one (comm.bucket_kb and
+  // comm.powersgd_rank change it).
+  const std::string& layout() const { return layout_; }
 
  private:
   struct Tensor {
@@ -64,6 +69,10 @@ class PowerSgd {
   void after_p(size_t k);  // the sum of P has arrived: orthonormalize, Q = M^T P, errors
   void after_q(size_t k);  // the sum of Q has arrived: the approximate gradients
   void init_factors();
+  // A column of Q that summed to 0 (P's column was dependent: orthonormalize_columns zeroed it)
+  // would stay 0 for good (the next P = M Q): it is drawn anew, from Q's own bits (the same on
+  // every rank and after a resume).
+  void redraw_zero_columns(size_t i);
 
   std::vector<Tensor> tensors_;
   std::vector<Bucket> buckets_;
@@ -72,7 +81,10 @@ class PowerSgd {
   std::vector<int64_t> q_offsets_;  // each tensor's Q in state_
   int64_t errors_ = 0, wire_ = 0, dense_ = 0;
   uint64_t seed_;
-  float* grads_ = nullptr;
+  float* grads_;                 // the store's gradients
+  std::vector<double> scratch_;  // (largest n): orthonormalize_columns' column
+  std::vector<float> column_;    // (largest m): a redrawn column of Q
+  std::string layout_;
 };
 
 }  // namespace dpt

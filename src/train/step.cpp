@@ -6,8 +6,6 @@
 #include <cmath>
 #include <limits>
 
-#include <spdlog/spdlog.h>
-
 #include "core/error.hpp"
 #include "kernels/bf16.hpp"
 #include "kernels/elementwise.hpp"
@@ -94,7 +92,7 @@ void StepRunner::start_bucket(size_t k) {
   const Bucket& b = buckets_[k];
   if (spans_) spans_->push_back({"allreduce", wall_time(), 0, 1, psgd_ ? psgd_->bucket_wire(k) : b.count});
   if (exact_) return exact_->start(async_, k, {model_.store().grads(), model_.buffers().grads()});
-  if (psgd_) return psgd_->start(async_, k, model_.store().grads());
+  if (psgd_) return psgd_->start(async_, k);
   float* grads = model_.store().grads() + b.offset;
   if (scatter_) return async_.start_scatter(grads, shard_grads_.data() + b.recv_at, b.split);
   if (wire_.empty()) return async_.start(grads, b.count);

@@ -20,10 +20,22 @@ json=$(timeout 120 "$bin" lr-find -c "$root/launch/configs/fashion_mlp.yaml" --s
 echo "lr-find: $json"
 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert 0.05/3 <= r["suggested_lr"] <= 0.05*3, r' "$json"
 # Every example config parses and its model builds and steps on the real data shape (configs of
-# other data sets, e.g. diabetes_regression.yaml, are pointed at the Fashion-MNIST datasets).
+# other data sets, e.g. diabetes_regression.yaml, are pointed at the Fashion-MNIST datasets; the
+# scientific examples at a few samples of their generated data sets, datasets/*.py).
 for cfg in "$root"/launch/configs/*.yaml; do
-  timeout 120 "$bin" bench -c "$cfg" --set data.file="$work/fm.h5" --set data.train_features=/train/images \
-    --set data.train_labels=/train/labels --steps 2 --warmup 0 > "$work/bench.json" \
+  case "$(basename "$cfg" .yaml)" in
+    cosmo3d) gen=cosmo3d ;;
+    unet_shapes) gen=shapes2d ;;
+    signal1d) gen=signal1d ;;
+    *) gen= ;;
+  esac
+  data=(--set data.file="$work/fm.h5" --set data.train_features=/train/images --set data.train_labels=/train/labels)
+  if [ -n "$gen" ]; then
+    [ -f "$work/$gen.h5" ] || python3 "$root/datasets/$gen.py" --out "$work/$gen.h5" --n-train 8 --n-test 4 > /dev/null \
+      || { echo "FAIL: datasets/$gen.py"; exit 1; }
+    data=(--set data.file="$work/$gen.h5")
+  fi
+  timeout 120 "$bin" bench -c "$cfg" "${data[@]}" --steps 2 --warmup 0 > "$work/bench.json" \
     || { echo "FAIL: $cfg"; exit 1; }
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["samples_per_s"] > 0, r' "$work/bench.json"
   echo "ok: $(basename "$cfg")"

@@ -40,7 +40,8 @@ TEST(PowerSgdKernels, OrthonormalColumnsAndRankDeficientInput) {
   std::vector<float> P(50 * 3);
   kern::fill_normal(P.data(), static_cast<int64_t>(P.size()), 7);
   for (int i = 0; i < 50; ++i) P[i * 3 + 2] = 2 * P[i * 3 + 0];  // column 2 depends on column 0
-  kern::orthonormalize_columns(P.data(), 50, 3);
+  std::vector<double> scratch(50);
+  kern::orthonormalize_columns(P.data(), 50, 3, scratch.data());
   for (int a = 0; a < 3; ++a)
     for (int b = 0; b < 3; ++b) {
       double dot = 0;
@@ -83,7 +84,7 @@ TEST(PowerSgd, ApproximationsPlusErrorsAddUpToTheTrueSumsAndAreTheSameOnEveryRan
       std::vector<float> sum = mine;
       world.allreduce_sum(sum.data(), n);
       std::copy(mine.begin(), mine.end(), g);
-      psgd.start(async, 0, g), psgd.start(async, 1, g);
+      psgd.start(async, 0), psgd.start(async, 1);
       async.wait_all("test");
       ASSERT_TRUE(same_on_all_ranks(world, g, n)) << "step " << step;
       for (int64_t i = 0; i < n; ++i) truth[i] += sum[i], approx[i] += g[i];
@@ -98,8 +99,30 @@ TEST(PowerSgd, ApproximationsPlusErrorsAddUpToTheTrueSumsAndAreTheSameOnEveryRan
     // And the approximation is not the true sum (something was compressed) on several ranks.
     double off = 0;
     for (int64_t i = 0; i < 24 * 30; ++i) off = std::max(off, std::abs(approx[i] - truth[i]));
-    if (world.size() > 1) EXPECT_GT(off, 1e-3 * scale);
+    if (world.size() > 1) {
+      EXPECT_GT(off, 1e-3 * scale);
+    }
   }
+}
+
+// A step whose gradients are all 0 zeroes every column of P and so of the summed Q; the factors
+// are drawn anew, so the next step compresses again instead of sending zeros for good.
+TEST(PowerSgd, AZeroGradientStepDoesNotStopLaterSteps) {
+  const Comm world;
+  Fixture f;
+  PowerSgd psgd(f.store, f.buckets, 2, 5);
+  AsyncSum async(world);
+  float* g = f.store.grads();
+  std::fill(g, g + f.store.size(), 0.0f);
+  psgd.start(async, 0), psgd.start(async, 1);
+  async.wait_all("test");
+  Rng rng(derive_seed(9, static_cast<uint64_t>(world.rank())));
+  for (int64_t i = 0; i < f.store.size(); ++i) g[i] = static_cast<float>(rng.uniform(-1, 1));
+  psgd.start(async, 0), psgd.start(async, 1);
+  async.wait_all("test");
+  double sq = 0;
+  for (int64_t i = 0; i < 24 * 30; ++i) sq += static_cast<double>(g[i]) * g[i];
+  EXPECT_GT(sq, 1.0) << "the compressed tensor's sum stayed 0 after a zero step";
 }
 
 TEST(PowerSgd, ResetZeroesTheErrorsAndRestoresTheFactors) {
@@ -108,7 +131,7 @@ TEST(PowerSgd, ResetZeroesTheErrorsAndRestoresTheFactors) {
   const Comm world;
   AsyncSum async(world);
   std::fill(f.store.grads(), f.store.grads() + f.store.size(), 0.5f);
-  a.start(async, 0, f.store.grads()), a.start(async, 1, f.store.grads());
+  a.start(async, 0), a.start(async, 1);
   async.wait_all("test");
   a.reset();
   EXPECT_EQ(std::memcmp(a.state(), b.state(), static_cast<size_t>(a.state_size()) * 4), 0);
@@ -171,6 +194,18 @@ TEST_F(PowerSgdTrain, ResumesBitExactOnTheSameRanksAndCloseOnOthers) {
     else  // one rank sends nothing and compresses nothing: plain SGD from step 17 on
       EXPECT_GT(resumed.test.accuracy, 0.5);
   }
+}
+
+// A resume with another comm.powersgd_rank (another layout of the state) starts the compressor
+// afresh instead of reading errors into the wrong tensors, and still trains.
+TEST_F(PowerSgdTrain, ResumeWithAnotherRankStartsTheCompressorAfresh) {
+  const Comm world;
+  const std::string file = synth_file(world, "psgd_layout", 250);
+  const std::string dir = test::temp_dir("psgd_layout_run") + "/run";
+  train(with(file, "train: {max_steps: 17}"), world, {dir, true, true});
+  const TrainOutcome resumed = train(with(file, "comm: {powersgd_rank: 3}"), world, {dir, false, true, "auto"});
+  EXPECT_GT(resumed.steps, 17);
+  EXPECT_GT(resumed.test.accuracy, 0.5);
 }
 
 TEST_F(PowerSgdTrain, RefusesDeterministicAndShardedRunsWithOneLine) {
