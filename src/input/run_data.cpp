@@ -56,6 +56,11 @@ RunData::RunData(const DataSettings& d, const RunShape& run, const Comm& comm)
       fail("{}: {} samples '{}' are {} but training samples are {}", other->paths().file,
            other == test_src_.get() ? "test" : "validation", other->paths().features, shape_str(other->sample_shape()),
            shape_str(train_.sample_shape()));
+  for (const SampleSource* other : {val_src_.get(), test_src_.get()})  // the loss reads target_slots per row
+    if (other && other->target_slots() != train_.target_slots())
+      fail("{}: {} targets '{}' ({}) are {} per sample but training targets '{}' are {}", other->paths().file,
+           other == test_src_.get() ? "test" : "validation", other->paths().labels, other->paths().labels_option,
+           targets_str(other->target_shape()), d.train.labels, targets_str(train_.target_shape()));
   comm.check_same(static_cast<uint64_t>(n), "number of training samples");
   if (d.augment.any() && train_.target_shape().size() > 1)
     fail(
@@ -64,6 +69,8 @@ RunData::RunData(const DataSettings& d, const RunShape& run, const Comm& comm)
         d.augment.crop_padding, d.augment.hflip, shape_str(train_.target_shape()), d.train.labels,
         d.train.labels_option);
 }
+
+std::string RunData::targets_str(const Shape& s) { return s.empty() ? "one label" : shape_str(s); }
 
 void RunData::check_memory(int64_t n_val) const {
   const int r = comm_.rank(), P = comm_.size();

@@ -35,6 +35,7 @@ class RunData {
  private:
   // Throws when this rank's share of the node's memory cannot hold what it is about to allocate:
   // the row indices, the training block (or the streaming buffers), the validation and test blocks.
+  static std::string targets_str(const Shape& s);  // "(8, 8)", or "one label"
   void check_memory(int64_t n_val) const;
   void check_and_load_mine(const LabelRule& rule);  // this rank's part of check_and_load
 

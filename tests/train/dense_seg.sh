@@ -35,6 +35,7 @@ with h5py.File("seg.h5", "w") as f:
         f.create_dataset(f"{name}/y", data=y, chunks=(8, 8, 8))
         f.create_dataset(f"{name}/bad", data=np.where(y == 255, 7, y).astype(np.uint8))
         f.create_dataset(f"{name}/small", data=y[:, :4, :4])
+        f.create_dataset(f"{name}/one", data=y[:, 0, 0])  # one label per sample
         f.create_dataset(f"{name}/field", data=np.zeros((n, 2, 8, 8), np.float32))
         f.create_dataset(f"{name}/field3", data=np.concatenate([2 * x + 1, -x, x * x], axis=1))
 PY
@@ -103,16 +104,18 @@ one_error() {  # one_error LOG PATTERN: exactly one error line, containing PATTE
 }
 train 2 bad1 --set data.train_labels=/train/bad > bad1.log 2>&1 && fail "labels out of range accepted"
 one_error bad1.log "'/train/bad' (data.train_labels) row [0-9]* position ([0-9]*, [0-9]*) has label 7, outside \[0, 3)"
-train 2 bad2 --set data.train_labels=/train/small > bad2.log 2>&1 && fail "a small class map accepted"
+train 2 bad2 --set data.train_labels=/train/small --set data.test_labels=/test/small > bad2.log 2>&1 && fail "a small class map accepted"
 one_error bad2.log "holds class maps of shape (4, 4) per sample but the model's output per sample is (3, 8, 8)"
-train 2 bad3 --set loss=mse --set loss_ignore_index= --set data.train_labels=/train/field > bad3.log 2>&1 \
+train 2 bad3 --set loss=mse --set loss_ignore_index= --set data.train_labels=/train/field --set data.test_labels=/test/field > bad3.log 2>&1 \
   && fail "a field of the wrong size accepted"
 one_error bad3.log "has regression targets of shape (2, 8, 8) (128 values) per sample but the model's output per sample is (3, 8, 8) (192 values)"
-for d in bad1 bad2 bad3; do [ ! -e $d/model.h5 ] || fail "$d: a model was written"; done
+train 2 bad4 --set data.test_labels=/test/one > bad4.log 2>&1 && fail "per-sample test labels beside training maps accepted"
+one_error bad4.log "test targets '/test/one' (data.test_labels) are one label per sample but training targets '/train/y' are (8, 8)"
+for d in bad1 bad2 bad3 bad4; do [ ! -e $d/model.h5 ] || fail "$d: a model was written"; done
 timeout 60 "$mpiexec" -n 2 "$dptrain" predict -m r2/model.h5 -o pred.csv < /dev/null > csv.log 2>&1 \
   && fail "dense predictions written to CSV"
 one_error csv.log "dense predictions are written to HDF5 only"
-echo "ok: wrong labels, map shape, field size and CSV output: one error line each"
+echo "ok: wrong labels, map shape, field size, test labels unlike training's and CSV output: one error line each"
 
 # A field regression: output (3, 8, 8) against targets (N, 3, 8, 8); per-channel metrics.
 train 2 field --set loss=mse --set loss_ignore_index= --set data.train_labels=/train/field3 \
