@@ -215,11 +215,28 @@ train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 10}
   expect_same_on_every_rank_count(make_config(synth_file(world, "det_unet", 250), unet), 50);
 }
 
+// 250 + 50 samples of (1, 4, 4, 4) float volumes (64 values: data.sample_shape views them as
+// signals or images too), written once by rank 0.
+static std::string nd_file(const Comm& world) {
+  const std::string file = test::temp_dir("det_nd") + "/nd.h5";
+  if (world.rank() == 0) {
+    test::SynthSpec spec;
+    spec.n = 250, spec.shape = {1, 4, 4, 4}, spec.features = "/train/x", spec.labels = "/train/y";
+    test::write_synth(file, spec);
+    spec.n = 50, spec.seed = 9, spec.features = "/test/x", spec.labels = "/test/y";
+    test::write_synth(file, spec, true);
+  }
+  world.barrier();
+  return file;
+}
+
 // Transposed convolutions (a U-Net's 2x2 stride-2 upsampling joined by concat, then one with
-// per-axis kernel, padding and output_padding): vol2col / col2vol and the GEMMs of their blocks.
+// per-axis kernel, padding and output_padding): vol2col / col2vol and the GEMMs of their blocks;
+// over (1, 8, 8) images (the 2x2 pooling and 2x2 stride-2 upsampling need an even size).
 TEST_F(DeterministicTest, TransposedConvolutionsAreBitIdenticalOnEveryRankCount) {
   const Comm world;
   const std::string up = R"(
+data: {sample_shape: [1, 8, 8]}
 model:
   layers: [{type: conv2d, out_channels: 4, kernel_size: 3, padding: 1, name: stem}, {type: relu},
            {type: maxpool2d, kernel_size: 2}, {type: conv_transpose2d, out_channels: 4, kernel_size: 2, stride: 2, name: up},
@@ -229,7 +246,33 @@ model:
 optimizer: {name: adam, lr: 0.01}
 train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 10}
 )";
-  expect_same_on_every_rank_count(make_config(synth_file(world, "det_convt", 250), up), 50);
+  expect_same_on_every_rank_count(make_config(nd_file(world), up), 50);
+}
+
+// Signals and volumes: conv1d, batchnorm, maxpool1d and avgpool1d over (2, 32) signals; conv3d,
+// maxpool3d and avgpool3d over (1, 4, 4, 4) volumes (rank-5 data); global_avgpool of both ranks.
+TEST_F(DeterministicTest, SignalAndVolumeLayersAreBitIdenticalOnEveryRankCount) {
+  const Comm world;
+  const std::string file = nd_file(world);
+  const std::string signal = R"(
+data: {sample_shape: [2, 32]}
+model:
+  layers: [{type: conv1d, out_channels: 4, kernel_size: 3, padding: 1}, {type: batchnorm}, {type: relu},
+           {type: maxpool1d, kernel_size: 2}, {type: conv1d, out_channels: 4, kernel_size: 3, dilation: 2},
+           {type: avgpool1d, kernel_size: 2}, {type: global_avgpool}, {type: dense, units: 4}]
+optimizer: {name: adam, lr: 0.01}
+train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 10}
+)";
+  expect_same_on_every_rank_count(make_config(file, signal), 50);
+  const std::string volume = R"(
+model:
+  layers: [{type: conv3d, out_channels: 4, kernel_size: 3, padding: 1}, {type: relu},
+           {type: maxpool3d, kernel_size: 2}, {type: conv3d, out_channels: 4, kernel_size: [1, 2, 2]},
+           {type: avgpool3d, kernel_size: 1}, {type: global_avgpool}, {type: dense, units: 4}]
+optimizer: {name: adam, lr: 0.01}
+train: {deterministic: true, micro_shards: 12, batch_size: 48, epochs: 10}
+)";
+  expect_same_on_every_rank_count(make_config(file, volume), 50);
 }
 
 TEST_F(DeterministicTest, ResidualGraphResumesOnAnotherRankCountBitIdentically) {
