@@ -76,7 +76,9 @@ TEST(Hierarchy, TopologyFromSharedMemoryAndFromFakeNodes) {
     EXPECT_EQ(g.topo.max_per_node, 3);
     EXPECT_EQ(g.node.size(), c.rank() == 0 ? 1 : 3);
     EXPECT_EQ(g.node.rank(), c.rank() == 0 ? 0 : c.rank() - 1);
-    if (g.node.rank() == 0) EXPECT_EQ(g.cross.size(), 2);  // the leaders: ranks 0 and 1
+    if (g.node.rank() == 0) {
+      EXPECT_EQ(g.cross.size(), 2);  // the leaders: ranks 0 and 1
+    }
   }
   FakeNodes f("2,2");
   const dpt::NodeGroups g = dpt::node_groups(c, Hierarchy::automatic);

@@ -187,12 +187,13 @@ TEST_F(PowerSgdTrain, ResumesBitExactOnTheSameRanksAndCloseOnOthers) {
     group.barrier();
     const TrainOutcome resumed = train(with(file, ""), group, {copy, false, true, "auto"});
     EXPECT_EQ(resumed.steps, full.steps);
-    if (group.size() == world.size())
+    if (group.size() == world.size()) {
       EXPECT_TRUE(test::bitwise_equal(resumed.params, full.params)) << "resumed on the same " << group.size();
-    else if (group.size() > 1)  // the same compressed sums up to rounding
+    } else if (group.size() > 1) {  // the same compressed sums up to rounding
       EXPECT_LT(test::max_rel_diff(resumed.params, full.params), 0.02) << "resumed on " << group.size();
-    else  // one rank sends nothing and compresses nothing: plain SGD from step 17 on
+    } else {  // one rank sends nothing and compresses nothing: plain SGD from step 17 on
       EXPECT_GT(resumed.test.accuracy, 0.5);
+    }
   }
 }
 
