@@ -31,7 +31,7 @@ for cfg in "$root"/launch/configs/*.yaml; do
   esac
   data=(--set data.file="$work/fm.h5" --set data.train_features=/train/images --set data.train_labels=/train/labels)
   if [ -n "$gen" ]; then
-    [ -f "$work/$gen.h5" ] || python3 "$root/datasets/$gen.py" --out "$work/$gen.h5" --n-train 8 --n-test 4 > /dev/null \
+    [ -f "$work/$gen.h5" ] || /usr/bin/python3 "$root/datasets/$gen.py" --out "$work/$gen.h5" --n-train 8 --n-test 4 > /dev/null \
       || { echo "FAIL: datasets/$gen.py"; exit 1; }
     data=(--set data.file="$work/$gen.h5")
   fi
