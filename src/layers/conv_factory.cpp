@@ -12,7 +12,7 @@ namespace dpt {
 
 namespace {
 constexpr double inf = INFINITY;
-const std::vector<std::string> kInits = {"torch_default", "he_uniform", "xavier_uniform"};
+const std::vector<std::string>& kInits = init_names();
 
 int rank_of(const std::string& type) { return type.back() == 'd' ? type[type.size() - 2] - '0' : 0; }
 

@@ -6,6 +6,11 @@
 
 namespace dpt {
 
+const std::vector<std::string>& init_names() {
+  static const std::vector<std::string> names = {"torch_default", "he_uniform", "xavier_uniform"};
+  return names;
+}
+
 Init parse_init(const std::string& name) {
   if (name == "torch_default") return Init::TorchDefault;
   if (name == "he_uniform") return Init::HeUniform;

@@ -1,4 +1,5 @@
 #include "layers/layer_factory.hpp"
+#include "layers/init.hpp"
 
 #include <cmath>
 
@@ -17,7 +18,7 @@ namespace dpt {
 
 namespace {
 constexpr double inf = INFINITY;
-const std::vector<std::string> kInits = {"torch_default", "he_uniform", "xavier_uniform"};
+const std::vector<std::string>& kInits = init_names();
 const std::vector<std::string> kGeluForms = {"none", "tanh"};
 
 OptionTable pool_options(const std::string& window, const std::string& padding) {
