@@ -7,31 +7,18 @@
 #include <cstring>
 #include <limits>
 
+#include "kernels/clones.hpp"
+
 namespace dpt::kern {
 
 namespace {
 
 constexpr int64_t kGrainBlocks = 64;  // 16 Ki elements per task
 
-// The loops below vectorize (an AVX-512 or AVX2 clone where the CPU has it); they are elementwise,
-// so the result is the same in every clone and for any split into tasks. The clones are chosen by
-// ISA feature: an "arch=skylake-avx512" clone is chosen by CPU model, so an AMD CPU with AVX-512
-// (Zen 4, Zen 5) ran the baseline SSE2 clone. Measured on a Zen 5 core, one thread, 535,818 floats
-// (the Fashion-MNIST MLP's gradients), fastest of 400 runs: block_max_abs 252 -> 38 us, to_fixed
-// 164 -> 58 us, from_fixed 94 -> 53 us. Not under ThreadSanitizer: the
-// clones' ifunc resolver runs before the TSan runtime is initialized and crashes the process.
-#if defined(__SANITIZE_THREAD__)
-#define DPT_NO_CLONES 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define DPT_NO_CLONES 1
-#endif
-#endif
-#ifdef DPT_NO_CLONES
-#define DPT_CLONES
-#else
-#define DPT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+// The loops below vectorize (DPT_CLONES: an AVX-512 or AVX2 clone where the CPU has it); they are
+// elementwise, so the result is the same in every clone and for any split into tasks. Measured on
+// a Zen 5 core, one thread, 535,818 floats (the Fashion-MNIST MLP's gradients), fastest of 400
+// runs: block_max_abs 252 -> 38 us, to_fixed 164 -> 58 us, from_fixed 94 -> 53 us.
 
 DPT_CLONES uint32_t max_abs_bits(const float* x, int64_t n) {
   uint32_t m = 0;

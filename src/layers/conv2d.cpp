@@ -8,6 +8,7 @@
 #include "kernels/elementwise.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/im2col.hpp"
+#include "kernels/winograd.hpp"
 
 namespace dpt {
 
@@ -15,6 +16,9 @@ namespace {
 // The kernel geometry of a batch of B: input (C_in, H, W), taps, stride, padding, dilation.
 kern::ConvGeom geom(const Shape& in, const Conv2dSpec& s, int64_t B) {
   return {B, in[0], in[1], in[2], s.kernel_h, s.kernel_w, s.stride, s.padding, s.dilation};
+}
+kern::WinogradGeom wgeom(const Shape& in, const Conv2dSpec& s) {
+  return {in[0], in[1], in[2], s.out_channels, s.padding};
 }
 }  // namespace
 
@@ -39,6 +43,11 @@ std::string Conv2d<T>::describe() const {
 template <class T>
 bool Conv2d<T>::depthwise() const {
   return s_.direct_depthwise && s_.groups > 1 && s_.groups == in_[0] && s_.groups == s_.out_channels;
+}
+
+template <class T>
+bool Conv2d<T>::winograd() const {
+  return s_.algo != ConvAlgo::Im2col && kern::winograd_fits(s_.kernel_h, s_.kernel_w, s_.stride, s_.dilation, s_.groups);
 }
 
 template <class T>
@@ -70,8 +79,20 @@ int64_t Conv2d<T>::block() const {
 
 template <class T>
 Cost Conv2d<T>::cost(int64_t B) const {
-  Cost c{6.0 * static_cast<double>(s_.out_channels * kg() * oh_ * ow_), {}};
+  Cost c{6.0 * static_cast<double>(s_.out_channels * kg() * oh_ * ow_), {}};  // as the direct sum
   if (depthwise()) return c;
+  if (winograd()) {  // per block and position xi: M_xi = U_xi V_xi, dU_xi += dM_xi V_xi^T, dV_xi = U_xi^T dM_xi
+    const kern::WinogradGeom w = wgeom(in_, s_);
+    for (int64_t b0 = 0; b0 < B; b0 += w.block()) {
+      const int64_t t = std::min(w.block(), B - b0) * w.tiles();
+      for (int xi = 0; xi < 16; ++xi) {
+        c.gemms.push_back({false, false, w.K, t, w.C});
+        c.gemms.push_back({false, true, w.K, w.C, t});
+        c.gemms.push_back({true, false, w.C, t, w.K});
+      }
+    }
+    return c;
+  }
   for (int64_t b0 = 0; b0 < B; b0 += block()) {
     const int64_t cols = std::min(block(), B - b0) * oh_ * ow_;
     for (int64_t k = 0; k < s_.groups; ++k) {
@@ -98,6 +119,11 @@ template <class T>
 void Conv2d<T>::forward(const T* x, T* y, int64_t B) {
   if (B == 0) return;
   if (depthwise()) return forward_depthwise(x, y, B);
+  if (winograd()) {
+    kern::winograd_forward(wgeom(in_, s_), B, x, W_, y);
+    if (s_.bias) kern::add_channel_bias(y, b_, B, s_.out_channels, oh_ * ow_);
+    return;
+  }
   const kern::ConvGeom g = geom(in_, s_, B);
   const int64_t P = oh_ * ow_, C = s_.out_channels, O = og(), K = kg();
   reserve(B);
@@ -121,6 +147,11 @@ template <class T>
 void Conv2d<T>::backward(const T* x, const T* /*y*/, const T* dy, T* dx, int64_t B) {
   if (B == 0) return;
   if (depthwise()) return backward_depthwise(x, dy, dx, B);
+  if (winograd()) {
+    if (s_.bias) kern::channel_sums_acc(dy, db_, B, s_.out_channels, oh_ * ow_);
+    kern::winograd_backward(wgeom(in_, s_), B, x, W_, dy, dx, dW_);
+    return;
+  }
   const kern::ConvGeom g = geom(in_, s_, B);
   const int64_t P = oh_ * ow_, C = s_.out_channels, in = in_[0] * in_[1] * in_[2], O = og(), K = kg();
   reserve(B);

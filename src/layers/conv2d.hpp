@@ -10,11 +10,16 @@
 //
 // Depthwise (groups = C_in = C_out): direct loops (kernels/depthwise) instead, unless the spec asks
 // for the GEMM path (tests and timings compare the two).
+// 3x3, stride 1, dilation 1, groups 1 (ResNet's and VGG's convolutions): Winograd F(2x2, 3x3)
+// (kernels/winograd: 2.25x fewer multiply-adds, no im2col) unless the spec asks for im2col.
 #pragma once
 #include "layers/init.hpp"
 #include "layers/layer.hpp"
 
 namespace dpt {
+
+// How a convolution is computed: auto picks Winograd where it fits (kernels/winograd), else im2col.
+enum class ConvAlgo { Auto, Im2col, Winograd };
 
 struct Conv2dSpec {
   int64_t out_channels, kernel_h, kernel_w, stride = 1, padding = 0;
@@ -23,6 +28,7 @@ struct Conv2dSpec {
   int64_t dilation = 1;          // spacing of the kernel taps
   int64_t groups = 1;            // divides C_in and out_channels
   bool direct_depthwise = true;  // groups = C_in = C_out: the direct kernel (false: per-group GEMMs)
+  ConvAlgo algo = ConvAlgo::Auto;
 };
 
 template <class T>
@@ -48,6 +54,7 @@ class Conv2d final : public Layer<T> {
   int64_t kg() const { return ckk() / s_.groups; }                    // one output's weights: C_in/g*KH*KW
   int64_t og() const { return s_.out_channels / s_.groups; }          // outputs per channel group
   bool depthwise() const;                                             // the direct kernel runs
+  bool winograd() const;                                              // F(2x2, 3x3) runs
   int64_t block() const;                                              // samples per block
   void reserve(int64_t B);                                            // grows col_, ych_, dWt_ to one block
   void forward_depthwise(const T* x, T* y, int64_t B);

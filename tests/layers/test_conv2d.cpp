@@ -1,7 +1,8 @@
 // Conv2d<double>: forward against direct convolution loops, input and parameter gradients against
 // central finite differences, at odd image sizes, strides 1 and 2, padding 0-2, kernels 1-5,
-// rectangular kernels, batch 1, 3 and 12 (several sample groups); the accumulate / overwrite contract
-// of backward; independence of the thread count.
+// rectangular kernels, batch 1, 3 and 12 (several sample groups), 3x3 stride 1 both by Winograd
+// (the default there) and by im2col; the accumulate / overwrite contract of backward; independence
+// of the thread count.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -24,19 +25,22 @@ using test::random_doubles;
 struct ConvCase {
   int64_t C, H, W, O, kh, kw, stride, pad, B;
   bool bias;
+  ConvAlgo algo = ConvAlgo::Auto;  // auto: Winograd for 3x3 stride 1, im2col otherwise
 };
 
 std::string case_name(const ::testing::TestParamInfo<ConvCase>& info) {
   const ConvCase& c = info.param;
   std::ostringstream s;
   s << "c" << c.C << "_" << c.H << "x" << c.W << "_o" << c.O << "_k" << c.kh << "x" << c.kw << "_s" << c.stride << "_p"
-    << c.pad << "_b" << c.B << (c.bias ? "_bias" : "_nobias");
+    << c.pad << "_b" << c.B << (c.bias ? "_bias" : "_nobias") << (c.algo == ConvAlgo::Im2col ? "_im2col" : "");
   return s.str();
 }
 void PrintTo(const ConvCase& c, std::ostream* os) { *os << case_name({c, 0}); }
 
 Conv2d<double> make(const ConvCase& c) {
-  return Conv2d<double>({c.C, c.H, c.W}, Conv2dSpec{c.O, c.kh, c.kw, c.stride, c.pad, c.bias});
+  Conv2dSpec spec{c.O, c.kh, c.kw, c.stride, c.pad, c.bias};
+  spec.algo = c.algo;
+  return Conv2d<double>({c.C, c.H, c.W}, spec);
 }
 
 // y[b, o, oy, ox] = bias[o] + sum_{c, i, j} W[o, c, i, j] x[b, c, oy*S - P + i, ox*S - P + j] (0 outside)
@@ -94,7 +98,12 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{2, 7, 5, 3, 3, 5, 1, 2, 3, true},     // rectangular kernel
                       ConvCase{1, 3, 3, 2, 3, 3, 1, 0, 3, true},     // kernel covers the whole image
                       ConvCase{2, 9, 9, 3, 3, 3, 1, 0, 12, true},    // 49 pixels: groups of 5, 5 and 2 samples
-                      ConvCase{1, 24, 24, 2, 3, 3, 1, 1, 3, true}),  // 576 pixels: one sample per group
+                      ConvCase{1, 24, 24, 2, 3, 3, 1, 1, 3, true},   // 576 pixels: one sample per group
+                      ConvCase{4, 10, 10, 3, 3, 3, 1, 1, 5, false},   // Winograd: 5 samples in one block
+                      ConvCase{3, 7, 5, 4, 3, 3, 1, 0, 3, true, ConvAlgo::Im2col},    // the im2col twins of
+                      ConvCase{3, 7, 5, 4, 3, 3, 1, 1, 1, false, ConvAlgo::Im2col},   // the Winograd cases
+                      ConvCase{2, 9, 9, 3, 3, 3, 1, 0, 12, true, ConvAlgo::Im2col},
+                      ConvCase{1, 24, 24, 2, 3, 3, 1, 1, 3, true, ConvAlgo::Im2col}),
     case_name);
 
 TEST(Conv2d, DeclaresPyTorchLayoutAndShapes) {
@@ -135,24 +144,28 @@ TEST(Conv2d, ForwardHandComputed) {
 }
 
 TEST(Conv2d, BackwardAccumulatesParameterGradientsAndOverwritesDx) {
-  const ConvCase c{2, 7, 5, 3, 3, 3, 2, 1, 3, true};
-  auto layer = make(c);
-  auto bound = test::bind_random(layer, 4);
-  const auto x = random_doubles(static_cast<size_t>(c.B * 70), 5);
-  const auto dy = random_doubles(static_cast<size_t>(c.B * 3 * 4 * 3), 6);
-  std::vector<double> y(dy.size()), dx1(x.size(), 1e30), dx2(x.size(), -1e30);
-  layer.forward(x.data(), y.data(), c.B);
-  layer.backward(x.data(), y.data(), dy.data(), dx1.data(), c.B);
-  const auto once = bound.grads;
-  layer.backward(x.data(), y.data(), dy.data(), dx2.data(), c.B);
-  for (size_t i = 0; i < once.size(); ++i) {
-    ASSERT_NE(once[i], 0.0) << i;
-    EXPECT_NEAR(bound.grads[i], 2 * once[i], 1e-14 * std::abs(once[i])) << i;
+  // stride 2 (im2col) and stride 1 (Winograd): a 7x5 input gives 4x3 and 7x5 outputs
+  for (const ConvCase& c : {ConvCase{2, 7, 5, 3, 3, 3, 2, 1, 3, true}, ConvCase{2, 7, 5, 3, 3, 3, 1, 1, 3, true}}) {
+    SCOPED_TRACE(case_name({c, 0}));
+    auto layer = make(c);
+    auto bound = test::bind_random(layer, 4);
+    const Shape out = layer.out_shape();
+    const auto x = random_doubles(static_cast<size_t>(c.B * 70), 5);
+    const auto dy = random_doubles(static_cast<size_t>(c.B * out[0] * out[1] * out[2]), 6);
+    std::vector<double> y(dy.size()), dx1(x.size(), 1e30), dx2(x.size(), -1e30);
+    layer.forward(x.data(), y.data(), c.B);
+    layer.backward(x.data(), y.data(), dy.data(), dx1.data(), c.B);
+    const auto once = bound.grads;
+    layer.backward(x.data(), y.data(), dy.data(), dx2.data(), c.B);
+    for (size_t i = 0; i < once.size(); ++i) {
+      ASSERT_NE(once[i], 0.0) << i;
+      EXPECT_NEAR(bound.grads[i], 2 * once[i], 1e-14 * std::abs(once[i])) << i;
+    }
+    EXPECT_EQ(dx1, dx2);  // dx does not depend on what its buffer held
+    // dx may be null (conv as the first layer): parameter gradients still accumulate.
+    layer.backward(x.data(), y.data(), dy.data(), nullptr, c.B);
+    for (size_t i = 0; i < once.size(); ++i) EXPECT_NEAR(bound.grads[i], 3 * once[i], 1e-14 * std::abs(once[i])) << i;
   }
-  EXPECT_EQ(dx1, dx2);  // dx does not depend on what its buffer held
-  // dx may be null (conv as the first layer): parameter gradients still accumulate.
-  layer.backward(x.data(), y.data(), dy.data(), nullptr, c.B);
-  for (size_t i = 0; i < once.size(); ++i) EXPECT_NEAR(bound.grads[i], 3 * once[i], 1e-14 * std::abs(once[i])) << i;
 }
 
 TEST(Conv2d, BackwardWithoutItsForwardAndAfterAnotherBatch) {
@@ -184,7 +197,7 @@ TEST(Conv2d, BackwardWithoutItsForwardAndAfterAnotherBatch) {
 // SkylakeX and Prescott kernels but not with Haswell's, which some machines set through
 // OPENBLAS_CORETYPE: no layer can fix that, so the guarantee is made with one BLAS thread.)
 TEST(Conv2d, ResultsDoNotDependOnThreadCount) {
-  for (const ConvCase& c : {ConvCase{32, 12, 12, 64, 5, 5, 1, 0, 21, true}}) {
+  for (const ConvCase& c : {ConvCase{32, 12, 12, 64, 5, 5, 1, 0, 21, true}, ConvCase{16, 14, 14, 32, 3, 3, 1, 1, 9, true}}) {
     const int64_t OH = (c.H + 2 * c.pad - c.kh) / c.stride + 1, OW = (c.W + 2 * c.pad - c.kw) / c.stride + 1;
     const auto xd = random_doubles(static_cast<size_t>(c.B * c.C * c.H * c.W), 11);
     const auto dyd = random_doubles(static_cast<size_t>(c.B * c.O * OH * OW), 12);

@@ -186,6 +186,20 @@ TEST(LayerFactory, GlobalAvgPoolNeedsAnImageAndTakesNoKeys) {
   EXPECT_HAS(error_of("{type: global_avgpool2d, kernel_size: 2}", 0, {1, 4, 4}), "unknown config key 'kernel_size'");
 }
 
+TEST(LayerFactory, ConvAlgorithmChoosesWinogradWhereItFits) {
+  // The GEMMs a layer declares tell which algorithm runs: Winograd has 3 per position (48 a block).
+  const auto gemms = [](const std::string& yaml, Shape in) { return build(yaml, 0, std::move(in))->cost(4).gemms.size(); };
+  EXPECT_EQ(gemms("{type: conv2d, out_channels: 4, kernel_size: 3, padding: 1}", {2, 8, 8}), 48u);
+  EXPECT_EQ(gemms("{type: conv2d, out_channels: 4, kernel_size: 3, padding: 1, algorithm: winograd}", {2, 8, 8}), 48u);
+  EXPECT_EQ(gemms("{type: conv2d, out_channels: 4, kernel_size: 3, padding: 1, algorithm: im2col}", {2, 8, 8}), 3u);
+  EXPECT_EQ(gemms("{type: conv2d, out_channels: 4, kernel_size: 3, stride: 2}", {2, 8, 8}), 3u);  // auto: im2col
+  EXPECT_EQ(gemms("{type: conv2d, out_channels: 4, kernel_size: 5}", {2, 8, 8}), 3u);
+  EXPECT_HAS(error_of("{type: conv2d, out_channels: 4, kernel_size: 5, algorithm: winograd}", 2, {2, 8, 8}),
+             "net.yaml: model.layers[2] (conv2d): algorithm = winograd needs kernel_size 3, stride 1, dilation 1 and "
+             "groups 1 (got 5, 1, 1, 1); use auto or im2col");
+  EXPECT_HAS(error_of("{type: conv2d, out_channels: 4, kernel_size: 3, algorithm: fft}", 0, {2, 8, 8}), "fft");
+}
+
 TEST(LayerFactory, ConvGroupsAndDilation) {
   auto dw = build("{type: conv2d, out_channels: 8, kernel_size: 3, stride: 2, padding: 1, groups: 8}", 0, {8, 9, 9});
   EXPECT_EQ(dw->params()[0].shape, (Shape{8, 1, 3, 3}));  // PyTorch's (C_out, C_in/groups, KH, KW)

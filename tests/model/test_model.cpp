@@ -46,7 +46,7 @@ TEST(Model, MlpParameterCountAndShapes) {
 
 TEST(Model, CostAndRunningStatsOfAConvBatchnormModel) {
   const char* yaml =
-      "[{type: conv2d, out_channels: 4, kernel_size: 3, padding: 1}, {type: batchnorm, sync: true}, "
+      "[{type: conv2d, out_channels: 4, kernel_size: 3, padding: 1, algorithm: im2col}, {type: batchnorm, sync: true}, "
       "{type: flatten}, {type: dense, units: 10}]";
   Model m(YAML::Load(yaml), {1, 8, 8}, 8, "conv.yaml");
   EXPECT_DOUBLE_EQ(m.flops_per_sample(), 6.0 * 4 * 9 * 64 + 10.0 * 4 * 64 + 6.0 * 256 * 10);
