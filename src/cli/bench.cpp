@@ -14,6 +14,7 @@
 #include "kernels/blas_env.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/threads.hpp"
+#include "train/powersgd.hpp"
 #include "train/shards.hpp"
 #include "train/step.hpp"
 #include "train/train_config.hpp"
@@ -85,13 +86,14 @@ double median_of(std::vector<std::array<double, 3>> v, size_t c) {
 // The step as the alpha-beta model sees it: the median phases of the timed steps (medians: a shared
 // machine's outliers inflate means) and, from a few traced steps more (median over them), when
 // backward handed each gradient bucket to the sums, as the time left until backward's end. Wire
-// bytes per gradient: 2 with comm.compress: bf16, else 4.
+// bytes per gradient: 2 with comm.compress: bf16, else 4, times `shrink` (what compression would
+// leave of the traced floats, where the job compresses nothing itself: below).
 perf::StepProfile step_profile(StepRunner& runner, const Shard& mine, const EpochPlan& plan, const TrainSettings& s,
-                               const std::vector<std::array<double, 3>>& phases, int64_t params) {
+                               const std::vector<std::array<double, 3>>& phases, int64_t params, double shrink) {
   perf::StepProfile p;
   p.before_backward = median_of(phases, 0), p.backward = median_of(phases, 1), p.after = median_of(phases, 2);
   p.overlap = s.comm.overlap;
-  const double wire = s.comm.compress_bf16 ? 2 : 4;
+  const double wire = (s.comm.compress_bf16 ? 2 : 4) * shrink;
   constexpr int kTraced = 5;
   std::vector<Span> spans;
   spans.reserve(1024);
@@ -162,7 +164,16 @@ nlohmann::json run_bench(const TrainSettings& s, const Comm& comm, const BenchOp
                model_flops = model.flops_per_sample() * static_cast<double>(mine.rows);
   nlohmann::json prediction;
   if (!o.predict.nodes.empty()) {
-    const perf::StepProfile prof = step_profile(runner, mine, plan, s, phases, model.store().size());
+    // One rank compresses nothing with comm.compress: powersgd (its traced sums are the gradients):
+    // each bucket is shrunk by the share of the gradients PowerSGD would send (plain values and
+    // low-rank factors of one bucket over them all).
+    const int64_t params = model.store().size();
+    const double shrink =
+        s.comm.compress_powersgd && P == 1
+            ? static_cast<double>(PowerSgd(model.store(), {{0, params}}, s.comm.powersgd_rank, 0).wire_floats()) /
+                  static_cast<double>(params)
+            : 1.0;
+    const perf::StepProfile prof = step_profile(runner, mine, plan, s, phases, params, shrink);
     prediction = predict_report(prof, o.predict, comm, mine.rows, median);
   }
   nlohmann::json r = {{"model", model.architecture()},

@@ -3,6 +3,8 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <utility>
+
 namespace dpt::kern {
 
 namespace {
@@ -13,8 +15,50 @@ void channels(int64_t C, F&& f) {
   });
 }
 
+// Per-channel sums of two terms over (b, m) in kLanes independent partial sums, combined pairwise
+// at the end: element m of a row goes to lane m % kLanes (rows shorter than kLanes: the whole row
+// to lane b % kLanes), a grouping fixed by the shape. One running double sum (the ref:: twins) is
+// bound by the add's latency: these passes took 12 % of a ResNet step that way.
+constexpr int64_t kLanes = 8;
+
+template <class F>
+void lane_sums(const BnShape& s, int64_t c, F&& terms, double* sums) {
+  double a[kLanes] = {}, q[kLanes] = {};
+  const auto add = [&](int64_t l, int64_t i) {
+    const auto [ta, tq] = terms(i);
+    a[l] += ta, q[l] += tq;
+  };
+  for (int64_t b = 0; b < s.B; ++b) {
+    const int64_t o = (b * s.C + c) * s.M;
+    if (s.M < kLanes) {
+      for (int64_t m = 0; m < s.M; ++m) add(b % kLanes, o + m);
+      continue;
+    }
+    int64_t m = 0;
+    for (; m + kLanes <= s.M; m += kLanes)
+      for (int64_t l = 0; l < kLanes; ++l) add(l, o + m + l);
+    for (int64_t l = 0; m + l < s.M; ++l) add(l, o + m + l);
+  }
+  const auto pairwise = [](const double* v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); };
+  sums[c] = pairwise(a), sums[s.C + c] = pairwise(q);
+}
+
 template <class T>
 void sums_channel(const BnShape& s, const T* x, double* sums, int64_t c) {
+  lane_sums(s, c, [x](int64_t i) { const double v = x[i]; return std::pair{v, v * v}; }, sums);
+}
+
+template <class T>
+void back_sums_channel(const BnShape& s, const T* x, const T* dy, const double* mean, const double* invstd,
+                       double* sums, int64_t c) {
+  const double mu = mean[c], is = invstd[c];
+  lane_sums(
+      s, c, [&](int64_t i) { const double d = dy[i]; return std::pair{d, d * (x[i] - mu) * is}; }, sums);
+}
+
+// The ref:: twins: one running sum per channel.
+template <class T>
+void sums_channel_ref(const BnShape& s, const T* x, double* sums, int64_t c) {
   double a = 0, q = 0;
   for (int64_t b = 0; b < s.B; ++b) {
     const T* p = x + (b * s.C + c) * s.M;
@@ -24,8 +68,8 @@ void sums_channel(const BnShape& s, const T* x, double* sums, int64_t c) {
 }
 
 template <class T>
-void back_sums_channel(const BnShape& s, const T* x, const T* dy, const double* mean, const double* invstd,
-                       double* sums, int64_t c) {
+void back_sums_channel_ref(const BnShape& s, const T* x, const T* dy, const double* mean, const double* invstd,
+                           double* sums, int64_t c) {
   double a = 0, q = 0;
   for (int64_t b = 0; b < s.B; ++b) {
     const int64_t o = (b * s.C + c) * s.M;
@@ -79,12 +123,12 @@ void bn_backward_dx(const BnShape& s, const T* x, const T* dy, const double* mea
 namespace ref {
 template <class T>
 void bn_sums(const BnShape& s, const T* x, double* sums) {
-  for (int64_t c = 0; c < s.C; ++c) sums_channel(s, x, sums, c);
+  for (int64_t c = 0; c < s.C; ++c) sums_channel_ref(s, x, sums, c);
 }
 template <class T>
 void bn_backward_sums(const BnShape& s, const T* x, const T* dy, const double* mean, const double* invstd,
                       double* sums) {
-  for (int64_t c = 0; c < s.C; ++c) back_sums_channel(s, x, dy, mean, invstd, sums, c);
+  for (int64_t c = 0; c < s.C; ++c) back_sums_channel_ref(s, x, dy, mean, invstd, sums, c);
 }
 }  // namespace ref
 

@@ -1,6 +1,7 @@
 // Batch normalization kernels over x: (B, C, M) — per channel c, statistics over (b, m).
 // M = H*W for images, 1 for dense features. Sums are in double and in a fixed order (one task per
-// channel), so results do not depend on the thread count. ref:: twins run channels serially.
+// channel, 8 partial sums per channel in a grouping fixed by the shape), so results do not depend
+// on the thread count. ref:: twins run channels serially with one running sum each.
 #pragma once
 #include <cstdint>
 

@@ -80,6 +80,13 @@ for row in p["rows"]:
     assert f"hierarchical: step {row['hierarchical']['step_ms']:.3f} ms" in table, table
 print(f"ok: 4 ranks per node: 8 nodes flat {p['rows'][1]['efficiency']:.0%}, hierarchical {p['rows'][1]['hierarchical']['efficiency']:.0%}")
 PY
+# comm.compress: powersgd on 1 rank (which compresses nothing): the profile carries the low-rank
+# wire size. good.yaml at rank 1: W1 (8, 12) as (8 + 12) x 1, W2 (4, 8) as (4 + 8) x 1, the biases
+# 8 + 4: 44 floats, 176 bytes (uncompressed: 140 floats, 560 bytes).
+out=$(timeout 120 "$mpiexec" -n 1 "$dptrain" "${bench[@]}" --link 1gbit --set comm.compress=powersgd \
+      --set comm.powersgd_rank=1 2>"$err" < /dev/null)
+python3 -c 'import json,sys; b=json.loads(sys.argv[1])["prediction"]["profile"]["buckets"]; assert abs(sum(x["bytes"] for x in b) - 176) < 1e-9, b' "$out"
+echo "ok: powersgd on 1 rank: 176 bytes a step in the profile"
 # One rank has no link to calibrate: one error line, a non-zero exit.
 rc=0; out=$(timeout 60 "$mpiexec" -n 1 "$dptrain" "${bench[@]}" 2>&1 < /dev/null) || rc=$?
 [ $rc -ne 0 ] && [ $rc -lt 124 ] || { echo "FAIL: 1 rank without --link exited $rc"; echo "$out"; exit 1; }
