@@ -94,47 +94,81 @@ DPT_WINO_LOOPS(DPT_CLONES, float)
 DPT_WINO_LOOPS(, double)
 #undef DPT_WINO_LOOPS
 
-// Columns [at, at + len) of a padded row hold row (zeros elsewhere); its even columns go to e (n),
-// its odd ones to o (n): columns 2 m and 2 m + 1 are row[2 m - at] and row[2 m + 1 - at].
+// Which columns m of a split row are inside: columns 2 m (even, e) and 2 m + 1 (odd, o) of a padded
+// row whose columns [at, at + len) hold the row are row[2 m - at] and row[2 m + 1 - at].
+struct Split {
+  int64_t e_lo, e_hi, o_lo, o_hi, lo, hi;  // [lo, hi): both inside
+  Split(int64_t len, int64_t at, int64_t n)
+      : e_lo(std::max<int64_t>(0, (at + 1) / 2)), e_hi(std::min(n, (len + at + 1) / 2)),
+        o_lo(std::max<int64_t>(0, at / 2)), o_hi(std::min(n, (len + at) / 2)), lo(std::max(e_lo, o_lo)),
+        hi(std::max(lo, std::min(e_hi, o_hi))) {}
+};
+
+// rows rows of len (source stride ss), each split into e, o (n, destination stride ds), zeros
+// outside the row.
 template <class T>
-DPT_INLINE void split_row_body(const T* row, int64_t len, int64_t at, int64_t n, T* __restrict e, T* __restrict o) {
-  const int64_t e_lo = (at + 1) / 2, e_hi = std::min(n, (len + at + 1) / 2);  // 0 <= 2 m - at < len
-  const int64_t o_lo = at / 2, o_hi = std::min(n, (len + at) / 2);            // 0 <= 2 m + 1 - at < len
-  const int64_t lo = std::max(e_lo, o_lo), hi = std::min(e_hi, o_hi);        // both inside
-  const auto edge = [&](int64_t m) {
-    e[m] = m >= e_lo && m < e_hi ? row[2 * m - at] : T(0);
-    o[m] = m >= o_lo && m < o_hi ? row[2 * m + 1 - at] : T(0);
-  };
-  for (int64_t m = 0; m < std::min(lo, n); ++m) edge(m);
-  for (int64_t m = lo; m < hi; ++m) e[m] = row[2 * m - at], o[m] = row[2 * m + 1 - at];
-  for (int64_t m = std::max(hi, lo); m < n; ++m) edge(m);
+DPT_INLINE void split_rows_body(const T* src, int64_t ss, int64_t rows, int64_t len, int64_t at, int64_t n,
+                                T* __restrict e, T* __restrict o, int64_t ds) {
+  const Split S(len, at, n);
+  for (int64_t i = 0; i < rows; ++i) {
+    const T* row = src + i * ss - at;  // row[2 m], row[2 m + 1]: columns 2 m, 2 m + 1
+    T *ei = e + i * ds, *oi = o + i * ds;
+    for (int64_t m = 0; m < S.lo; ++m)
+      ei[m] = m >= S.e_lo && m < S.e_hi ? row[2 * m] : T(0), oi[m] = m >= S.o_lo && m < S.o_hi ? row[2 * m + 1] : T(0);
+    for (int64_t m = S.lo; m < S.hi; ++m) ei[m] = row[2 * m], oi[m] = row[2 * m + 1];
+    for (int64_t m = S.hi; m < n; ++m)
+      ei[m] = m >= S.e_lo && m < S.e_hi ? row[2 * m] : T(0), oi[m] = m >= S.o_lo && m < S.o_hi ? row[2 * m + 1] : T(0);
+  }
 }
-// The inverse for columns [at, at + len): row[k] = (k + at even ? e : o)[(k + at) / 2].
+// The inverse for columns [at, at + len): row i of dst (stride ds) from e, o (n, stride ss); with
+// shifted, column pair m is e[m] + e2[m - 1] (o likewise; e2, o2 the copies two columns on).
 template <class T>
-DPT_INLINE void join_row_body(const T* __restrict e, const T* __restrict o, int64_t n, int64_t at, int64_t len,
-                              T* row) {
-  const int64_t e_lo = (at + 1) / 2, e_hi = std::min(n, (len + at + 1) / 2);
-  const int64_t o_lo = at / 2, o_hi = std::min(n, (len + at) / 2);
-  const int64_t lo = std::max(e_lo, o_lo), hi = std::min(e_hi, o_hi);
-  const auto edge = [&](int64_t m) {
-    if (m >= e_lo && m < e_hi) row[2 * m - at] = e[m];
-    if (m >= o_lo && m < o_hi) row[2 * m + 1 - at] = o[m];
-  };
-  for (int64_t m = 0; m < std::min(lo, n); ++m) edge(m);
-  for (int64_t m = lo; m < hi; ++m) row[2 * m - at] = e[m], row[2 * m + 1 - at] = o[m];
-  for (int64_t m = std::max(hi, lo); m < n; ++m) edge(m);
+DPT_INLINE void join_rows_body(const T* e, const T* o, const T* e2, const T* o2, int64_t ss, int64_t rows, int64_t n,
+                               int64_t at, int64_t len, T* __restrict dst, int64_t ds, T* __restrict tmp) {
+  const Split S(len, at, n);
+  for (int64_t i = 0; i < rows; ++i) {
+    const T *ei = e + i * ss, *oi = o + i * ss;
+    if (e2) {  // tmp (2 n): the sums of the two copies
+      const T *fi = e2 + i * ss, *pi = o2 + i * ss;
+      tmp[0] = ei[0], tmp[n] = oi[0], tmp[n - 1] = fi[n - 2], tmp[2 * n - 1] = pi[n - 2];
+      for (int64_t m = 1; m < n - 1; ++m) tmp[m] = ei[m] + fi[m - 1], tmp[n + m] = oi[m] + pi[m - 1];
+      ei = tmp, oi = tmp + n;
+    }
+    T* row = dst + i * ds - at;
+    for (int64_t m = 0; m < S.lo; ++m) {
+      if (m >= S.e_lo && m < S.e_hi) row[2 * m] = ei[m];
+      if (m >= S.o_lo && m < S.o_hi) row[2 * m + 1] = oi[m];
+    }
+    for (int64_t m = S.lo; m < S.hi; ++m) row[2 * m] = ei[m], row[2 * m + 1] = oi[m];
+    for (int64_t m = S.hi; m < n; ++m) {
+      if (m >= S.e_lo && m < S.e_hi) row[2 * m] = ei[m];
+      if (m >= S.o_lo && m < S.o_hi) row[2 * m + 1] = oi[m];
+    }
+  }
 }
 
-#define DPT_WINO_ROWS(ATTR, T)                                                                     \
-  ATTR void split_row(const T* row, int64_t len, int64_t at, int64_t n, T* e, T* o) {               \
-    split_row_body(row, len, at, n, e, o);                                                          \
-  }                                                                                                 \
-  ATTR void join_row(const T* e, const T* o, int64_t n, int64_t at, int64_t len, T* row) {          \
-    join_row_body(e, o, n, at, len, row);                                                           \
+#define DPT_WINO_ROWS(ATTR, T)                                                                                    \
+  ATTR void split_rows(const T* src, int64_t ss, int64_t rows, int64_t len, int64_t at, int64_t n, T* e, T* o,    \
+                       int64_t ds) {                                                                               \
+    split_rows_body(src, ss, rows, len, at, n, e, o, ds);                                                          \
+  }                                                                                                                \
+  ATTR void join_rows(const T* e, const T* o, const T* e2, const T* o2, int64_t ss, int64_t rows, int64_t n,      \
+                      int64_t at, int64_t len, T* dst, int64_t ds, T* tmp) {                                       \
+    join_rows_body(e, o, e2, o2, ss, rows, n, at, len, dst, ds, tmp);                                              \
   }
 DPT_WINO_ROWS(DPT_CLONES, float)
 DPT_WINO_ROWS(, double)
 #undef DPT_WINO_ROWS
+
+// The padded rows r = 2 u + a (a = 0, 1) inside the image, h = r - pad in [0, H): u in [lo, hi).
+struct RowsOfParity {
+  int64_t lo, hi;
+  RowsOfParity(int64_t a, int64_t p, int64_t H, int64_t u_end) {
+    lo = p - a > 0 ? (p - a + 1) / 2 : 0;
+    hi = H - 1 + p - a < 0 ? 0 : std::min(u_end, (H - 1 + p - a) / 2 + 1);
+    hi = std::max(hi, lo);
+  }
+};
 
 // The F(2, 3) matrix G (4x3) that maps a 3-tap kernel to its 4 transformed taps.
 template <class T>
@@ -151,16 +185,16 @@ void input_tiles(const WinogradGeom& g, const T* x, T* V, int64_t xs, T* scratch
   const Plane P(g);
   const int64_t TW = P.TW, nt = P.nt, qs = P.quarter();
   T *Q = scratch, *R = Q + 8 * qs;
-  for (int64_t r = 0; r < P.Hp; ++r) {
-    T *e0 = Q + P.qi(r % 2, 0, 0) * qs + (r / 2) * TW, *e1 = Q + P.qi(r % 2, 0, 1) * qs + (r / 2) * TW;
-    T *o0 = Q + P.qi(r % 2, 1, 0) * qs + (r / 2) * TW, *o1 = Q + P.qi(r % 2, 1, 1) * qs + (r / 2) * TW;
-    const int64_t h = r - P.p;
-    if (h < 0 || h >= P.H) {
-      for (T* q : {e0, e1, o0, o1}) std::fill(q, q + TW, T(0));
-    } else {
-      split_row(x + h * P.W, P.W, P.p, TW, e0, o0);
-      split_row(x + h * P.W, P.W, P.p - 2, TW, e1, o1);  // the same row two columns on
+  for (int64_t a = 0; a < 2; ++a) {  // padded rows 2 u + a: zeros above and below the image
+    const RowsOfParity u(a, P.p, P.H, P.TH + 1);
+    for (int64_t bs = 0; bs < 4; ++bs) {
+      T* q = Q + (4 * a + bs) * qs;
+      std::fill(q, q + u.lo * TW, T(0)), std::fill(q + u.hi * TW, q + qs, T(0));
     }
+    const T* rows = x + (2 * u.lo + a - P.p) * P.W;
+    for (int64_t s = 0; s < 2; ++s)  // s = 1: the same rows two columns on
+      split_rows(rows, 2 * P.W, u.hi - u.lo, P.W, P.p - 2 * s, TW, Q + P.qi(a, 0, s) * qs + u.lo * TW,
+                 Q + P.qi(a, 1, s) * qs + u.lo * TW, TW);
   }
   for (int64_t b = 0; b < 2; ++b)  // vertical: rows 2 ty .. 2 ty + 3 = Q[0][.][ty], Q[1][.][ty], Q[0][.][ty + 1], Q[1][.][ty + 1]
     for (int64_t s = 0; s < 2; ++s) {
@@ -181,7 +215,7 @@ template <class T>
 void input_tiles_adjoint(const WinogradGeom& g, const T* dV, int64_t xs, T* dx, T* scratch) {
   const Plane P(g);
   const int64_t TW = P.TW, nt = P.nt, qs = P.quarter(), n = P.n;
-  T *Q = scratch, *R = Q + 8 * qs, *e = R + 16 * nt, *o = e + n;
+  T *Q = scratch, *R = Q + 8 * qs, *e = R + 16 * nt;  // e: (2 n) for join_rows
   for (int64_t i = 0; i < 4; ++i) {
     const T* v = dV + 4 * i * xs;
     bt4_adjoint(v, v + xs, v + 2 * xs, v + 3 * xs, R + P.qi(i, 0, 0) * nt, R + P.qi(i, 1, 0) * nt,
@@ -196,13 +230,11 @@ void input_tiles_adjoint(const WinogradGeom& g, const T* dV, int64_t xs, T* dx, 
       std::fill(q0 + nt, q0 + nt + TW, T(0)), std::fill(q1 + nt, q1 + nt + TW, T(0));
       bt4_adjoint_second(r0, r1, r2, r3, q0 + TW, q1 + TW, nt);
     }
-  for (int64_t h = 0; h < P.H; ++h) {
-    const int64_t r = h + P.p, a = r % 2, at = (r / 2) * TW;
-    const T *e0 = Q + P.qi(a, 0, 0) * qs + at, *e1 = Q + P.qi(a, 0, 1) * qs + at;
-    const T *o0 = Q + P.qi(a, 1, 0) * qs + at, *o1 = Q + P.qi(a, 1, 1) * qs + at;
-    e[0] = e0[0], o[0] = o0[0], e[TW] = e1[TW - 1], o[TW] = o1[TW - 1];  // column pair m = e0[m] + e1[m - 1]
-    for (int64_t m = 1; m < TW; ++m) e[m] = e0[m] + e1[m - 1], o[m] = o0[m] + o1[m - 1];
-    join_row(e, o, n, P.p, P.W, dx + h * P.W);
+  for (int64_t a = 0; a < 2; ++a) {  // the image rows h = 2 u + a - pad
+    const RowsOfParity u(a, P.p, P.H, P.TH + 1);
+    const int64_t at = u.lo * TW;
+    join_rows(Q + P.qi(a, 0, 0) * qs + at, Q + P.qi(a, 1, 0) * qs + at, Q + P.qi(a, 0, 1) * qs + at,
+              Q + P.qi(a, 1, 1) * qs + at, TW, u.hi - u.lo, n, P.p, P.W, dx + (2 * u.lo + a - P.p) * P.W, 2 * P.W, e);
   }
 }
 
@@ -219,11 +251,9 @@ void output_tiles(const WinogradGeom& g, const T* M, int64_t xs, T* y, T* scratc
     const T* s = S + 4 * a * nt;
     at4(s, s + nt, s + 2 * nt, s + 3 * nt, Y + 2 * a * nt, Y + (2 * a + 1) * nt, nt);
   }
-  for (int64_t ty = 0; ty < P.TH; ++ty)
-    for (int64_t a = 0; a < 2 && 2 * ty + a < P.OH; ++a) {
-      const T* e = Y + 2 * a * nt + ty * TW;
-      join_row(e, e + nt, TW, 0, P.OW, y + (2 * ty + a) * P.OW);
-    }
+  for (int64_t a = 0; a < 2; ++a)  // output rows 2 ty + a
+    join_rows(Y + 2 * a * nt, Y + (2 * a + 1) * nt, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr),
+              TW, (P.OH - a + 1) / 2, TW, 0, P.OW, y + a * P.OW, 2 * P.OW, static_cast<T*>(nullptr));
 }
 
 // dY of every tile gathered (D[a][b]: row 2 ty + a, column 2 tx + b, 0 outside the output), then
@@ -231,16 +261,14 @@ void output_tiles(const WinogradGeom& g, const T* M, int64_t xs, T* y, T* scratc
 template <class T>
 void output_tiles_adjoint(const WinogradGeom& g, const T* dy, T* dM, int64_t xs, T* scratch) {
   const Plane P(g);
-  const int64_t nt = P.nt, TW = P.TW, n = P.n;
-  T *D = scratch, *Z = D + 4 * nt, *e = Z + 8 * nt, *o = e + n;
-  for (int64_t ty = 0; ty < P.TH; ++ty)
-    for (int64_t a = 0; a < 2; ++a) {
-      if (2 * ty + a < P.OH)
-        split_row(dy + (2 * ty + a) * P.OW, P.OW, 0, n, e, o);
-      else
-        std::fill(e, e + 2 * n, T(0));
-      std::copy(e, e + TW, D + 2 * a * nt + ty * TW), std::copy(o, o + TW, D + (2 * a + 1) * nt + ty * TW);
-    }
+  const int64_t nt = P.nt, TW = P.TW;
+  T *D = scratch, *Z = D + 4 * nt;
+  for (int64_t a = 0; a < 2; ++a) {  // output rows 2 ty + a; the last tile row's a = 1 may be outside
+    const int64_t rows = (P.OH - a + 1) / 2;
+    T *e = D + 2 * a * nt, *o = e + nt;
+    split_rows(dy + a * P.OW, 2 * P.OW, rows, P.OW, 0, TW, e, o, TW);
+    std::fill(e + rows * TW, e + nt, T(0)), std::fill(o + rows * TW, o + nt, T(0));
+  }
   for (int64_t b = 0; b < 2; ++b)
     a2(D + b * nt, D + (2 + b) * nt, Z + b * nt, Z + (2 + b) * nt, Z + (4 + b) * nt, Z + (6 + b) * nt, nt);
   for (int64_t i = 0; i < 4; ++i) {
