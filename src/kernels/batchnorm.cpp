@@ -39,13 +39,22 @@ void lane_sums(const BnShape& s, int64_t c, F&& terms, double* sums) {
       for (int64_t l = 0; l < kLanes; ++l) add(l, o + m + l);
     for (int64_t l = 0; m + l < s.M; ++l) add(l, o + m + l);
   }
-  const auto pairwise = [](const double* v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); };
+  static_assert(kLanes == 8, "pairwise adds 8 lanes");
+  const auto pairwise = [](const double* v) {
+    return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+  };
   sums[c] = pairwise(a), sums[s.C + c] = pairwise(q);
 }
 
 template <class T>
 void sums_channel(const BnShape& s, const T* x, double* sums, int64_t c) {
-  lane_sums(s, c, [x](int64_t i) { const double v = x[i]; return std::pair{v, v * v}; }, sums);
+  lane_sums(
+      s, c,
+      [x](int64_t i) {
+        const double v = x[i];
+        return std::pair{v, v * v};
+      },
+      sums);
 }
 
 template <class T>
@@ -53,7 +62,12 @@ void back_sums_channel(const BnShape& s, const T* x, const T* dy, const double* 
                        double* sums, int64_t c) {
   const double mu = mean[c], is = invstd[c];
   lane_sums(
-      s, c, [&](int64_t i) { const double d = dy[i]; return std::pair{d, d * (x[i] - mu) * is}; }, sums);
+      s, c,
+      [&](int64_t i) {
+        const double d = dy[i];
+        return std::pair{d, d * (x[i] - mu) * is};
+      },
+      sums);
 }
 
 // The ref:: twins: one running sum per channel.

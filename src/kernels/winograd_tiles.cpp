@@ -17,8 +17,17 @@ namespace {
 struct Plane {
   int64_t H, W, p, OH, OW, TH, TW, Hp, n, L, nt;
   explicit Plane(const WinogradGeom& g)
-      : H(g.H), W(g.W), p(g.pad), OH(g.OH()), OW(g.OW()), TH(g.TH()), TW(g.TW()), Hp(2 * TH + 2), n(TW + 1),
-        L(TH * n), nt(TH * TW) {}
+      : H(g.H),
+        W(g.W),
+        p(g.pad),
+        OH(g.OH()),
+        OW(g.OW()),
+        TH(g.TH()),
+        TW(g.TW()),
+        Hp(2 * TH + 2),
+        n(TW + 1),
+        L(TH * n),
+        nt(TH * TW) {}
   int64_t quarter() const { return (TH + 1) * TW; }
   // Index of quarter array (a, b, s): rows 2 u + a, columns 2 (tx + s) + b of the padded plane; the
   // same index numbers the vertical results R[i][b][s] (i = 0..3).
@@ -32,9 +41,8 @@ struct Plane {
 
 // B^T (or B applied from the right) over 4 rows: (d0 - d2, d1 + d2, d2 - d1, d1 - d3).
 template <class T>
-DPT_INLINE void bt4_body(const T* __restrict d0, const T* __restrict d1, const T* __restrict d2,
-                         const T* __restrict d3, T* __restrict r0, T* __restrict r1, T* __restrict r2,
-                         T* __restrict r3, int64_t len) {
+DPT_INLINE void bt4_body(const T* __restrict d0, const T* __restrict d1, const T* __restrict d2, const T* __restrict d3,
+                         T* __restrict r0, T* __restrict r1, T* __restrict r2, T* __restrict r3, int64_t len) {
   for (int64_t m = 0; m < len; ++m) {
     const T a = d0[m], b = d1[m], c = d2[m], d = d3[m];
     r0[m] = a - c, r1[m] = b + c, r2[m] = c - b, r3[m] = b - d;
@@ -61,8 +69,8 @@ DPT_INLINE void bt4_adjoint_second_body(const T* __restrict r0, const T* __restr
 }
 // A^T over 4 rows: (m0 + m1 + m2, m1 - m2 - m3).
 template <class T>
-DPT_INLINE void at4_body(const T* __restrict m0, const T* __restrict m1, const T* __restrict m2,
-                         const T* __restrict m3, T* __restrict s0, T* __restrict s1, int64_t len) {
+DPT_INLINE void at4_body(const T* __restrict m0, const T* __restrict m1, const T* __restrict m2, const T* __restrict m3,
+                         T* __restrict s0, T* __restrict s1, int64_t len) {
   for (int64_t i = 0; i < len; ++i) s0[i] = m0[i] + m1[i] + m2[i], s1[i] = m1[i] - m2[i] - m3[i];
 }
 // The adjoint of at4 (A over 2 rows): (p, p + q, p - q, -q).
@@ -72,23 +80,22 @@ DPT_INLINE void a2_body(const T* __restrict p, const T* __restrict q, T* __restr
   for (int64_t i = 0; i < len; ++i) r0[i] = p[i], r1[i] = p[i] + q[i], r2[i] = p[i] - q[i], r3[i] = -q[i];
 }
 
-#define DPT_WINO_LOOPS(ATTR, T)                                                                                 \
-  ATTR void bt4(const T* d0, const T* d1, const T* d2, const T* d3, T* r0, T* r1, T* r2, T* r3, int64_t len) {   \
-    bt4_body(d0, d1, d2, d3, r0, r1, r2, r3, len);                                                               \
-  }                                                                                                              \
-  ATTR void bt4_adjoint(const T* r0, const T* r1, const T* r2, const T* r3, T* d0, T* d1, T* d2, T* d3,         \
-                        int64_t len) {                                                                           \
-    bt4_adjoint_body(r0, r1, r2, r3, d0, d1, d2, d3, len);                                                       \
-  }                                                                                                              \
-  ATTR void bt4_adjoint_first(const T* r0, const T* r1, const T* r2, const T* r3, T* d0, T* d1, int64_t len) {   \
-    bt4_adjoint_first_body(r0, r1, r2, r3, d0, d1, len);                                                         \
-  }                                                                                                              \
-  ATTR void bt4_adjoint_second(const T* r0, const T* r1, const T* r2, const T* r3, T* d2, T* d3, int64_t len) {  \
-    bt4_adjoint_second_body(r0, r1, r2, r3, d2, d3, len);                                                        \
-  }                                                                                                              \
-  ATTR void at4(const T* m0, const T* m1, const T* m2, const T* m3, T* s0, T* s1, int64_t len) {               \
-    at4_body(m0, m1, m2, m3, s0, s1, len);                                                                       \
-  }                                                                                                              \
+#define DPT_WINO_LOOPS(ATTR, T)                                                                                        \
+  ATTR void bt4(const T* d0, const T* d1, const T* d2, const T* d3, T* r0, T* r1, T* r2, T* r3, int64_t len) {         \
+    bt4_body(d0, d1, d2, d3, r0, r1, r2, r3, len);                                                                     \
+  }                                                                                                                    \
+  ATTR void bt4_adjoint(const T* r0, const T* r1, const T* r2, const T* r3, T* d0, T* d1, T* d2, T* d3, int64_t len) { \
+    bt4_adjoint_body(r0, r1, r2, r3, d0, d1, d2, d3, len);                                                             \
+  }                                                                                                                    \
+  ATTR void bt4_adjoint_first(const T* r0, const T* r1, const T* r2, const T* r3, T* d0, T* d1, int64_t len) {         \
+    bt4_adjoint_first_body(r0, r1, r2, r3, d0, d1, len);                                                               \
+  }                                                                                                                    \
+  ATTR void bt4_adjoint_second(const T* r0, const T* r1, const T* r2, const T* r3, T* d2, T* d3, int64_t len) {        \
+    bt4_adjoint_second_body(r0, r1, r2, r3, d2, d3, len);                                                              \
+  }                                                                                                                    \
+  ATTR void at4(const T* m0, const T* m1, const T* m2, const T* m3, T* s0, T* s1, int64_t len) {                       \
+    at4_body(m0, m1, m2, m3, s0, s1, len);                                                                             \
+  }                                                                                                                    \
   ATTR void a2(const T* p, const T* q, T* r0, T* r1, T* r2, T* r3, int64_t len) { a2_body(p, q, r0, r1, r2, r3, len); }
 DPT_WINO_LOOPS(DPT_CLONES, float)
 DPT_WINO_LOOPS(, double)
@@ -99,8 +106,11 @@ DPT_WINO_LOOPS(, double)
 struct Split {
   int64_t e_lo, e_hi, o_lo, o_hi, lo, hi;  // [lo, hi): both inside
   Split(int64_t len, int64_t at, int64_t n)
-      : e_lo(std::max<int64_t>(0, (at + 1) / 2)), e_hi(std::min(n, (len + at + 1) / 2)),
-        o_lo(std::max<int64_t>(0, at / 2)), o_hi(std::min(n, (len + at) / 2)), lo(std::max(e_lo, o_lo)),
+      : e_lo(std::max<int64_t>(0, (at + 1) / 2)),
+        e_hi(std::min(n, (len + at + 1) / 2)),
+        o_lo(std::max<int64_t>(0, at / 2)),
+        o_hi(std::min(n, (len + at) / 2)),
+        lo(std::max(e_lo, o_lo)),
         hi(std::max(lo, std::min(e_hi, o_hi))) {}
 };
 
@@ -147,14 +157,14 @@ DPT_INLINE void join_rows_body(const T* e, const T* o, const T* e2, const T* o2,
   }
 }
 
-#define DPT_WINO_ROWS(ATTR, T)                                                                                    \
-  ATTR void split_rows(const T* src, int64_t ss, int64_t rows, int64_t len, int64_t at, int64_t n, T* e, T* o,    \
-                       int64_t ds) {                                                                               \
-    split_rows_body(src, ss, rows, len, at, n, e, o, ds);                                                          \
-  }                                                                                                                \
-  ATTR void join_rows(const T* e, const T* o, const T* e2, const T* o2, int64_t ss, int64_t rows, int64_t n,      \
-                      int64_t at, int64_t len, T* dst, int64_t ds, T* tmp) {                                       \
-    join_rows_body(e, o, e2, o2, ss, rows, n, at, len, dst, ds, tmp);                                              \
+#define DPT_WINO_ROWS(ATTR, T)                                                                                 \
+  ATTR void split_rows(const T* src, int64_t ss, int64_t rows, int64_t len, int64_t at, int64_t n, T* e, T* o, \
+                       int64_t ds) {                                                                           \
+    split_rows_body(src, ss, rows, len, at, n, e, o, ds);                                                      \
+  }                                                                                                            \
+  ATTR void join_rows(const T* e, const T* o, const T* e2, const T* o2, int64_t ss, int64_t rows, int64_t n,   \
+                      int64_t at, int64_t len, T* dst, int64_t ds, T* tmp) {                                   \
+    join_rows_body(e, o, e2, o2, ss, rows, n, at, len, dst, ds, tmp);                                          \
   }
 DPT_WINO_ROWS(DPT_CLONES, float)
 DPT_WINO_ROWS(, double)
@@ -196,13 +206,15 @@ void input_tiles(const WinogradGeom& g, const T* x, T* V, int64_t xs, T* scratch
       split_rows(rows, 2 * P.W, u.hi - u.lo, P.W, P.p - 2 * s, TW, Q + P.qi(a, 0, s) * qs + u.lo * TW,
                  Q + P.qi(a, 1, s) * qs + u.lo * TW, TW);
   }
-  for (int64_t b = 0; b < 2; ++b)  // vertical: rows 2 ty .. 2 ty + 3 = Q[0][.][ty], Q[1][.][ty], Q[0][.][ty + 1], Q[1][.][ty + 1]
+  for (int64_t b = 0; b < 2;
+       ++b)  // vertical: rows 2 ty .. 2 ty + 3 = Q[0][.][ty], Q[1][.][ty], Q[0][.][ty + 1], Q[1][.][ty + 1]
     for (int64_t s = 0; s < 2; ++s) {
       const T *q0 = Q + P.qi(0, b, s) * qs, *q1 = Q + P.qi(1, b, s) * qs;
       bt4(q0, q1, q0 + TW, q1 + TW, R + P.qi(0, b, s) * nt, R + P.qi(1, b, s) * nt, R + P.qi(2, b, s) * nt,
           R + P.qi(3, b, s) * nt, nt);
     }
-  for (int64_t i = 0; i < 4; ++i) {  // horizontal: columns 2 tx .. 2 tx + 3 = R[i][0][0], R[i][1][0], R[i][0][1], R[i][1][1]
+  for (int64_t i = 0; i < 4;
+       ++i) {  // horizontal: columns 2 tx .. 2 tx + 3 = R[i][0][0], R[i][1][0], R[i][0][1], R[i][1][1]
     T* v = V + 4 * i * xs;
     bt4(R + P.qi(i, 0, 0) * nt, R + P.qi(i, 1, 0) * nt, R + P.qi(i, 0, 1) * nt, R + P.qi(i, 1, 1) * nt, v, v + xs,
         v + 2 * xs, v + 3 * xs, nt);
@@ -245,15 +257,15 @@ void output_tiles(const WinogradGeom& g, const T* M, int64_t xs, T* y, T* scratc
   const Plane P(g);
   const int64_t nt = P.nt, TW = P.TW;
   T *S = scratch, *Y = S + 8 * nt;
-  for (int64_t j = 0; j < 4; ++j) at4(M + j * xs, M + (4 + j) * xs, M + (8 + j) * xs, M + (12 + j) * xs,
-                                      S + j * nt, S + (4 + j) * nt, nt);
+  for (int64_t j = 0; j < 4; ++j)
+    at4(M + j * xs, M + (4 + j) * xs, M + (8 + j) * xs, M + (12 + j) * xs, S + j * nt, S + (4 + j) * nt, nt);
   for (int64_t a = 0; a < 2; ++a) {
     const T* s = S + 4 * a * nt;
     at4(s, s + nt, s + 2 * nt, s + 3 * nt, Y + 2 * a * nt, Y + (2 * a + 1) * nt, nt);
   }
   for (int64_t a = 0; a < 2; ++a)  // output rows 2 ty + a
-    join_rows(Y + 2 * a * nt, Y + (2 * a + 1) * nt, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr),
-              TW, (P.OH - a + 1) / 2, TW, 0, P.OW, y + a * P.OW, 2 * P.OW, static_cast<T*>(nullptr));
+    join_rows(Y + 2 * a * nt, Y + (2 * a + 1) * nt, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), TW,
+              (P.OH - a + 1) / 2, TW, 0, P.OW, y + a * P.OW, 2 * P.OW, static_cast<T*>(nullptr));
 }
 
 // dY of every tile gathered (D[a][b]: row 2 ty + a, column 2 tx + b, 0 outside the output), then

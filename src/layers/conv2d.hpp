@@ -42,7 +42,7 @@ class Conv2d final : public Layer<T> {
   std::vector<ParamDecl> params() const override;
   void bind(T* params, T* grads) override;
   void init(Rng& rng) override;
-  Cost cost(int64_t B) const override;  // GEMMs per block and channel group (none when depthwise)
+  Cost cost(int64_t B) const override;  // GEMMs per block and channel group, or per block and xi (Winograd)
   // x: (B, C_in, H, W), y: (B, C_out, OH, OW)
   void forward(const T* x, T* y, int64_t B) override;
   // dy: (B, C_out, OH, OW) -> dx: (B, C_in, H, W); dW: (C_out, C_in/groups, KH, KW) += ...; db: (C_out) += ...

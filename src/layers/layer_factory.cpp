@@ -51,7 +51,7 @@ const std::vector<std::pair<std::string, OptionTable>>& layer_types() {
         {"init", OptType::String, "torch_default", "weight initializer", -inf, inf, false, kInits},
         {"algorithm", OptType::String, "auto",
          "auto: Winograd F(2x2, 3x3) where it fits (3x3, stride 1, dilation 1, groups 1: 2.25x fewer "
-         "multiply-adds, rounding within a few ulps of the direct sum), im2col + GEMM elsewhere; im2col: always "
+         "multiply-adds, rounding differs slightly from the direct sum's), im2col + GEMM elsewhere; im2col: always "
          "im2col + GEMM; winograd: Winograd, an error where it does not fit",
          -inf, inf, false, {"auto", "im2col", "winograd"}}}},
       {"conv1d", conv_nd_options(false)},

@@ -26,10 +26,13 @@ struct Case {
   kern::WinogradGeom g;
   int64_t B;
 };
-// C, H, W, K, pad; B. Blocks: 28x28 x 16 channels is 2 samples a block, 7x7 x 64 is 8.
-const Case kCases[] = {{{1, 3, 3, 1, 0}, 1},   {{2, 5, 4, 3, 1}, 3},    {{3, 7, 7, 2, 1}, 2},  {{2, 6, 9, 3, 0}, 2},
-                       {{2, 5, 5, 2, 2}, 2},   {{16, 28, 28, 16, 1}, 3}, {{32, 14, 14, 32, 1}, 6},
-                       {{64, 7, 7, 64, 1}, 10}, {{1, 28, 28, 16, 1}, 2}, {{3, 8, 8, 5, 1}, 33}};
+// C, H, W, K, pad; B. Blocks: 28x28 x 16 channels is 2 samples a block, 7x7 x 64 is 8. Edges: one
+// row or column with padding 1, padding 3 (whole padded row pairs of zeros), one tile column.
+const Case kCases[] = {{{1, 3, 3, 1, 0}, 1},     {{2, 5, 4, 3, 1}, 3},    {{3, 7, 7, 2, 1}, 2},
+                       {{2, 6, 9, 3, 0}, 2},     {{2, 5, 5, 2, 2}, 2},    {{16, 28, 28, 16, 1}, 3},
+                       {{32, 14, 14, 32, 1}, 6}, {{64, 7, 7, 64, 1}, 10}, {{1, 28, 28, 16, 1}, 2},
+                       {{3, 8, 8, 5, 1}, 33},    {{2, 1, 5, 2, 1}, 2},    {{2, 5, 1, 3, 1}, 2},
+                       {{1, 4, 4, 2, 3}, 2},     {{2, 8, 3, 2, 0}, 3}};
 
 std::string name(const Case& c) {
   return ::testing::PrintToString(c.B) + "x" + std::to_string(c.g.C) + "x" + std::to_string(c.g.H) + "x" +
@@ -94,12 +97,12 @@ TYPED_TEST(KernelWinograd, SameBitsOnOneAndTwoThreads) {
   const Data<T> d(c);
   std::vector<T> y[2], dx[2], dw[2];
   for (int t = 0; t < 2; ++t) {
-    kern::configure_threads(t + 1);
+    kern::configure_threads(t + 1, /*single_threaded_blas=*/true);
     y[t].assign(d.dy.size(), T(0)), dx[t].assign(d.x.size(), T(0)), dw[t].assign(d.w.size(), T(0));
     kern::winograd_forward(c.g, c.B, d.x.data(), d.w.data(), y[t].data());
     kern::winograd_backward(c.g, c.B, d.x.data(), d.w.data(), d.dy.data(), dx[t].data(), dw[t].data());
   }
-  kern::configure_threads(1);
+  kern::configure_threads(1, true);
   EXPECT_TRUE(bitwise_equal(y[0], y[1]));
   EXPECT_TRUE(bitwise_equal(dx[0], dx[1]));
   EXPECT_TRUE(bitwise_equal(dw[0], dw[1]));

@@ -97,8 +97,8 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{3, 6, 7, 2, 5, 5, 1, 2, 3, false},    // 5x5 "same"
                       ConvCase{2, 7, 5, 3, 3, 5, 1, 2, 3, true},     // rectangular kernel
                       ConvCase{1, 3, 3, 2, 3, 3, 1, 0, 3, true},     // kernel covers the whole image
-                      ConvCase{2, 9, 9, 3, 3, 3, 1, 0, 12, true},    // 49 pixels: groups of 5, 5 and 2 samples
-                      ConvCase{1, 24, 24, 2, 3, 3, 1, 1, 3, true},   // 576 pixels: one sample per group
+                      ConvCase{2, 9, 9, 3, 3, 3, 1, 0, 12, true},    // 49 pixels (im2col: groups of 5, 5 and 2 samples)
+                      ConvCase{1, 24, 24, 2, 3, 3, 1, 1, 3, true},   // 576 pixels (im2col: one sample per group)
                       ConvCase{4, 10, 10, 3, 3, 3, 1, 1, 5, false},   // Winograd: 5 samples in one block
                       ConvCase{3, 7, 5, 4, 3, 3, 1, 0, 3, true, ConvAlgo::Im2col},    // the im2col twins of
                       ConvCase{3, 7, 5, 4, 3, 3, 1, 1, 1, false, ConvAlgo::Im2col},   // the Winograd cases
@@ -197,6 +197,7 @@ TEST(Conv2d, BackwardWithoutItsForwardAndAfterAnotherBatch) {
 // SkylakeX and Prescott kernels but not with Haswell's, which some machines set through
 // OPENBLAS_CORETYPE: no layer can fix that, so the guarantee is made with one BLAS thread.)
 TEST(Conv2d, ResultsDoNotDependOnThreadCount) {
+  // 5x5: im2col; 3x3 stride 1: Winograd
   for (const ConvCase& c : {ConvCase{32, 12, 12, 64, 5, 5, 1, 0, 21, true}, ConvCase{16, 14, 14, 32, 3, 3, 1, 1, 9, true}}) {
     const int64_t OH = (c.H + 2 * c.pad - c.kh) / c.stride + 1, OW = (c.W + 2 * c.pad - c.kw) / c.stride + 1;
     const auto xd = random_doubles(static_cast<size_t>(c.B * c.C * c.H * c.W), 11);
