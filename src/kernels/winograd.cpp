@@ -26,6 +26,15 @@ void planes(const WinogradGeom& g, int64_t nb, int64_t channels, F&& f) {
     for (int64_t i = begin; i < end; ++i) f(s, i / channels, i % channels);
   });
 }
+
+// V (16, C, nb tiles()) = the input tiles of samples [b0, b0 + nb) of x.
+template <class T>
+void input_block(const WinogradGeom& g, const T* x, int64_t b0, int64_t nb, T* V) {
+  const int64_t nt = g.tiles(), Tb = nb * nt, plane = g.H * g.W;
+  planes<T>(g, nb, g.C, [&](T* s, int64_t b, int64_t c) {
+    wino::input_tiles(g, x + ((b0 + b) * g.C + c) * plane, V + c * Tb + b * nt, g.C * Tb, s);
+  });
+}
 }  // namespace
 
 int64_t WinogradGeom::block() const { return std::max<int64_t>(1, kBlockFloats / std::max(C, K) / tiles()); }
@@ -38,7 +47,7 @@ bool winograd_fits(int64_t KH, int64_t KW, int64_t stride, int64_t dilation, int
 template <class T>
 void winograd_forward(const WinogradGeom& g, int64_t B, const T* x, const T* w, T* y) {
   if (B == 0) return;
-  const int64_t C = g.C, K = g.K, nt = g.tiles(), in = C * g.H * g.W, out = K * g.OH() * g.OW();
+  const int64_t C = g.C, K = g.K, nt = g.tiles(), out = K * g.OH() * g.OW();
   const int64_t T_max = std::min(g.block(), B) * nt;
   T* U = caller_scratch<T, 1>(static_cast<size_t>(16 * K * C));
   T* V = caller_scratch<T, 2>(static_cast<size_t>(16 * C * T_max));
@@ -46,9 +55,7 @@ void winograd_forward(const WinogradGeom& g, int64_t B, const T* x, const T* w, 
   wino::weight_tiles(g, w, U);
   for (int64_t b0 = 0; b0 < B; b0 += g.block()) {
     const int64_t nb = std::min(g.block(), B - b0), Tb = nb * nt;
-    planes<T>(g, nb, C, [&](T* s, int64_t b, int64_t c) {
-      wino::input_tiles(g, x + (b0 + b) * in + c * g.H * g.W, V + c * Tb + b * nt, C * Tb, s);
-    });
+    input_block(g, x, b0, nb, V);
     for (int64_t xi = 0; xi < 16; ++xi)
       gemm<T>(false, false, K, Tb, C, T(1), U + xi * K * C, V + xi * C * Tb, T(0), M + xi * K * Tb);
     planes<T>(g, nb, K, [&](T* s, int64_t b, int64_t k) {
@@ -72,9 +79,7 @@ void winograd_backward(const WinogradGeom& g, int64_t B, const T* x, const T* w,
   wino::weight_tiles(g, w, U);
   for (int64_t b0 = 0; b0 < B; b0 += g.block()) {
     const int64_t nb = std::min(g.block(), B - b0), Tb = nb * nt;
-    planes<T>(g, nb, C, [&](T* s, int64_t b, int64_t c) {
-      wino::input_tiles(g, x + (b0 + b) * in + c * g.H * g.W, V + c * Tb + b * nt, C * Tb, s);
-    });
+    input_block(g, x, b0, nb, V);
     planes<T>(g, nb, K, [&](T* s, int64_t b, int64_t k) {
       wino::output_tiles_adjoint(g, dy + (b0 + b) * out + k * g.OH() * g.OW(), dM + k * Tb + b * nt, K * Tb, s);
     });

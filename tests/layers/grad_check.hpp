@@ -104,6 +104,25 @@ inline void check_layer_gradients(Layer<double>& layer, Bound<double>& b, std::v
 
 // Inputs without ties: a random permutation of the grid (k - n/2) / 64, so finite differences of
 // 1e-6 never change which element of a max-pooling window wins.
+// The backward contract on x and dy (layer bound by bind_random): a second backward adds the same
+// parameter gradients again; dx is overwritten (its buffer's old contents do not matter); dx may be
+// null (a first layer) and the parameter gradients still accumulate.
+inline void expect_backward_accumulates(Layer<double>& layer, Bound<double>& bound, const std::vector<double>& x,
+                                        const std::vector<double>& dy, int64_t B) {
+  std::vector<double> y(dy.size()), dx1(x.size(), 1e30), dx2(x.size(), -1e30);
+  layer.forward(x.data(), y.data(), B);
+  layer.backward(x.data(), y.data(), dy.data(), dx1.data(), B);
+  const auto once = bound.grads;
+  layer.backward(x.data(), y.data(), dy.data(), dx2.data(), B);
+  for (size_t i = 0; i < once.size(); ++i) {
+    ASSERT_NE(once[i], 0.0) << i;
+    EXPECT_NEAR(bound.grads[i], 2 * once[i], 1e-14 * std::abs(once[i])) << i;
+  }
+  EXPECT_EQ(dx1, dx2);
+  layer.backward(x.data(), y.data(), dy.data(), nullptr, B);
+  for (size_t i = 0; i < once.size(); ++i) EXPECT_NEAR(bound.grads[i], 3 * once[i], 1e-14 * std::abs(once[i])) << i;
+}
+
 inline std::vector<double> distinct_doubles(size_t n, uint64_t seed) {
   Rng rng(seed);
   const auto perm = random_permutation(static_cast<int64_t>(n), rng);

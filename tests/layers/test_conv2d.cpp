@@ -152,19 +152,7 @@ TEST(Conv2d, BackwardAccumulatesParameterGradientsAndOverwritesDx) {
     const Shape out = layer.out_shape();
     const auto x = random_doubles(static_cast<size_t>(c.B * 70), 5);
     const auto dy = random_doubles(static_cast<size_t>(c.B * out[0] * out[1] * out[2]), 6);
-    std::vector<double> y(dy.size()), dx1(x.size(), 1e30), dx2(x.size(), -1e30);
-    layer.forward(x.data(), y.data(), c.B);
-    layer.backward(x.data(), y.data(), dy.data(), dx1.data(), c.B);
-    const auto once = bound.grads;
-    layer.backward(x.data(), y.data(), dy.data(), dx2.data(), c.B);
-    for (size_t i = 0; i < once.size(); ++i) {
-      ASSERT_NE(once[i], 0.0) << i;
-      EXPECT_NEAR(bound.grads[i], 2 * once[i], 1e-14 * std::abs(once[i])) << i;
-    }
-    EXPECT_EQ(dx1, dx2);  // dx does not depend on what its buffer held
-    // dx may be null (conv as the first layer): parameter gradients still accumulate.
-    layer.backward(x.data(), y.data(), dy.data(), nullptr, c.B);
-    for (size_t i = 0; i < once.size(); ++i) EXPECT_NEAR(bound.grads[i], 3 * once[i], 1e-14 * std::abs(once[i])) << i;
+    test::expect_backward_accumulates(layer, bound, x, dy, c.B);
   }
 }
 
