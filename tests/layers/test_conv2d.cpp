@@ -99,9 +99,9 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{1, 3, 3, 2, 3, 3, 1, 0, 3, true},     // kernel covers the whole image
                       ConvCase{2, 9, 9, 3, 3, 3, 1, 0, 12, true},    // 49 pixels (im2col: groups of 5, 5 and 2 samples)
                       ConvCase{1, 24, 24, 2, 3, 3, 1, 1, 3, true},   // 576 pixels (im2col: one sample per group)
-                      ConvCase{4, 10, 10, 3, 3, 3, 1, 1, 5, false},   // Winograd: 5 samples in one block
-                      ConvCase{3, 7, 5, 4, 3, 3, 1, 0, 3, true, ConvAlgo::Im2col},    // the im2col twins of
-                      ConvCase{3, 7, 5, 4, 3, 3, 1, 1, 1, false, ConvAlgo::Im2col},   // the Winograd cases
+                      ConvCase{4, 10, 10, 3, 3, 3, 1, 1, 5, false},  // Winograd: 5 samples in one block
+                      ConvCase{3, 7, 5, 4, 3, 3, 1, 0, 3, true, ConvAlgo::Im2col},   // the im2col twins of
+                      ConvCase{3, 7, 5, 4, 3, 3, 1, 1, 1, false, ConvAlgo::Im2col},  // the Winograd cases
                       ConvCase{2, 9, 9, 3, 3, 3, 1, 0, 12, true, ConvAlgo::Im2col},
                       ConvCase{1, 24, 24, 2, 3, 3, 1, 1, 3, true, ConvAlgo::Im2col}),
     case_name);
@@ -186,13 +186,15 @@ TEST(Conv2d, BackwardWithoutItsForwardAndAfterAnotherBatch) {
 // OPENBLAS_CORETYPE: no layer can fix that, so the guarantee is made with one BLAS thread.)
 TEST(Conv2d, ResultsDoNotDependOnThreadCount) {
   // 5x5: im2col; 3x3 stride 1: Winograd
-  for (const ConvCase& c : {ConvCase{32, 12, 12, 64, 5, 5, 1, 0, 21, true}, ConvCase{16, 14, 14, 32, 3, 3, 1, 1, 9, true}}) {
+  for (const ConvCase& c :
+       {ConvCase{32, 12, 12, 64, 5, 5, 1, 0, 21, true}, ConvCase{16, 14, 14, 32, 3, 3, 1, 1, 9, true}}) {
     const int64_t OH = (c.H + 2 * c.pad - c.kh) / c.stride + 1, OW = (c.W + 2 * c.pad - c.kw) / c.stride + 1;
     const auto xd = random_doubles(static_cast<size_t>(c.B * c.C * c.H * c.W), 11);
     const auto dyd = random_doubles(static_cast<size_t>(c.B * c.O * OH * OW), 12);
     const std::vector<float> x(xd.begin(), xd.end()), dy(dyd.begin(), dyd.end());
     auto make = [&] {
-      return std::make_unique<Conv2d<float>>(Shape{c.C, c.H, c.W}, Conv2dSpec{c.O, c.kh, c.kw, c.stride, c.pad, c.bias});
+      return std::make_unique<Conv2d<float>>(Shape{c.C, c.H, c.W},
+                                             Conv2dSpec{c.O, c.kh, c.kw, c.stride, c.pad, c.bias});
     };
     const auto one = pass_bits(make, x, dy, c.B, 1), two = pass_bits(make, x, dy, c.B, 2);
     EXPECT_EQ(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)), 0) << "C_in " << c.C;
