@@ -257,27 +257,21 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
   const double seen = st_.seen, trained_here = st_.seen - seen_before_;  // this process's part of the epoch
   out.train_loss = st_.loss_sum / std::max(seen, 1.0);
   // With class maps `correct` counts positions: the per-position accuracy (ignored labels would
-  // count as misses, so with loss_ignore_index train_accuracy is not reported).
+  // count as misses, so with loss_ignore_index there is none).
   const int64_t positions = loss_->target_slots(1);
-  const double train_acc = st_.correct / std::max(seen * static_cast<double>(positions), 1.0);
+  EpochTraining tr;
+  tr.epoch = epoch + 1, tr.step = st_.step, tr.loss = out.train_loss, tr.regression = loss_->regression();
+  tr.accuracy = st_.correct / std::max(seen * static_cast<double>(positions), 1.0);
+  tr.accuracy_known = !(s_.has_ignore && positions > 1);
+  tr.samples_per_s = trained_here / epoch_s, tr.epoch_s = epoch_s, tr.data_s = data_s, tr.lr = lr_;
   st_.loss_sum = st_.seen = st_.correct = 0, seen_before_ = 0;
   average_buffers(model_.buffers(), comm_);
   const double t_eval = wall_time();
   out.val = eval(data_.val()), out.test = eval(data_.test());
   const double eval_s = wall_time() - t_eval;
   timeline_.span("evaluation", t_eval, t_eval + eval_s);
-  nlohmann::json rec = {{"epoch", epoch + 1},
-                        {"step", st_.step},
-                        {"train_loss", out.train_loss},
-                        {"train_accuracy", train_acc},
-                        {"samples_per_s", trained_here / epoch_s},
-                        {"epoch_s", epoch_s},
-                        {"data_s", data_s},
-                        {"eval_s", eval_s},
-                        {"lr", lr_},
-                        {"elapsed_s", st_.elapsed_s + wall_time() - t0_}};
-  if (loss_->regression()) rec.erase("train_accuracy"), rec["train_rmse"] = std::sqrt(out.train_loss);
-  if (s_.has_ignore && positions > 1) rec.erase("train_accuracy");
+  tr.elapsed_s = st_.elapsed_s + wall_time() - t0_;
+  nlohmann::json rec = epoch_record(tr, eval_s);
   if (data_.val()) put_eval_fields(rec, "val", out.val);
   if (data_.test()) put_eval_fields(rec, "test", out.test);
   if (st_.skipped) rec["skipped_steps"] = st_.skipped;
@@ -289,11 +283,9 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
   }
   timeline_.put_epoch_summary(rec);
   if (metrics_.active()) metrics_.write(rec);
-  spdlog::info("epoch {}/{}: train loss {:.4f} {} {:.4f}{}{} | {:.0f} samples/s | {:.1f} s", epoch + 1, s_.epochs,
-               out.train_loss, loss_->regression() ? "rmse" : "acc",
-               loss_->regression() ? std::sqrt(out.train_loss) : train_acc,
+  spdlog::info("epoch {}/{}: {}{}{} | {:.0f} samples/s | {:.1f} s", epoch + 1, s_.epochs, training_text(tr),
                data_.val() ? " | val " + eval_text(out.val) : "", data_.test() ? " | test " + eval_text(out.test) : "",
-               trained_here / epoch_s, epoch_s);
+               tr.samples_per_s, epoch_s);
   out.epochs = epoch + 1;
   if (st_.step_in_epoch == sampler_.steps_per_epoch()) st_.epoch = epoch + 1, st_.step_in_epoch = 0;
   if (checkpoints_on() && s_.ckpt.every_epoch) checkpoint();

@@ -67,6 +67,11 @@ done
 h5diff -q r1/model.h5 r2/model.h5 /params /params > /dev/null 2>&1 || fail "1 and 2 ranks: other parameters"
 h5diff -q r1/model.h5 r4/model.h5 /params /params > /dev/null 2>&1 || fail "1 and 4 ranks: other parameters"
 grep -q '"test_miou"' r1/metrics.jsonl || fail "metrics.jsonl has no test_miou"
+# loss_ignore_index: no train accuracy (ignored pixels are not misses), in the metrics or the log
+! grep -q '"train_accuracy"' r1/metrics.jsonl || fail "metrics.jsonl has a train_accuracy with ignored labels"
+timeout 120 "$mpiexec" -n 1 "$dptrain" train -c seg.yaml --out rlog --set train.epochs=1 < /dev/null > rlog.log 2>&1 \
+  || { cat rlog.log; fail "training with the log"; }
+grep -Eq 'epoch 1/1: train loss [0-9.]+ \| ' rlog.log || { cat rlog.log; fail "the epoch line shows a train accuracy"; }
 echo "ok: segmentation with train.deterministic: bit-identical parameters on 1, 2, 4 ranks"
 
 timeout 60 "$mpiexec" -n 2 "$dptrain" evaluate -m r2/model.h5 --json < /dev/null > eval.json 2> eval.log \
