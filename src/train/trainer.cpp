@@ -256,9 +256,7 @@ void Trainer::finish_epoch(int64_t epoch, double epoch_s, double data_s, TrainOu
   counters_.fold(st_.loss_sum, st_.seen, st_.correct);
   const double seen = st_.seen, trained_here = st_.seen - seen_before_;  // this process's part of the epoch
   out.train_loss = st_.loss_sum / std::max(seen, 1.0);
-  // With class maps `correct` counts positions: the per-position accuracy (ignored labels would
-  // count as misses, so with loss_ignore_index there is none).
-  const int64_t positions = loss_->target_slots(1);
+  const int64_t positions = loss_->target_slots(1);  // with class maps `correct` counts positions
   EpochTraining tr;
   tr.epoch = epoch + 1, tr.step = st_.step, tr.loss = out.train_loss, tr.regression = loss_->regression();
   tr.accuracy = st_.correct / std::max(seen * static_cast<double>(positions), 1.0);
